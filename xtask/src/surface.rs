@@ -1,0 +1,162 @@
+//! The API surface of a spec, in the words a reviewer of a pull request needs: each
+//! operation's Rust method, HTTP method and path, parameters, body, success and error types.
+
+use std::fmt::Write as _;
+
+use openapiv3::{OpenAPI, Parameter, ReferenceOr, Schema, SchemaKind, StatusCode, Type};
+
+/// Renders the surface of `api` as text, one block per operation, sorted by operationId.
+pub fn render(api: &OpenAPI) -> String {
+    let mut ops = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let id = op.operation_id.clone().unwrap_or_default();
+            let mut out = String::new();
+            let _ = writeln!(out, "{id}  {} {path}", method.to_uppercase());
+            let params = item.parameters.iter().chain(&op.parameters);
+            for p in params {
+                let Some(p) = resolve_param(api, p) else {
+                    continue;
+                };
+                let d = p.parameter_data_ref();
+                let (kind, schema) = match p {
+                    Parameter::Path { .. } => ("path", &d.format),
+                    Parameter::Query { .. } => ("query", &d.format),
+                    Parameter::Header { .. } => ("header", &d.format),
+                    Parameter::Cookie { .. } => ("cookie", &d.format),
+                };
+                let ty = match schema {
+                    openapiv3::ParameterSchemaOrContent::Schema(s) => schema_name(s),
+                    openapiv3::ParameterSchemaOrContent::Content(_) => "content".into(),
+                };
+                let req = if d.required { "" } else { "?" };
+                let _ = writeln!(out, "  {kind} {}{req}: {ty}", d.name);
+            }
+            if let Some(body) = &op.request_body {
+                if let Some(b) = resolve_body(api, body) {
+                    for (media, mt) in &b.content {
+                        let ty = mt.schema.as_ref().map_or("-".into(), schema_name);
+                        let req = if b.required { "" } else { "?" };
+                        let _ = writeln!(out, "  body{req}: {ty} ({media})");
+                    }
+                }
+            }
+            for (status, resp) in &op.responses.responses {
+                let status = match status {
+                    StatusCode::Code(c) => c.to_string(),
+                    StatusCode::Range(r) => format!("{r}XX"),
+                };
+                let ty = response_type(api, resp);
+                let _ = writeln!(out, "  {status}: {ty}");
+            }
+            ops.push((id, out));
+        }
+    }
+    ops.sort();
+    let mut text = format!(
+        "{} — {} operations\n\n",
+        api.info.title,
+        ops.len()
+    );
+    for (_, block) in ops {
+        text.push_str(&block);
+        text.push('\n');
+    }
+    text
+}
+
+fn resolve_param<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    match p {
+        ReferenceOr::Item(p) => Some(p),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.rsplit('/').next()?;
+            match api.components.as_ref()?.parameters.get(name)? {
+                ReferenceOr::Item(p) => Some(p),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn resolve_body<'a>(
+    api: &'a OpenAPI,
+    b: &'a ReferenceOr<openapiv3::RequestBody>,
+) -> Option<&'a openapiv3::RequestBody> {
+    match b {
+        ReferenceOr::Item(b) => Some(b),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.rsplit('/').next()?;
+            match api.components.as_ref()?.request_bodies.get(name)? {
+                ReferenceOr::Item(b) => Some(b),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
+fn response_type(api: &OpenAPI, r: &ReferenceOr<openapiv3::Response>) -> String {
+    let resp = match r {
+        ReferenceOr::Item(r) => Some(r),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            api.components
+                .as_ref()
+                .and_then(|c| c.responses.get(name))
+                .and_then(|r| r.as_item())
+        }
+    };
+    let Some(resp) = resp else {
+        return "?".into();
+    };
+    let Some((media, mt)) = resp.content.first() else {
+        return "() (no body)".into();
+    };
+    if media.starts_with("application/json") {
+        mt.schema.as_ref().map_or("-".into(), schema_name)
+    } else {
+        format!("ByteStream ({})", resp.content.keys().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn schema_name(s: &ReferenceOr<Schema>) -> String {
+    match s {
+        ReferenceOr::Reference { reference } => {
+            reference.rsplit('/').next().unwrap_or_default().to_owned()
+        }
+        ReferenceOr::Item(s) => inline(s),
+    }
+}
+
+fn boxed_name(s: &ReferenceOr<Box<Schema>>) -> String {
+    match s {
+        ReferenceOr::Reference { reference } => {
+            reference.rsplit('/').next().unwrap_or_default().to_owned()
+        }
+        ReferenceOr::Item(s) => inline(s),
+    }
+}
+
+fn inline(s: &Schema) -> String {
+    if let Some(path) = s.schema_data.extensions.get("x-rust-type").and_then(|x| x.get("path")) {
+        return path.as_str().unwrap_or_default().to_owned();
+    }
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty() => {
+            let values: Vec<_> = t.enumeration.iter().flatten().cloned().collect();
+            format!("enum[{}]", values.join("|"))
+        }
+        SchemaKind::Type(Type::String(_)) => "string".into(),
+        SchemaKind::Type(Type::Integer(_)) => "integer".into(),
+        SchemaKind::Type(Type::Number(_)) => "number".into(),
+        SchemaKind::Type(Type::Boolean(_)) => "boolean".into(),
+        SchemaKind::Type(Type::Array(a)) => {
+            format!("[{}]", a.items.as_ref().map_or("-".into(), boxed_name))
+        }
+        SchemaKind::Type(Type::Object(_)) => "object".into(),
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => schema_name(&all_of[0]),
+        _ => "schema".into(),
+    }
+}
