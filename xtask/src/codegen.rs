@@ -70,13 +70,13 @@ pub fn generate(stem: &str) -> Result<String, String> {
         .generate_tokens(&api)
         .map_err(|e| format!("spec/{stem}.yaml: {e}"))?;
     let registry = schema_registry(&api);
-    let rules = transport_rules(&api)?;
+    let (rules, rule_ids) = transport_rules(&api)?;
     let tokens = quote! { #client #rules #registry };
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("spec/{stem}.yaml: {e}"))?;
     let body = prettyplease::unparse(&file);
     // The hooks find rules by the id progenitor reports; a rule for an id it never reports
     // would silently not apply.
-    for id in rule_ids(&rules) {
+    for id in &rule_ids {
         if !body.contains(&format!("operation_id: \"{id}\"")) {
             return Err(format!("spec/{stem}.yaml: transport rule for unknown operation {id}"));
         }
@@ -91,7 +91,8 @@ pub fn generate(stem: &str) -> Result<String, String> {
 /// place that says them: which operations may be repeated (`GET`, or `x-qiwi-retry-safe`),
 /// which need another `Accept` or `Content-Type` (`x-qiwi-accept`, `x-qiwi-content-type`),
 /// and which query parameters QIWI wants as indexed arrays (every array query parameter).
-fn transport_rules(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<String>), String> {
+    let mut ids = Vec::new();
     let mut retry_safe = Vec::new();
     let mut accept = Vec::new();
     let mut content_type = Vec::new();
@@ -117,6 +118,7 @@ fn transport_rules(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
             for (ext, out) in [("x-qiwi-accept", &mut accept), ("x-qiwi-content-type", &mut content_type)] {
                 if let Some(v) = op.extensions.get(ext) {
                     let v = v.as_str().ok_or_else(|| format!("{id}: {ext} must be a string"))?;
+                    ids.push(id.clone());
                     out.push(quote! { (#id, #v) });
                 }
             }
@@ -142,8 +144,9 @@ fn transport_rules(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
         }
     }
     retry_safe.sort();
+    ids.extend(retry_safe.iter().cloned());
     let indexed = indexed.into_iter();
-    Ok(quote! {
+    let tokens = quote! {
         /// QIWI's transport rules for this API, generated from the spec's extensions.
         pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
             retry_safe: &[#(#retry_safe),*],
@@ -151,20 +154,8 @@ fn transport_rules(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
             content_type: &[#(#content_type),*],
             indexed_query: &[#(#indexed),*],
         };
-    })
-}
-
-/// The operation ids named in the generated rules.
-fn rule_ids(rules: &proc_macro2::TokenStream) -> Vec<String> {
-    let text = rules.to_string();
-    let table = text.split("indexed_query").next().unwrap_or_default();
-    table
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|s| s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-        .map(str::to_owned)
-        .collect()
+    };
+    Ok((tokens, ids))
 }
 
 /// A lookup from each component schema's name to its Rust type, so that tests can prove

@@ -1,0 +1,249 @@
+//! Every JSON example embedded in the specs (QIWI's documented examples) deserializes into the
+//! Rust type generated for its schema, and writing it back loses no field it had.
+//!
+//! Also: every operation whose success response has a JSON body carries an example of it,
+//! unless the spec says why not (`x-qiwi-no-example`).
+
+use serde_json::Value;
+
+type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
+
+const SPECS: &[(&str, RoundTrip)] = &[
+    ("wallet", qiwi_sys::wallet::schema_registry::round_trip),
+    ("payin", qiwi_sys::payin::schema_registry::round_trip),
+    ("payout", qiwi_sys::payout::schema_registry::round_trip),
+    ("p2p", qiwi_sys::p2p::schema_registry::round_trip),
+];
+
+fn load(stem: &str) -> Value {
+    let path = format!("{}/../spec/{stem}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn ref_name(v: &Value) -> Option<&str> {
+    v.get("$ref")?.as_str()?.rsplit('/').next()
+}
+
+/// Follows `{"$ref": "#/components/<kind>/<name>"}` once.
+fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let mut cur = spec;
+            for part in r.trim_start_matches("#/").split('/') {
+                cur = &cur[part];
+            }
+            cur
+        }
+        None => v,
+    }
+}
+
+/// Whether two scalars say the same thing: equal, or the same decimal written as a number in
+/// one and a string in the other (`50.50` and `"50.50"`).
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    let text = |v: &Value| match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    match (text(a), text(b)) {
+        (Some(x), Some(y)) => match (
+            x.parse::<qiwi_core::Amount>(),
+            y.parse::<qiwi_core::Amount>(),
+        ) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Every field of `example` is in `back` with the same value. A `null`, `[]` or `{}` may be
+/// left out: the generated types skip empty values, which says the same thing.
+fn lost_fields(example: &Value, back: &Value, path: &str, out: &mut Vec<String>) {
+    match (example, back) {
+        (Value::Object(e), Value::Object(b)) => {
+            for (k, v) in e {
+                let p = format!("{path}.{k}");
+                match b.get(k) {
+                    Some(bv) => lost_fields(v, bv, &p, out),
+                    None if is_empty(v) => {}
+                    None => out.push(format!("{p} missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(b)) if e.len() == b.len() => {
+            for (i, (ev, bv)) in e.iter().zip(b).enumerate() {
+                lost_fields(ev, bv, &format!("{path}[{i}]"), out);
+            }
+        }
+        (e, b) if same_scalar(e, b) => {}
+        (e, b) => out.push(format!("{path}: {e} became {b}")),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+struct Checker<'a> {
+    spec_name: &'a str,
+    spec: &'a Value,
+    round_trip: RoundTrip,
+    checked: usize,
+    failures: Vec<String>,
+}
+
+impl Checker<'_> {
+    /// Checks `example` against `schema` (a `$ref` to a component, an array of them, or an
+    /// inline scalar type).
+    fn check(&mut self, place: &str, schema: &Value, example: &Value) {
+        self.checked += 1;
+        if let Some(name) = ref_name(schema) {
+            match (self.round_trip)(name, example.clone()) {
+                None => self.failures.push(format!("{place}: no generated type for {name}")),
+                Some(Err(e)) => self.failures.push(format!("{place}: {name}: {e}")),
+                Some(Ok(back)) => {
+                    let mut lost = Vec::new();
+                    lost_fields(example, &back, "", &mut lost);
+                    if !lost.is_empty() {
+                        self.failures.push(format!("{place}: {name} lost {lost:?}"));
+                    }
+                }
+            }
+            return;
+        }
+        let ty = schema.get("type").and_then(Value::as_str).unwrap_or("");
+        let ok = match (ty, example) {
+            ("array", Value::Array(items)) => {
+                let item_schema = &schema["items"];
+                for (i, item) in items.iter().enumerate() {
+                    self.check(&format!("{place}[{i}]"), item_schema, item);
+                }
+                true
+            }
+            ("string", Value::String(_)) | ("boolean", Value::Bool(_)) => true,
+            ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("number", Value::Number(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            self.failures.push(format!(
+                "{place}: example {example} does not fit inline schema {schema}; bodies must $ref a component schema"
+            ));
+        }
+    }
+
+    fn check_content(&mut self, place: &str, content: &Value) -> bool {
+        let mut found = false;
+        if let Some(media) = content.as_object() {
+            for (mt, m) in media {
+                if let Some(example) = m.get("example") {
+                    found = true;
+                    self.check(&format!("{place} {mt}"), &m["schema"], example);
+                }
+            }
+        }
+        found
+    }
+
+    fn run(&mut self) {
+        let spec = self.spec;
+        let components = &spec["components"];
+        for (name, schema) in components["schemas"].as_object().into_iter().flatten() {
+            if let Some(example) = schema.get("example") {
+                let reference = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+                self.check(&format!("schema {name}"), &reference, example);
+            }
+        }
+        for (name, p) in components["parameters"].as_object().into_iter().flatten() {
+            if let Some(example) = p.get("example") {
+                self.check(&format!("parameter {name}"), &p["schema"], example);
+            }
+        }
+        for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                if method == "parameters" {
+                    continue;
+                }
+                let id = op["operationId"].as_str().unwrap_or("?");
+                let place = format!("{} {id}", self.spec_name);
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let p = resolve(spec, p);
+                    if let Some(example) = p.get("example") {
+                        self.check(&format!("{place} parameter {}", p["name"]), &p["schema"], example);
+                    }
+                }
+                if let Some(body) = op.get("requestBody") {
+                    let body = resolve(spec, body);
+                    if !self.check_content(&format!("{place} request"), &body["content"]) {
+                        self.failures.push(format!("{place}: request body without an example"));
+                    }
+                }
+                for (status, resp) in op["responses"].as_object().into_iter().flatten() {
+                    let resp = resolve(spec, resp);
+                    let has_body = resp.get("content").is_some();
+                    let found = self.check_content(&format!("{place} {status}"), &resp["content"]);
+                    let success = status.starts_with('2');
+                    if success && has_body && !found && resp.get("x-qiwi-no-example").is_none() {
+                        self.failures.push(format!("{place} {path}: {status} response has no example"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_spec_example_deserializes_into_its_generated_type() {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (name, round_trip) in SPECS {
+        let spec = load(name);
+        let mut c = Checker {
+            spec_name: name,
+            spec: &spec,
+            round_trip: *round_trip,
+            checked: 0,
+            failures: Vec::new(),
+        };
+        c.run();
+        println!("{name}: {} examples checked", c.checked);
+        assert!(c.checked > 0, "{name}: no examples found");
+        total += c.checked;
+        failures.extend(c.failures);
+    }
+    println!("all specs: {total} examples checked");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn a_broken_example_is_caught() {
+    // The checker itself must be able to fail: a Bill without its required `billId`, and a
+    // P2P amount that is not a number.
+    let spec = load("p2p");
+    let mut c = Checker {
+        spec_name: "p2p",
+        spec: &spec,
+        round_trip: qiwi_sys::p2p::schema_registry::round_trip,
+        checked: 0,
+        failures: Vec::new(),
+    };
+    let bill = serde_json::json!({"$ref": "#/components/schemas/Bill"});
+    c.check("bill", &bill, &serde_json::json!({"amount": {"value": "1.00", "currency": "RUB"}, "status": {"value": "PAID"}}));
+    let amount = serde_json::json!({"$ref": "#/components/schemas/MoneyAmount"});
+    c.check("amount", &amount, &serde_json::json!({"value": "1,00", "currency": "RUB"}));
+    assert_eq!(c.failures.len(), 2, "{:?}", c.failures);
+    let mut lost = Vec::new();
+    lost_fields(&serde_json::json!({"a": 1, "b": "2.50"}), &serde_json::json!({"b": 2.5}), "", &mut lost);
+    assert_eq!(lost, vec![".a missing".to_owned()]);
+}
