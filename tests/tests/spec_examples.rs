@@ -110,7 +110,9 @@ impl Checker<'_> {
         self.checked += 1;
         if let Some(name) = ref_name(schema) {
             match (self.round_trip)(name, example.clone()) {
-                None => self.failures.push(format!("{place}: no generated type for {name}")),
+                None => self
+                    .failures
+                    .push(format!("{place}: no generated type for {name}")),
                 Some(Err(e)) => self.failures.push(format!("{place}: {name}: {e}")),
                 Some(Ok(back)) => {
                     let mut lost = Vec::new();
@@ -180,13 +182,18 @@ impl Checker<'_> {
                 for p in op["parameters"].as_array().into_iter().flatten() {
                     let p = resolve(spec, p);
                     if let Some(example) = p.get("example") {
-                        self.check(&format!("{place} parameter {}", p["name"]), &p["schema"], example);
+                        self.check(
+                            &format!("{place} parameter {}", p["name"]),
+                            &p["schema"],
+                            example,
+                        );
                     }
                 }
                 if let Some(body) = op.get("requestBody") {
                     let body = resolve(spec, body);
                     if !self.check_content(&format!("{place} request"), &body["content"]) {
-                        self.failures.push(format!("{place}: request body without an example"));
+                        self.failures
+                            .push(format!("{place}: request body without an example"));
                     }
                 }
                 for (status, resp) in op["responses"].as_object().into_iter().flatten() {
@@ -195,7 +202,8 @@ impl Checker<'_> {
                     let found = self.check_content(&format!("{place} {status}"), &resp["content"]);
                     let success = status.starts_with('2');
                     if success && has_body && !found && resp.get("x-qiwi-no-example").is_none() {
-                        self.failures.push(format!("{place} {path}: {status} response has no example"));
+                        self.failures
+                            .push(format!("{place} {path}: {status} response has no example"));
                     }
                 }
             }
@@ -223,7 +231,12 @@ fn every_spec_example_deserializes_into_its_generated_type() {
         failures.extend(c.failures);
     }
     println!("all specs: {total} examples checked");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -241,9 +254,18 @@ fn a_broken_example_is_caught() {
     let bill = serde_json::json!({"$ref": "#/components/schemas/Bill"});
     c.check("bill", &bill, &serde_json::json!({"amount": {"value": "1.00", "currency": "RUB"}, "status": {"value": "PAID"}}));
     let amount = serde_json::json!({"$ref": "#/components/schemas/MoneyAmount"});
-    c.check("amount", &amount, &serde_json::json!({"value": "1,00", "currency": "RUB"}));
+    c.check(
+        "amount",
+        &amount,
+        &serde_json::json!({"value": "1,00", "currency": "RUB"}),
+    );
     assert_eq!(c.failures.len(), 2, "{:?}", c.failures);
     let mut lost = Vec::new();
-    lost_fields(&serde_json::json!({"a": 1, "b": "2.50"}), &serde_json::json!({"b": 2.5}), "", &mut lost);
+    lost_fields(
+        &serde_json::json!({"a": 1, "b": "2.50"}),
+        &serde_json::json!({"b": 2.5}),
+        "",
+        &mut lost,
+    );
     assert_eq!(lost, vec![".a missing".to_owned()]);
 }

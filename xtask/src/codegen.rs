@@ -78,7 +78,9 @@ pub fn generate(stem: &str) -> Result<String, String> {
     // would silently not apply.
     for id in &rule_ids {
         if !body.contains(&format!("operation_id: \"{id}\"")) {
-            return Err(format!("spec/{stem}.yaml: transport rule for unknown operation {id}"));
+            return Err(format!(
+                "spec/{stem}.yaml: transport rule for unknown operation {id}"
+            ));
         }
     }
     Ok(format!(
@@ -103,7 +105,8 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
         };
         for (method, op) in item.iter() {
             // Progenitor reports operations to the hooks by their snake_case method name.
-            let id = heck::ToSnakeCase::to_snake_case(op.operation_id.as_deref().unwrap_or_default());
+            let id =
+                heck::ToSnakeCase::to_snake_case(op.operation_id.as_deref().unwrap_or_default());
             let flag = op.extensions.get("x-qiwi-retry-safe");
             match flag {
                 None => {
@@ -113,11 +116,20 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
                 }
                 Some(serde_json::Value::Bool(true)) => retry_safe.push(id.clone()),
                 Some(serde_json::Value::Bool(false)) => {}
-                Some(other) => return Err(format!("{id}: x-qiwi-retry-safe must be a boolean, not {other}")),
+                Some(other) => {
+                    return Err(format!(
+                        "{id}: x-qiwi-retry-safe must be a boolean, not {other}"
+                    ));
+                }
             }
-            for (ext, out) in [("x-qiwi-accept", &mut accept), ("x-qiwi-content-type", &mut content_type)] {
+            for (ext, out) in [
+                ("x-qiwi-accept", &mut accept),
+                ("x-qiwi-content-type", &mut content_type),
+            ] {
                 if let Some(v) = op.extensions.get(ext) {
-                    let v = v.as_str().ok_or_else(|| format!("{id}: {ext} must be a string"))?;
+                    let v = v
+                        .as_str()
+                        .ok_or_else(|| format!("{id}: {ext} must be a string"))?;
                     ids.push(id.clone());
                     out.push(quote! { (#id, #v) });
                 }
@@ -134,8 +146,13 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
                     }
                 };
                 if let openapiv3::Parameter::Query { parameter_data, .. } = p {
-                    if let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) = &parameter_data.format {
-                        if matches!(s.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))) {
+                    if let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) =
+                        &parameter_data.format
+                    {
+                        if matches!(
+                            s.schema_kind,
+                            openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
+                        ) {
                             indexed.insert(parameter_data.name.clone());
                         }
                     }
@@ -170,7 +187,8 @@ fn schema_registry(api: &OpenAPI) -> proc_macro2::TokenStream {
                     quote!(::#path)
                 }
                 None => {
-                    let ident = format_ident!("{}", heck::ToPascalCase::to_pascal_case(name.as_str()));
+                    let ident =
+                        format_ident!("{}", heck::ToPascalCase::to_pascal_case(name.as_str()));
                     quote!(super::types::#ident)
                 }
             };
@@ -220,7 +238,10 @@ pub fn rust_type_extension(schema: &ReferenceOr<openapiv3::Schema>) -> Option<St
 
 /// An insta snapshot file, as `cargo insta` writes it.
 pub fn snapshot_file(contents: &str) -> String {
-    format!("---\nsource: xtask/src/main.rs\n---\n{}\n", contents.trim_end())
+    format!(
+        "---\nsource: xtask/src/main.rs\n---\n{}\n",
+        contents.trim_end()
+    )
 }
 
 /// Regenerates (or checks) every generated file.
@@ -228,7 +249,10 @@ pub fn run(mode: Mode) -> Result<(), String> {
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     for stem in SPECS {
         let code = generate(stem)?;
-        files.insert(root().join(format!("crates/qiwi-sys/src/generated/{stem}.rs")), code);
+        files.insert(
+            root().join(format!("crates/qiwi-sys/src/generated/{stem}.rs")),
+            code,
+        );
         let api = load_spec(stem)?;
         files.insert(
             snapshot_dir().join(format!("surface_{stem}.snap")),
@@ -260,7 +284,11 @@ fn ensure_file_contents(
     if old == contents {
         return Ok(());
     }
-    let shown = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     match mode {
         Mode::Write => {
             if let Some(dir) = path.parent() {
@@ -274,9 +302,10 @@ fn ensure_file_contents(
             let _ = writeln!(
                 stale,
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("{shown} (on disk)"), &format!("{shown} (generated)"))
+                diff.unified_diff().context_radius(3).header(
+                    &format!("{shown} (on disk)"),
+                    &format!("{shown} (generated)")
+                )
             );
         }
     }

@@ -56,11 +56,7 @@ pub fn render(api: &OpenAPI) -> String {
         }
     }
     ops.sort();
-    let mut text = format!(
-        "{} — {} operations\n\n",
-        api.info.title,
-        ops.len()
-    );
+    let mut text = format!("{} — {} operations\n\n", api.info.title, ops.len());
     for (_, block) in ops {
         text.push_str(&block);
         text.push('\n');
@@ -117,7 +113,10 @@ fn response_type(api: &OpenAPI, r: &ReferenceOr<openapiv3::Response>) -> String 
     if media.starts_with("application/json") {
         mt.schema.as_ref().map_or("-".into(), schema_name)
     } else {
-        format!("ByteStream ({})", resp.content.keys().cloned().collect::<Vec<_>>().join(", "))
+        format!(
+            "ByteStream ({})",
+            resp.content.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
     }
 }
 
@@ -140,7 +139,12 @@ fn boxed_name(s: &ReferenceOr<Box<Schema>>) -> String {
 }
 
 fn inline(s: &Schema) -> String {
-    if let Some(path) = s.schema_data.extensions.get("x-rust-type").and_then(|x| x.get("path")) {
+    if let Some(path) = s
+        .schema_data
+        .extensions
+        .get("x-rust-type")
+        .and_then(|x| x.get("path"))
+    {
         return path.as_str().unwrap_or_default().to_owned();
     }
     match &s.schema_kind {

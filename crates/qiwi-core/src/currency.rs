@@ -97,7 +97,9 @@ impl Currency {
     pub fn parse(text: &str) -> Result<Self, CurrencyError> {
         let bytes = text.as_bytes();
         if !bytes.is_empty() && bytes.len() <= 3 && bytes.iter().all(u8::is_ascii_digit) {
-            let n: u16 = text.parse().map_err(|_| CurrencyError::Malformed(text.into()))?;
+            let n: u16 = text
+                .parse()
+                .map_err(|_| CurrencyError::Malformed(text.into()))?;
             return Self::from_numeric(n).map_err(|_| CurrencyError::Malformed(text.into()));
         }
         if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_alphabetic) {
@@ -287,14 +289,20 @@ currency_adapter!(
 
 impl Serialize for CurrencyNumeric {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let n = self.0.require_numeric().map_err(serde::ser::Error::custom)?;
+        let n = self
+            .0
+            .require_numeric()
+            .map_err(serde::ser::Error::custom)?;
         serializer.serialize_u16(n)
     }
 }
 
 impl Serialize for CurrencyNumericString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let n = self.0.require_numeric().map_err(serde::ser::Error::custom)?;
+        let n = self
+            .0
+            .require_numeric()
+            .map_err(serde::ser::Error::custom)?;
         serializer.collect_str(&format_args!("{n:03}"))
     }
 }
@@ -324,14 +332,23 @@ mod tests {
 
     #[test]
     fn each_adapter_writes_its_spelling() {
-        assert_eq!(serde_json::to_string(&CurrencyNumeric(Currency::RUB)).unwrap(), "643");
+        assert_eq!(
+            serde_json::to_string(&CurrencyNumeric(Currency::RUB)).unwrap(),
+            "643"
+        );
         assert_eq!(
             serde_json::to_string(&CurrencyNumericString(Currency::KZT)).unwrap(),
             "\"398\""
         );
-        assert_eq!(serde_json::to_string(&CurrencyAlpha(Currency::EUR)).unwrap(), "\"EUR\"");
+        assert_eq!(
+            serde_json::to_string(&CurrencyAlpha(Currency::EUR)).unwrap(),
+            "\"EUR\""
+        );
         let small = Currency::from_numeric(36).unwrap();
-        assert_eq!(serde_json::to_string(&CurrencyNumericString(small)).unwrap(), "\"036\"");
+        assert_eq!(
+            serde_json::to_string(&CurrencyNumericString(small)).unwrap(),
+            "\"036\""
+        );
     }
 
     #[test]
@@ -348,7 +365,9 @@ mod tests {
 
     #[test]
     fn bad_codes_are_errors() {
-        for bad in ["0", "1000", "-643", "\"\"", "\"RU\"", "\"R1B\"", "\"6430\"", "true", "6.43"] {
+        for bad in [
+            "0", "1000", "-643", "\"\"", "\"RU\"", "\"R1B\"", "\"6430\"", "true", "6.43",
+        ] {
             assert!(serde_json::from_str::<Currency>(bad).is_err(), "{bad}");
         }
     }

@@ -146,12 +146,17 @@ impl<'a> Cursor<'a> {
 
     fn digits(&mut self, n: usize, what: &'static str) -> Result<u32, DateTimeError> {
         let end = self.pos + n;
-        let slice = self.bytes.get(self.pos..end).ok_or_else(|| self.err(what))?;
+        let slice = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or_else(|| self.err(what))?;
         if !slice.iter().all(u8::is_ascii_digit) {
             return Err(self.err(what));
         }
         self.pos = end;
-        Ok(slice.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
+        Ok(slice
+            .iter()
+            .fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
     }
 
     fn eat(&mut self, c: u8) -> bool {
@@ -164,7 +169,11 @@ impl<'a> Cursor<'a> {
     }
 
     fn expect(&mut self, c: u8, what: &'static str) -> Result<(), DateTimeError> {
-        if self.eat(c) { Ok(()) } else { Err(self.err(what)) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.err(what))
+        }
     }
 }
 
@@ -240,8 +249,13 @@ fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
     let year = i32::try_from(year).map_err(|_| c.err("year"))?;
     let date = Date::from_calendar_date(year, month, to_u8(day, &c)?)
         .map_err(|_| c.err("no such date"))?;
-    let time = Time::from_hms_nano(to_u8(hour, &c)?, to_u8(minute, &c)?, to_u8(second, &c)?, nanos)
-        .map_err(|_| c.err("no such time"))?;
+    let time = Time::from_hms_nano(
+        to_u8(hour, &c)?,
+        to_u8(minute, &c)?,
+        to_u8(second, &c)?,
+        nanos,
+    )
+    .map_err(|_| c.err("no such time"))?;
     Ok(PrimitiveDateTime::new(date, time).assume_offset(offset))
 }
 
@@ -262,14 +276,29 @@ mod tests {
     #[test]
     fn every_documented_shape_parses() {
         let cases = [
-            ("2018-11-01T17:10:31.284+03:00", datetime!(2018-11-01 17:10:31.284 +3)),
+            (
+                "2018-11-01T17:10:31.284+03:00",
+                datetime!(2018-11-01 17:10:31.284 +3),
+            ),
             ("2021-01-18T15:25:18+03", datetime!(2021-01-18 15:25:18 +3)),
             ("2022-04-05T11:27:41", datetime!(2022-04-05 11:27:41 +3)),
-            ("2017-07-27T06:51:06.099Z", datetime!(2017-07-27 06:51:06.099 UTC)),
+            (
+                "2017-07-27T06:51:06.099Z",
+                datetime!(2017-07-27 06:51:06.099 UTC),
+            ),
             ("2019-12-01T00:00", datetime!(2019-12-01 00:00 +3)),
-            ("2018-11-20T16:29:58.96+03:00", datetime!(2018-11-20 16:29:58.96 +3)),
-            ("2022-12-22T10:17:36.887215+03:00", datetime!(2022-12-22 10:17:36.887215 +3)),
-            ("2020-01-01T00:00:00-0530", datetime!(2020-01-01 00:00:00 -5:30)),
+            (
+                "2018-11-20T16:29:58.96+03:00",
+                datetime!(2018-11-20 16:29:58.96 +3),
+            ),
+            (
+                "2022-12-22T10:17:36.887215+03:00",
+                datetime!(2022-12-22 10:17:36.887215 +3),
+            ),
+            (
+                "2020-01-01T00:00:00-0530",
+                datetime!(2020-01-01 00:00:00 -5:30),
+            ),
         ];
         for (text, want) in cases {
             let t = QiwiDateTime::parse(text).unwrap_or_else(|e| panic!("{e}"));

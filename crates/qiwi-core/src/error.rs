@@ -71,7 +71,12 @@ impl ErrorBody {
         for (field, v) in map {
             match v {
                 serde_json::Value::Array(items) => {
-                    out.extend(items.iter().filter_map(|m| m.as_str()).map(|m| (field.as_str(), m)));
+                    out.extend(
+                        items
+                            .iter()
+                            .filter_map(|m| m.as_str())
+                            .map(|m| (field.as_str(), m)),
+                    );
                 }
                 serde_json::Value::String(m) => out.push((field.as_str(), m.as_str())),
                 _ => {}
@@ -107,11 +112,20 @@ mod tests {
         assert_eq!(e.code(), Some("validation.error"));
         assert_eq!(
             e.field_errors(),
-            vec![("paymentToken", "Exchange token error. Token disabled, please create new one")]
+            vec![(
+                "paymentToken",
+                "Exchange token error. Token disabled, please create new one"
+            )]
         );
-        assert_eq!(e.to_string(), "validation.error: Validation error (traceId fd0e2a08c63ace83)");
+        assert_eq!(
+            e.to_string(),
+            "validation.error: Validation error (traceId fd0e2a08c63ace83)"
+        );
         let back: serde_json::Value = serde_json::to_value(&e).unwrap();
-        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
     }
 
     #[test]
@@ -122,7 +136,9 @@ mod tests {
         .unwrap();
         assert_eq!(e.date_time.unwrap().as_str(), "2018-03-01T16:06:57+03");
         assert_eq!(e.extra["newField"], 1);
-        let s: ErrorBody = serde_json::from_str(r#"{"code":"QWPRC-220","message":"Недостаточно средств"}"#).unwrap();
+        let s: ErrorBody =
+            serde_json::from_str(r#"{"code":"QWPRC-220","message":"Недостаточно средств"}"#)
+                .unwrap();
         assert_eq!(s.code(), Some("QWPRC-220"));
         assert_eq!(s.text(), Some("Недостаточно средств"));
     }

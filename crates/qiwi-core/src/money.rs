@@ -278,11 +278,15 @@ impl Serialize for AmountNumber {
                 return serializer.serialize_i64(i);
             }
         }
-        let digits = d.mantissa().unsigned_abs().checked_ilog10().map_or(1, |l| l + 1);
+        let digits = d
+            .mantissa()
+            .unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |l| l + 1);
         if digits > JSON_NUMBER_EXACT_DIGITS {
-            return Err(serde::ser::Error::custom(AmountError::NotExactAsJsonNumber(
-                d.to_string(),
-            )));
+            return Err(serde::ser::Error::custom(
+                AmountError::NotExactAsJsonNumber(d.to_string()),
+            ));
         }
         let f: f64 = d
             .to_string()
@@ -310,7 +314,12 @@ mod tests {
 
     #[test]
     fn wallet_numbers_read_exactly() {
-        for (json, text) in [("8.74", "8.74"), ("1", "1"), ("0.0", "0"), ("3497.5", "3497.5")] {
+        for (json, text) in [
+            ("8.74", "8.74"),
+            ("1", "1"),
+            ("0.0", "0"),
+            ("3497.5", "3497.5"),
+        ] {
             let a: AmountNumber = serde_json::from_str(json).unwrap();
             assert_eq!(a.amount(), text.parse().unwrap(), "{json}");
         }
@@ -349,7 +358,9 @@ mod tests {
 
     #[test]
     fn malformed_text_is_a_typed_error() {
-        for bad in ["", "-", "1e5", "1,5", " 1", "+1", "1.", ".5", "NaN", "1.2.3"] {
+        for bad in [
+            "", "-", "1e5", "1,5", " 1", "+1", "1.", ".5", "NaN", "1.2.3",
+        ] {
             assert!(
                 matches!(bad.parse::<Amount>(), Err(AmountError::Malformed(_))),
                 "{bad:?}"

@@ -34,7 +34,10 @@ pub struct Rules {
 
 impl Rules {
     fn lookup(table: &[(&str, &'static str)], operation: &str) -> Option<&'static str> {
-        table.iter().find(|(op, _)| *op == operation).map(|(_, v)| *v)
+        table
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, v)| *v)
     }
 
     /// Whether `operation` may be repeated.
@@ -203,9 +206,13 @@ impl Transport {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
         if request.body().is_none() && matches!(*request.method(), Method::POST | Method::PUT) {
-            // QIWI answers 411 to a body-less POST without a length; an empty body makes
-            // the client send `Content-Length: 0`.
+            // QIWI's servers answer 411 to a body-less POST or PUT without a length (QIWI's own
+            // examples send `--data-raw ''`); hyper sends no length for an empty body unless
+            // told to.
             *request.body_mut() = Some(reqwest::Body::from(""));
+            request
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         if !rules.indexed_query.is_empty() {
             index_query_arrays(request.url_mut(), rules.indexed_query);
@@ -264,6 +271,10 @@ impl Transport {
                 request = next;
                 attempt += 1;
             };
+            let result = match result {
+                Ok(r) => empty_error_body_as_json(r).await,
+                Err(e) => Err(e),
+            };
             let span = tracing::Span::current();
             span.record("attempts", attempt);
             span.record("elapsed_ms", start.elapsed().as_millis() as u64);
@@ -279,6 +290,31 @@ impl Transport {
         .instrument(span)
         .await
     }
+}
+
+/// QIWI answers some failures (a 500 it wants retried, a 503 from its balancer, a 401) with
+/// no body at all. The generated clients read every error body as JSON, so an empty one would
+/// surface as a decode error that has lost the HTTP status; as `{}` it becomes a typed error
+/// response with the status and an error body whose fields are all absent.
+async fn empty_error_body_as_json(r: Response) -> reqwest::Result<Response> {
+    let status = r.status();
+    if !(status.is_client_error() || status.is_server_error()) || r.content_length() > Some(0) {
+        return Ok(r);
+    }
+    let version = r.version();
+    let headers = r.headers().clone();
+    let body = r.bytes().await?;
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        bytes::Bytes::from_static(b"{}")
+    } else {
+        body
+    };
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
+    Ok(Response::from(rebuilt))
 }
 
 fn is_retryable_status(s: StatusCode) -> bool {
@@ -388,8 +424,14 @@ mod tests {
             let d = p.delay(attempt, None);
             assert!(d <= Duration::from_millis(300), "{d:?}");
         }
-        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), Duration::from_millis(300));
-        assert_eq!(p.delay(1, Some(Duration::from_millis(10))), Duration::from_millis(10));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(60))),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_millis(10))),
+            Duration::from_millis(10)
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ pub mod types {
             rename = "creationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_date_time: ::std::option::Option<DateTime>,
+        pub creation_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -34,7 +36,9 @@ pub mod types {
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expiration_date_time: ::std::option::Option<DateTime>,
+        pub expiration_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         ///The payment form's address; send the payer there.
         #[serde(
             rename = "payUrl",
@@ -67,7 +71,9 @@ pub mod types {
             rename = "changedDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub changed_date_time: ::std::option::Option<DateTime>,
+        pub changed_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         pub value: BillStatusValue,
     }
     impl BillStatus {
@@ -131,7 +137,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
         #[serde(rename = "expirationDateTime")]
-        pub expiration_date_time: DateTime,
+        pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
     }
     impl CreateBillRequest {
         pub fn builder() -> builder::CreateBillRequest {
@@ -204,26 +210,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///A date-time as QIWI writes it (`2021-01-18T14:22:56.672+03:00`, `2021-01-18T15:25:18+03`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct DateTime(pub ::qiwi_core::datetime::QiwiDateTime);
-    impl ::std::ops::Deref for DateTime {
-        type Target = ::qiwi_core::datetime::QiwiDateTime;
-        fn deref(&self) -> &::qiwi_core::datetime::QiwiDateTime {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DateTime> for ::qiwi_core::datetime::QiwiDateTime {
-        fn from(value: DateTime) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::qiwi_core::datetime::QiwiDateTime> for DateTime {
-        fn from(value: ::qiwi_core::datetime::QiwiDateTime) -> Self {
-            Self(value)
-        }
-    }
     ///An amount with its currency.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MoneyAmount {
@@ -241,7 +227,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<MoneyAmount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub datetime: ::std::option::Option<DateTime>,
+        pub datetime: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         ///Your refund id.
         #[serde(rename = "refundId")]
         pub refund_id: ::std::string::String,
@@ -265,7 +251,7 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             custom_fields: ::std::result::Result<
@@ -277,7 +263,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             pay_url: ::std::result::Result<
@@ -350,7 +336,9 @@ pub mod types {
             }
             pub fn creation_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_date_time = value
@@ -388,7 +376,9 @@ pub mod types {
             }
             pub fn expiration_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration_date_time = value
@@ -491,7 +481,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BillStatus {
             changed_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             value: ::std::result::Result<super::BillStatusValue, ::std::string::String>,
@@ -507,7 +497,9 @@ pub mod types {
         impl BillStatus {
             pub fn changed_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.changed_date_time = value
@@ -567,7 +559,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
-                super::DateTime,
+                ::qiwi_core::datetime::QiwiDateTime,
                 ::std::string::String,
             >,
         }
@@ -635,7 +627,7 @@ pub mod types {
             }
             pub fn expiration_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::DateTime>,
+                T: ::std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration_date_time = value
@@ -866,7 +858,7 @@ pub mod types {
                 ::std::string::String,
             >,
             datetime: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             refund_id: ::std::result::Result<
@@ -903,7 +895,9 @@ pub mod types {
             }
             pub fn datetime<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.datetime = value
@@ -1707,7 +1701,9 @@ pub mod schema_registry {
                 "CurrencyAlpha" => {
                     round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
                 }
-                "DateTime" => round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value),
+                "QiwiDateTime" => {
+                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                }
                 "MoneyAmount" => round_trip_as::<super::types::MoneyAmount>(value),
                 "Customer" => round_trip_as::<super::types::Customer>(value),
                 "CustomFields" => round_trip_as::<super::types::CustomFields>(value),

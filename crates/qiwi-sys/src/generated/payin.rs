@@ -49,7 +49,9 @@ pub mod types {
             rename = "creationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_date_time: ::std::option::Option<DateTime>,
+        pub creation_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -61,7 +63,9 @@ pub mod types {
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expiration_date_time: ::std::option::Option<DateTime>,
+        pub expiration_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(
@@ -102,7 +106,9 @@ pub mod types {
             rename = "creationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_date_time: ::std::option::Option<DateTime>,
+        pub creation_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -114,7 +120,9 @@ pub mod types {
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expiration_date_time: ::std::option::Option<DateTime>,
+        pub expiration_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(
@@ -155,7 +163,9 @@ pub mod types {
             rename = "createdDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_date_time: ::std::option::Option<DateTime>,
+        pub created_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<Status>,
     }
@@ -192,7 +202,9 @@ pub mod types {
             rename = "checkOperationDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub check_operation_date: ::std::option::Option<DateTime>,
+        pub check_operation_date: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -382,7 +394,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<Customer>,
         #[serde(rename = "expirationDateTime")]
-        pub expiration_date_time: DateTime,
+        pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -511,7 +523,7 @@ pub mod types {
             rename = "expiredDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expired_date: ::std::option::Option<DateTime>,
+        pub expired_date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -575,26 +587,6 @@ pub mod types {
     impl Customer {
         pub fn builder() -> builder::Customer {
             Default::default()
-        }
-    }
-    ///A date-time as QIWI writes it (with or without offset and fraction).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct DateTime(pub ::qiwi_core::datetime::QiwiDateTime);
-    impl ::std::ops::Deref for DateTime {
-        type Target = ::qiwi_core::datetime::QiwiDateTime;
-        fn deref(&self) -> &::qiwi_core::datetime::QiwiDateTime {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DateTime> for ::qiwi_core::datetime::QiwiDateTime {
-        fn from(value: DateTime) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::qiwi_core::datetime::QiwiDateTime> for DateTime {
-        fn from(value: ::qiwi_core::datetime::QiwiDateTime) -> Self {
-            Self(value)
         }
     }
     ///The card token to delete and its customer.
@@ -745,7 +737,9 @@ pub mod types {
             rename = "createdDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_date_time: ::std::option::Option<DateTime>,
+        pub created_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1047,7 +1041,9 @@ pub mod types {
             rename = "createdDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_date_time: ::std::option::Option<DateTime>,
+        pub created_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(rename = "refundId")]
@@ -1109,7 +1105,7 @@ pub mod types {
             rename = "createdOn",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_on: ::std::option::Option<DateTime>,
+        pub created_on: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1159,7 +1155,7 @@ pub mod types {
             rename = "expiredDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expired_date: ::std::option::Option<DateTime>,
+        pub expired_date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1223,7 +1219,9 @@ pub mod types {
             rename = "changedDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub changed_date_time: ::std::option::Option<DateTime>,
+        pub changed_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "errorCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1444,7 +1442,7 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             custom_fields: ::std::result::Result<
@@ -1456,7 +1454,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -1542,7 +1540,9 @@ pub mod types {
             }
             pub fn creation_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_date_time = value
@@ -1580,7 +1580,9 @@ pub mod types {
             }
             pub fn expiration_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration_date_time = value
@@ -1718,7 +1720,7 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             custom_fields: ::std::result::Result<
@@ -1730,7 +1732,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -1821,7 +1823,9 @@ pub mod types {
             }
             pub fn creation_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_date_time = value
@@ -1859,7 +1863,9 @@ pub mod types {
             }
             pub fn expiration_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration_date_time = value
@@ -2010,7 +2016,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2055,7 +2061,9 @@ pub mod types {
             }
             pub fn created_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_date_time = value
@@ -2174,7 +2182,7 @@ pub mod types {
                 ::std::string::String,
             >,
             check_operation_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
@@ -2233,7 +2241,9 @@ pub mod types {
             }
             pub fn check_operation_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.check_operation_date = value
@@ -3032,7 +3042,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
-                super::DateTime,
+                ::qiwi_core::datetime::QiwiDateTime,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -3138,7 +3148,7 @@ pub mod types {
             }
             pub fn expiration_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::DateTime>,
+                T: ::std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expiration_date_time = value
@@ -3737,7 +3747,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expired_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -3774,7 +3784,9 @@ pub mod types {
             }
             pub fn expired_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_date = value
@@ -4452,7 +4464,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
@@ -4593,7 +4605,9 @@ pub mod types {
             }
             pub fn created_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_date_time = value
@@ -5824,7 +5838,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -5884,7 +5898,9 @@ pub mod types {
             }
             pub fn created_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_date_time = value
@@ -6026,7 +6042,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_on: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -6098,7 +6114,9 @@ pub mod types {
             }
             pub fn created_on<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_on = value
@@ -6263,7 +6281,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SbpToken {
             expired_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -6287,7 +6305,9 @@ pub mod types {
         impl SbpToken {
             pub fn expired_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expired_date = value
@@ -6548,7 +6568,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Status {
             changed_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             error_code: ::std::result::Result<
@@ -6584,7 +6604,9 @@ pub mod types {
         impl Status {
             pub fn changed_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.changed_date_time = value
@@ -9692,7 +9714,9 @@ pub mod schema_registry {
                 "CurrencyAlpha" => {
                     round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
                 }
-                "DateTime" => round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value),
+                "QiwiDateTime" => {
+                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                }
                 "Amount" => round_trip_as::<super::types::Amount>(value),
                 "Flags" => round_trip_as::<super::types::Flags>(value),
                 "CustomFields" => round_trip_as::<super::types::CustomFields>(value),

@@ -44,26 +44,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///A date-time as QIWI writes it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct DateTime(pub ::qiwi_core::datetime::QiwiDateTime);
-    impl ::std::ops::Deref for DateTime {
-        type Target = ::qiwi_core::datetime::QiwiDateTime;
-        fn deref(&self) -> &::qiwi_core::datetime::QiwiDateTime {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DateTime> for ::qiwi_core::datetime::QiwiDateTime {
-        fn from(value: DateTime) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::qiwi_core::datetime::QiwiDateTime> for DateTime {
-        fn from(value: ::qiwi_core::datetime::QiwiDateTime) -> Self {
-            Self(value)
-        }
-    }
     ///A payout (QIWI does not echo `payoutId` in every response).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Payout {
@@ -80,7 +60,9 @@ pub mod types {
             rename = "createdDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_date_time: ::std::option::Option<DateTime>,
+        pub created_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub flags: ::std::vec::Vec<::std::string::String>,
         #[serde(
@@ -223,7 +205,9 @@ pub mod types {
             rename = "changedDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub changed_date_time: ::std::option::Option<DateTime>,
+        pub changed_date_time: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "errorCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -448,7 +432,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -526,7 +510,9 @@ pub mod types {
             }
             pub fn created_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_date_time = value
@@ -1127,7 +1113,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Status {
             changed_date_time: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             error_code: ::std::result::Result<
@@ -1163,7 +1149,9 @@ pub mod types {
         impl Status {
             pub fn changed_date_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.changed_date_time = value
@@ -1868,7 +1856,9 @@ pub mod schema_registry {
                 "CurrencyAlpha" => {
                     round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
                 }
-                "DateTime" => round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value),
+                "QiwiDateTime" => {
+                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                }
                 "Amount" => round_trip_as::<super::types::Amount>(value),
                 "Status" => round_trip_as::<super::types::Status>(value),
                 "ReceiverDataRequest" => {

@@ -118,7 +118,7 @@ pub mod types {
             rename = "lastLoginDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_login_date: ::std::option::Option<DateTime>,
+        pub last_login_date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(
             rename = "mobilePinInfo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -143,7 +143,9 @@ pub mod types {
             rename = "registrationDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub registration_date: ::std::option::Option<DateTime>,
+        pub registration_date: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
     }
     impl AuthInfo {
         pub fn builder() -> builder::AuthInfo {
@@ -589,7 +591,7 @@ pub mod types {
             rename = "creationDate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_date: ::std::option::Option<DateTime>,
+        pub creation_date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub features: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -642,26 +644,6 @@ pub mod types {
     impl CrossRates {
         pub fn builder() -> builder::CrossRates {
             Default::default()
-        }
-    }
-    ///A date-time as QIWI writes it (`2017-08-30T14:38:09+03:00`, `2017-07-27T06:51:06.099Z` …).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct DateTime(pub ::qiwi_core::datetime::QiwiDateTime);
-    impl ::std::ops::Deref for DateTime {
-        type Target = ::qiwi_core::datetime::QiwiDateTime;
-        fn deref(&self) -> &::qiwi_core::datetime::QiwiDateTime {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DateTime> for ::qiwi_core::datetime::QiwiDateTime {
-        fn from(value: DateTime) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::qiwi_core::datetime::QiwiDateTime> for DateTime {
-        fn from(value: ::qiwi_core::datetime::QiwiDateTime) -> Self {
-            Self(value)
         }
     }
     ///An empty JSON object.
@@ -1149,12 +1131,12 @@ pub mod types {
             rename = "dateFrom",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_from: ::std::option::Option<DateTime>,
+        pub date_from: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(
             rename = "dateTill",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub date_till: ::std::option::Option<DateTime>,
+        pub date_till: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
     }
     impl LimitInterval {
         pub fn builder() -> builder::LimitInterval {
@@ -1260,7 +1242,9 @@ pub mod types {
             rename = "lastMobilePinChange",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_mobile_pin_change: ::std::option::Option<DateTime>,
+        pub last_mobile_pin_change: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
         #[serde(
             rename = "mobilePinUsed",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1270,7 +1254,9 @@ pub mod types {
             rename = "nextMobilePinChange",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub next_mobile_pin_change: ::std::option::Option<DateTime>,
+        pub next_mobile_pin_change: ::std::option::Option<
+            ::qiwi_core::datetime::QiwiDateTime,
+        >,
     }
     impl MobilePinInfo {
         pub fn builder() -> builder::MobilePinInfo {
@@ -1403,12 +1389,12 @@ pub mod types {
             rename = "lastPassChange",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub last_pass_change: ::std::option::Option<DateTime>,
+        pub last_pass_change: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(
             rename = "nextPassChange",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub next_pass_change: ::std::option::Option<DateTime>,
+        pub next_pass_change: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(
             rename = "passwordUsed",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1886,7 +1872,7 @@ pub mod types {
         )]
         pub currency_rate: ::std::option::Option<::qiwi_core::money::AmountNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub date: ::std::option::Option<DateTime>,
+        pub date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -2499,7 +2485,7 @@ pub mod types {
                 ::std::string::String,
             >,
             last_login_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             mobile_pin_info: ::std::result::Result<
@@ -2519,7 +2505,7 @@ pub mod types {
                 ::std::string::String,
             >,
             registration_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
         }
@@ -2562,7 +2548,9 @@ pub mod types {
             }
             pub fn last_login_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login_date = value
@@ -2628,7 +2616,9 @@ pub mod types {
             }
             pub fn registration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.registration_date = value
@@ -4663,7 +4653,7 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             features: ::std::result::Result<
@@ -4715,7 +4705,9 @@ pub mod types {
             }
             pub fn creation_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_date = value
@@ -6205,11 +6197,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct LimitInterval {
             date_from: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             date_till: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
         }
@@ -6224,7 +6216,9 @@ pub mod types {
         impl LimitInterval {
             pub fn date_from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_from = value
@@ -6236,7 +6230,9 @@ pub mod types {
             }
             pub fn date_till<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_till = value
@@ -6318,7 +6314,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct MobilePinInfo {
             last_mobile_pin_change: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             mobile_pin_used: ::std::result::Result<
@@ -6326,7 +6322,7 @@ pub mod types {
                 ::std::string::String,
             >,
             next_mobile_pin_change: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
         }
@@ -6342,7 +6338,9 @@ pub mod types {
         impl MobilePinInfo {
             pub fn last_mobile_pin_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_mobile_pin_change = value
@@ -6370,7 +6368,9 @@ pub mod types {
             }
             pub fn next_mobile_pin_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_mobile_pin_change = value
@@ -6882,11 +6882,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PassInfo {
             last_pass_change: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             next_pass_change: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             password_used: ::std::result::Result<
@@ -6906,7 +6906,9 @@ pub mod types {
         impl PassInfo {
             pub fn last_pass_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_pass_change = value
@@ -6920,7 +6922,9 @@ pub mod types {
             }
             pub fn next_pass_change<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_pass_change = value
@@ -8768,7 +8772,7 @@ pub mod types {
                 ::std::string::String,
             >,
             date: ::std::result::Result<
-                ::std::option::Option<super::DateTime>,
+                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
                 ::std::string::String,
             >,
             error: ::std::result::Result<
@@ -8925,7 +8929,9 @@ pub mod types {
             }
             pub fn date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::DateTime>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date = value
@@ -11504,13 +11510,13 @@ pub mod builder {
     pub struct GetPaymentHistory<'a> {
         client: &'a super::Client,
         wallet: Result<::std::string::String, String>,
-        end_date: Result<Option<types::DateTime>, String>,
-        next_txn_date: Result<Option<types::DateTime>, String>,
+        end_date: Result<Option<::qiwi_core::datetime::QiwiDateTime>, String>,
+        next_txn_date: Result<Option<::qiwi_core::datetime::QiwiDateTime>, String>,
         next_txn_id: Result<Option<i64>, String>,
         operation: Result<Option<types::HistoryOperation>, String>,
         rows: Result<::std::num::NonZeroU32, String>,
         sources: Result<Option<::std::vec::Vec<types::HistorySource>>, String>,
-        start_date: Result<Option<types::DateTime>, String>,
+        start_date: Result<Option<::qiwi_core::datetime::QiwiDateTime>, String>,
     }
     impl<'a> GetPaymentHistory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11540,23 +11546,27 @@ pub mod builder {
         }
         pub fn end_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.end_date = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `DateTime` for end_date failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for end_date failed"
+                        .to_string()
+                });
             self
         }
         pub fn next_txn_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.next_txn_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `DateTime` for next_txn_date failed".to_string()
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for next_txn_date failed"
+                        .to_string()
                 });
             self
         }
@@ -11609,13 +11619,14 @@ pub mod builder {
         }
         pub fn start_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.start_date = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `DateTime` for start_date failed".to_string()
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for start_date failed"
+                        .to_string()
                 });
             self
         }
@@ -11710,10 +11721,10 @@ pub mod builder {
     pub struct GetPaymentTotals<'a> {
         client: &'a super::Client,
         wallet: Result<::std::string::String, String>,
-        end_date: Result<types::DateTime, String>,
+        end_date: Result<::qiwi_core::datetime::QiwiDateTime, String>,
         operation: Result<Option<types::HistoryOperation>, String>,
         sources: Result<Option<::std::vec::Vec<types::HistorySource>>, String>,
-        start_date: Result<types::DateTime, String>,
+        start_date: Result<::qiwi_core::datetime::QiwiDateTime, String>,
     }
     impl<'a> GetPaymentTotals<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -11740,11 +11751,14 @@ pub mod builder {
         }
         pub fn end_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.end_date = value
                 .try_into()
-                .map_err(|_| "conversion to `DateTime` for end_date failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for end_date failed"
+                        .to_string()
+                });
             self
         }
         pub fn operation<V>(mut self, value: V) -> Self
@@ -11774,12 +11788,13 @@ pub mod builder {
         }
         pub fn start_date<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.start_date = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `DateTime` for start_date failed".to_string()
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for start_date failed"
+                        .to_string()
                 });
             self
         }
@@ -13794,8 +13809,8 @@ pub mod builder {
         client: &'a super::Client,
         wallet: Result<::std::string::String, String>,
         card_id: Result<::std::string::String, String>,
-        from: Result<types::DateTime, String>,
-        till: Result<types::DateTime, String>,
+        from: Result<::qiwi_core::datetime::QiwiDateTime, String>,
+        till: Result<::qiwi_core::datetime::QiwiDateTime, String>,
     }
     impl<'a> GetCardStatement<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -13833,20 +13848,26 @@ pub mod builder {
         }
         pub fn from<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.from = value
                 .try_into()
-                .map_err(|_| "conversion to `DateTime` for from failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for from failed"
+                        .to_string()
+                });
             self
         }
         pub fn till<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DateTime>,
+            V: std::convert::TryInto<::qiwi_core::datetime::QiwiDateTime>,
         {
             self.till = value
                 .try_into()
-                .map_err(|_| "conversion to `DateTime` for till failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: qiwi_core :: datetime :: QiwiDateTime` for till failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/payment-history/v1/persons/{wallet}/cards/{cardId}/statement`
@@ -15384,7 +15405,9 @@ pub mod schema_registry {
                 "CurrencyAlpha" => {
                     round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
                 }
-                "DateTime" => round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value),
+                "QiwiDateTime" => {
+                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                }
                 "Money" => round_trip_as::<super::types::Money>(value),
                 "SinapMoney" => round_trip_as::<super::types::SinapMoney>(value),
                 "EmptyObject" => round_trip_as::<super::types::EmptyObject>(value),
