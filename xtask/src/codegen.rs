@@ -145,17 +145,15 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
                         }
                     }
                 };
-                if let openapiv3::Parameter::Query { parameter_data, .. } = p {
-                    if let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) =
+                if let openapiv3::Parameter::Query { parameter_data, .. } = p
+                    && let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) =
                         &parameter_data.format
-                    {
-                        if matches!(
-                            s.schema_kind,
-                            openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
-                        ) {
-                            indexed.insert(parameter_data.name.clone());
-                        }
-                    }
+                    && matches!(
+                        s.schema_kind,
+                        openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
+                    )
+                {
+                    indexed.insert(parameter_data.name.clone());
                 }
             }
         }

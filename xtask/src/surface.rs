@@ -35,13 +35,13 @@ pub fn render(api: &OpenAPI) -> String {
                 let req = if d.required { "" } else { "?" };
                 let _ = writeln!(out, "  {kind} {}{req}: {ty}", d.name);
             }
-            if let Some(body) = &op.request_body {
-                if let Some(b) = resolve_body(api, body) {
-                    for (media, mt) in &b.content {
-                        let ty = mt.schema.as_ref().map_or("-".into(), schema_name);
-                        let req = if b.required { "" } else { "?" };
-                        let _ = writeln!(out, "  body{req}: {ty} ({media})");
-                    }
+            if let Some(body) = &op.request_body
+                && let Some(b) = resolve_body(api, body)
+            {
+                for (media, mt) in &b.content {
+                    let ty = mt.schema.as_ref().map_or("-".into(), schema_name);
+                    let req = if b.required { "" } else { "?" };
+                    let _ = writeln!(out, "  body{req}: {ty} ({media})");
                 }
             }
             for (status, resp) in &op.responses.responses {

@@ -222,9 +222,8 @@ fn parse(text: &str) -> Result<OffsetDateTime, DateTimeError> {
         Some(&s @ (b'+' | b'-')) => {
             c.pos += 1;
             let h = c.digits(2, "offset hours")?;
-            let m = if c.eat(b':') {
-                c.digits(2, "offset minutes")?
-            } else if c.pos < c.bytes.len() {
+            // `+03:00`, `+0300` or QIWI's hours-only `+03`.
+            let m = if c.eat(b':') || c.pos < c.bytes.len() {
                 c.digits(2, "offset minutes")?
             } else {
                 0

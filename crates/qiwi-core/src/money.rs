@@ -273,10 +273,10 @@ wire_adapter!(AmountString);
 impl Serialize for AmountNumber {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = self.0.0.normalize();
-        if d.scale() == 0 {
-            if let Ok(i) = i64::try_from(d) {
-                return serializer.serialize_i64(i);
-            }
+        if d.scale() == 0
+            && let Ok(i) = i64::try_from(d)
+        {
+            return serializer.serialize_i64(i);
         }
         let digits = d
             .mantissa()
