@@ -153,6 +153,10 @@ impl Checker<'_> {
                     found = true;
                     self.check(&format!("{place} {mt}"), &m["schema"], example);
                 }
+                for (name, ex) in m["examples"].as_object().into_iter().flatten() {
+                    found = true;
+                    self.check(&format!("{place} {mt} {name}"), &m["schema"], &ex["value"]);
+                }
             }
         }
         found
