@@ -1,0 +1,97 @@
+//! P2P bill notifications (reference: p2p-bills-api.md §4).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::QiwiDateTime;
+use crate::currency::CurrencyAlpha;
+use crate::money::AmountString;
+use crate::open_enum::open_enum;
+
+open_enum! {
+    /// A P2P bill's status.
+    pub enum BillStatusValue {
+        /// Issued, awaiting payment (not final).
+        Waiting = "WAITING",
+        /// Paid (final).
+        Paid = "PAID",
+        /// Rejected (final).
+        Rejected = "REJECTED",
+        /// Expired unpaid (final).
+        Expired = "EXPIRED",
+    }
+}
+
+/// A bill's amount; QIWI writes the value as a string (`"1.00"`), older messages as a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillAmount {
+    /// The amount.
+    pub value: AmountString,
+    /// The currency (`RUB`, `KZT`).
+    pub currency: CurrencyAlpha,
+}
+
+/// A bill's status and when it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BillStatus {
+    /// The status.
+    pub value: BillStatusValue,
+    /// When it changed (QIWI writes offsets like `+03`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_date_time: Option<QiwiDateTime>,
+}
+
+/// The payer's identifiers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BillCustomer {
+    /// Phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The payer's id in your system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// The bill a notification reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifiedBill {
+    /// Your P2P site id.
+    pub site_id: String,
+    /// Your bill id.
+    pub bill_id: String,
+    /// The amount.
+    pub amount: BillAmount,
+    /// The status.
+    pub status: BillStatus,
+    /// The payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<BillCustomer>,
+    /// Your custom fields, as sent with the bill.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_fields: BTreeMap<String, serde_json::Value>,
+    /// The bill's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// When the bill was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_date_time: Option<QiwiDateTime>,
+    /// When the bill expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date_time: Option<QiwiDateTime>,
+}
+
+/// A P2P bill notification: `{"bill": {…}, "version": "1"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillNotification {
+    /// The bill.
+    pub bill: NotifiedBill,
+    /// The format version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}

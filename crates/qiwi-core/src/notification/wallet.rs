@@ -1,0 +1,162 @@
+//! Wallet webhooks (`payment-notifier`, reference: wallet-api.md §8.7).
+
+use serde::{Deserialize, Serialize};
+
+use crate::QiwiDateTime;
+use crate::currency::CurrencyNumeric;
+use crate::money::AmountNumber;
+use crate::open_enum::open_enum;
+
+open_enum! {
+    /// A wallet transaction's direction.
+    pub enum WalletTxnType {
+        /// Incoming.
+        In = "IN",
+        /// Outgoing.
+        Out = "OUT",
+        /// A QIWI card operation.
+        QiwiCard = "QIWI_CARD",
+    }
+}
+
+open_enum! {
+    /// A wallet transaction's status.
+    pub enum WalletTxnStatus {
+        /// Being processed.
+        Waiting = "WAITING",
+        /// Done.
+        Success = "SUCCESS",
+        /// Failed; see `errorCode`.
+        Error = "ERROR",
+    }
+}
+
+/// An amount with its numeric currency: `{"amount": 1.09, "currency": 643}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalletMoney {
+    /// The amount.
+    pub amount: AmountNumber,
+    /// The currency.
+    pub currency: CurrencyNumeric,
+}
+
+/// The payment a webhook reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletPayment {
+    /// QIWI's transaction id (a string here, a number in the history).
+    pub txn_id: String,
+    /// The wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<i64>,
+    /// When the payment was made (Moscow time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<QiwiDateTime>,
+    /// QIWI's payment error code as a string (`"0"` is success); see
+    /// [`crate::vocabulary::WalletPaymentError`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// The direction.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub txn_type: Option<WalletTxnType>,
+    /// The status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<WalletTxnStatus>,
+    /// The provider's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<i64>,
+    /// The recipient (outgoing) or the sender, terminal or agent (incoming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The payment's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum: Option<WalletMoney>,
+    /// The commission; QIWI sends `null` while a payment is waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission: Option<WalletMoney>,
+    /// Amount plus commission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<WalletMoney>,
+    /// The comma-separated paths of the signed fields, in signing order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_fields: Option<String>,
+}
+
+/// A webhook as QIWI sends it (the wire form; [`WalletNotification`] is what verification
+/// returns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletWebhook {
+    /// The webhook's id.
+    pub hook_id: String,
+    /// Unique per notification: the key to deduplicate on.
+    pub message_id: String,
+    /// Lowercase hex HMAC-SHA256 of the signed fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// Whether this is a test notification (`GET …/hooks/test`).
+    #[serde(default)]
+    pub test: bool,
+    /// The format version (`1.0.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The payment; absent in some test notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<WalletPayment>,
+}
+
+/// A verified wallet webhook.
+///
+/// A test notification is its own variant, so it can never be taken for a payment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WalletNotification {
+    /// A real payment, its signature verified.
+    Payment(WalletPaymentNotification),
+    /// A test notification (`"test": true`).
+    Test(WalletTestNotification),
+}
+
+/// A payment webhook whose signature matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalletPaymentNotification {
+    /// The webhook's id.
+    pub hook_id: String,
+    /// Unique per notification: the key to deduplicate on.
+    pub message_id: String,
+    /// The format version.
+    pub version: Option<String>,
+    /// The payment.
+    pub payment: WalletPayment,
+}
+
+/// A test webhook. QIWI never documented its payload: when it carries a payment and a hash,
+/// the hash was checked (`signature_verified`); when it carries none, it is still reported,
+/// unverified — it moves no money either way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalletTestNotification {
+    /// The webhook's id.
+    pub hook_id: String,
+    /// The notification's id.
+    pub message_id: String,
+    /// The payment, if the test carried one.
+    pub payment: Option<WalletPayment>,
+    /// Whether a signature was present and matched.
+    pub signature_verified: bool,
+}
+
+impl WalletPaymentNotification {
+    /// The wire form (without `hash`).
+    pub fn to_webhook(&self) -> WalletWebhook {
+        WalletWebhook {
+            hook_id: self.hook_id.clone(),
+            message_id: self.message_id.clone(),
+            hash: None,
+            test: false,
+            version: self.version.clone(),
+            payment: Some(self.payment.clone()),
+        }
+    }
+}
