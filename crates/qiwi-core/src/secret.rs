@@ -235,7 +235,10 @@ mod tests {
         ];
         for e in &errors {
             let text = format!("{e} {e:?}");
-            assert!(!text.contains(SECRET) && !text.contains("c2VjcmV0"), "{text}");
+            assert!(
+                !text.contains(SECRET) && !text.contains("c2VjcmV0"),
+                "{text}"
+            );
         }
     }
 

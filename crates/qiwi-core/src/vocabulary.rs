@@ -223,14 +223,21 @@ mod tests {
 
     #[test]
     fn table_is_sorted_unique_and_looked_up_in_every_spelling() {
-        assert!(WALLET_PAYMENT_ERRORS.windows(2).all(|w| w[0].code < w[1].code));
+        assert!(
+            WALLET_PAYMENT_ERRORS
+                .windows(2)
+                .all(|w| w[0].code < w[1].code)
+        );
         let e = WalletPaymentError::lookup(220).unwrap();
         assert_eq!(e.class, ErrorClass::InsufficientFunds);
         assert_eq!(WalletPaymentError::lookup_str("QWPRC-220"), Some(e));
         assert_eq!(WalletPaymentError::lookup_str("220"), Some(e));
         assert_eq!(WalletPaymentError::lookup(0), None);
         assert_eq!(WalletPaymentError::lookup_str("nonsense"), None);
-        assert_eq!(WalletPaymentError::lookup(7600).unwrap().class, ErrorClass::RecipientSide);
+        assert_eq!(
+            WalletPaymentError::lookup(7600).unwrap().class,
+            ErrorClass::RecipientSide
+        );
         assert_eq!(WALLET_PAYMENT_ERRORS.len(), 52);
     }
 

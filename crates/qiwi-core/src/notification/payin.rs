@@ -123,10 +123,18 @@ pub struct PaymentMethod {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_token: Option<String>,
     /// Retrieval reference number.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rrn: Option<String>,
     /// Authorisation code.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_code: Option<String>,
     /// SBP payer's phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,13 +290,25 @@ pub struct GatewayData {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub gateway_type: Option<String>,
     /// ECI.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub eci: Option<String>,
     /// Authorisation code.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub auth_code: Option<String>,
     /// Retrieval reference number.
-    #[serde(default, deserialize_with = "string_or_number", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rrn: Option<String>,
 }
 
@@ -512,22 +532,22 @@ pub struct PayoutNotification {
     pub payout_splits: Vec<Split>,
 }
 
-/// A Payment Protocol notification, by its `type`.
+/// A Payment Protocol notification, by its `type` (boxed: the models differ a lot in size).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PayinNotification {
     /// `PAYMENT`.
-    Payment(PaymentNotification),
+    Payment(Box<PaymentNotification>),
     /// `CAPTURE`.
-    Capture(CaptureNotification),
+    Capture(Box<CaptureNotification>),
     /// `REFUND`.
-    Refund(RefundNotification),
+    Refund(Box<RefundNotification>),
     /// `CHECK_CARD`.
-    CheckCard(CardCheckNotification),
+    CheckCard(Box<CardCheckNotification>),
     /// `TOKEN`.
-    Token(TokenNotification),
+    Token(Box<TokenNotification>),
     /// `PAYOUT`.
-    Payout(PayoutNotification),
+    Payout(Box<PayoutNotification>),
     /// A type QIWI added after this version; kept whole. It cannot be verified, because its
     /// signed fields are unknown.
     Unknown {
@@ -541,12 +561,41 @@ pub enum PayinNotification {
 /// How each known type is written: its `type`, the member holding the object, and the signed
 /// paths below that member, in signing order (the amount, when signed, last).
 pub(crate) const KINDS: &[(&str, &str, &[&str])] = &[
-    ("PAYMENT", "payment", &["paymentId", "createdDateTime", "amount.value"]),
-    ("CAPTURE", "capture", &["captureId", "createdDateTime", "amount.value"]),
-    ("REFUND", "refund", &["refundId", "createdDateTime", "amount.value"]),
-    ("CHECK_CARD", "checkPaymentMethod", &["requestUid", "checkOperationDate"]),
-    ("TOKEN", "token", &["merchantSiteUid", "account", "status.value", "status.changedDateTime"]),
-    ("PAYOUT", "payout", &["payoutId", "createdDateTime", "amount.value"]),
+    (
+        "PAYMENT",
+        "payment",
+        &["paymentId", "createdDateTime", "amount.value"],
+    ),
+    (
+        "CAPTURE",
+        "capture",
+        &["captureId", "createdDateTime", "amount.value"],
+    ),
+    (
+        "REFUND",
+        "refund",
+        &["refundId", "createdDateTime", "amount.value"],
+    ),
+    (
+        "CHECK_CARD",
+        "checkPaymentMethod",
+        &["requestUid", "checkOperationDate"],
+    ),
+    (
+        "TOKEN",
+        "token",
+        &[
+            "merchantSiteUid",
+            "account",
+            "status.value",
+            "status.changedDateTime",
+        ],
+    ),
+    (
+        "PAYOUT",
+        "payout",
+        &["payoutId", "createdDateTime", "amount.value"],
+    ),
 ];
 
 impl PayinNotification {
@@ -565,7 +614,11 @@ impl PayinNotification {
 
     /// The notification as QIWI writes it: `{"<member>": {…}, "type": "…", "version": "1"}`.
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
-        fn envelope<T: Serialize>(member: &str, ty: &str, v: &T) -> Result<Vec<u8>, serde_json::Error> {
+        fn envelope<T: Serialize>(
+            member: &str,
+            ty: &str,
+            v: &T,
+        ) -> Result<Vec<u8>, serde_json::Error> {
             let mut m = serde_json::Map::new();
             m.insert(member.to_owned(), serde_json::to_value(v)?);
             m.insert("type".into(), ty.into());

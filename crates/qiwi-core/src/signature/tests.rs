@@ -38,7 +38,10 @@ fn w1_verifies_and_types_the_payment() {
     let sum = p.payment.sum.unwrap();
     assert_eq!(sum.amount.amount(), Amount::from(1));
     assert_eq!(sum.currency.0, Currency::RUB);
-    assert_eq!(wallet_signed_text(w1_body(W1_HASH).as_bytes()).unwrap(), "643|1|IN|+79161112233|13353941550");
+    let body = w1_body(W1_HASH);
+    let (_, payment) = read_wallet(body.as_bytes()).unwrap();
+    let text = wallet_signed_text(&payment.unwrap().0).unwrap();
+    assert_eq!(text, "643|1|IN|+79161112233|13353941550");
 }
 
 #[test]
@@ -58,7 +61,10 @@ fn wallet_signing_reproduces_w1_and_keeps_every_text() {
     let unsigned = w1_body("").replace(r#""hash":"","#, "");
     let signed = sign_wallet_notification(unsigned.as_bytes(), &wallet_key()).unwrap();
     let text = String::from_utf8(signed.clone()).unwrap();
-    assert!(text.ends_with(&format!(r#""hash":"{W1_HASH}"}}"#)), "{text}");
+    assert!(
+        text.ends_with(&format!(r#""hash":"{W1_HASH}"}}"#)),
+        "{text}"
+    );
     assert!(text.contains(r#""sum":{"amount":1,"currency":643}"#));
     assert!(verify_wallet_notification(&signed, &wallet_key()).is_ok());
 }
@@ -67,14 +73,29 @@ fn wallet_signing_reproduces_w1_and_keeps_every_text() {
 fn wallet_tampering_with_any_signed_field_is_rejected() {
     let good = w1_body(W1_HASH);
     let tampered = [
-        good.replace(r#""sum":{"amount":1,"currency":643}"#, r#""sum":{"amount":1,"currency":978}"#),
-        good.replace(r#""sum":{"amount":1,"currency":643}"#, r#""sum":{"amount":2,"currency":643}"#),
-        good.replace(r#""sum":{"amount":1,"currency":643}"#, r#""sum":{"amount":1.0,"currency":643}"#),
+        good.replace(
+            r#""sum":{"amount":1,"currency":643}"#,
+            r#""sum":{"amount":1,"currency":978}"#,
+        ),
+        good.replace(
+            r#""sum":{"amount":1,"currency":643}"#,
+            r#""sum":{"amount":2,"currency":643}"#,
+        ),
+        good.replace(
+            r#""sum":{"amount":1,"currency":643}"#,
+            r#""sum":{"amount":1.0,"currency":643}"#,
+        ),
         good.replace(r#""type":"IN""#, r#""type":"OUT""#),
         good.replace(r#""account":"+79161112233""#, r#""account":"+79161112234""#),
         good.replace(r#""txnId":"13353941550""#, r#""txnId":"13353941551""#),
-        good.replace("sum.currency,sum.amount,type", "sum.amount,sum.currency,type"),
-        good.replace("sum.currency,sum.amount,type,account,txnId", "sum.currency,sum.amount,type,account"),
+        good.replace(
+            "sum.currency,sum.amount,type",
+            "sum.amount,sum.currency,type",
+        ),
+        good.replace(
+            "sum.currency,sum.amount,type,account,txnId",
+            "sum.currency,sum.amount,type,account",
+        ),
         good.replace(W1_HASH, &format!("{}0", &W1_HASH[..63])),
         good.replace(W1_HASH, &format!("0{}", &W1_HASH[1..])),
     ];
@@ -98,17 +119,36 @@ fn wallet_errors_say_what_is_wrong() {
     let key = wallet_key();
     let good = w1_body(W1_HASH);
     let cases = [
-        (good.replace(r#""hash":"f05c"#, r#""hashx":"f05c"#), SignatureError::MissingSignature),
-        (good.replace(W1_HASH, "f05c"), SignatureError::GarbledSignature),
-        (good.replace(W1_HASH, &"zz".repeat(32)), SignatureError::GarbledSignature),
-        (good.replace("type,account,txnId", "type,account,nope"), missing("payment.nope")),
         (
-            good.replace(r#""signFields":"sum.currency,sum.amount,type,account,txnId""#, r#""x":1"#),
+            good.replace(r#""hash":"f05c"#, r#""hashx":"f05c"#),
+            SignatureError::MissingSignature,
+        ),
+        (
+            good.replace(W1_HASH, "f05c"),
+            SignatureError::GarbledSignature,
+        ),
+        (
+            good.replace(W1_HASH, &"zz".repeat(32)),
+            SignatureError::GarbledSignature,
+        ),
+        (
+            good.replace("type,account,txnId", "type,account,nope"),
+            missing("payment.nope"),
+        ),
+        (
+            good.replace(
+                r#""signFields":"sum.currency,sum.amount,type,account,txnId""#,
+                r#""x":1"#,
+            ),
             missing("payment.signFields"),
         ),
     ];
     for (body, want) in cases {
-        assert_eq!(verify_wallet_notification(body.as_bytes(), &key), Err(want), "{body}");
+        assert_eq!(
+            verify_wallet_notification(body.as_bytes(), &key),
+            Err(want),
+            "{body}"
+        );
     }
     let bad_amount = good.replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":"abc","#);
     match verify_wallet_notification(bad_amount.as_bytes(), &key) {
@@ -135,9 +175,16 @@ fn wallet_test_notifications_are_never_payments() {
         other => panic!("{other:?}"),
     }
     let forged_test = signed_test.replace(W1_HASH, W3_HASH);
-    assert_eq!(verify_wallet_notification(forged_test.as_bytes(), &key), Err(SignatureError::Mismatch));
-    let unsigned_payment = br#"{"hookId":"h","messageId":"m","test":false,"payment":{"txnId":"1"}}"#;
-    assert_eq!(verify_wallet_notification(unsigned_payment, &key), Err(SignatureError::MissingSignature));
+    assert_eq!(
+        verify_wallet_notification(forged_test.as_bytes(), &key),
+        Err(SignatureError::Mismatch)
+    );
+    let unsigned_payment =
+        br#"{"hookId":"h","messageId":"m","test":false,"payment":{"txnId":"1"}}"#;
+    assert_eq!(
+        verify_wallet_notification(unsigned_payment, &key),
+        Err(SignatureError::MissingSignature)
+    );
 }
 
 #[test]
@@ -148,7 +195,12 @@ fn p2_and_p2s_reproduce() {
     );
     for value in [r#""10.00""#, r#""10""#, "10", "10.0", r#""10.0""#] {
         let body = bill_body(value, "PAID");
-        assert_eq!(bill_signed_text(body.as_bytes()).unwrap(), "RUB|10.00|billId|siteId|PAID", "{value}");
+        let (bill, _) = read_bill(body.as_bytes()).unwrap();
+        assert_eq!(
+            bill_signed_text(&bill).unwrap(),
+            "RUB|10.00|billId|siteId|PAID",
+            "{value}"
+        );
     }
 }
 
@@ -163,12 +215,16 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
     let secret = P2pSecretKey::new("eyJ2ZXJzaW9uIjoiUDJQIn0=");
     let sig = hex_mac(b"eyJ2ZXJzaW9uIjoiUDJQIn0=", "RUB|10.00|billId|siteId|PAID");
     for value in [r#""10.00""#, r#""10""#, "10", "10.0"] {
-        let n = verify_bill_notification(bill_body(value, "PAID").as_bytes(), &sig, &secret).unwrap();
+        let n =
+            verify_bill_notification(bill_body(value, "PAID").as_bytes(), &sig, &secret).unwrap();
         assert_eq!(n.bill.status.value, BillStatusValue::Paid);
         assert_eq!(n.bill.amount.value.to_fixed2().unwrap(), "10.00");
     }
     let upper = sig.to_uppercase();
-    assert!(verify_bill_notification(bill_body("\"10.00\"", "PAID").as_bytes(), &upper, &secret).is_ok());
+    assert!(
+        verify_bill_notification(bill_body("\"10.00\"", "PAID").as_bytes(), &upper, &secret)
+            .is_ok()
+    );
     let good = bill_body("\"10.00\"", "PAID");
     let tampered = [
         good.replace(r#""currency":"RUB""#, r#""currency":"KZT""#),
@@ -178,17 +234,46 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
         bill_body("\"10.00\"", "REJECTED"),
     ];
     for body in &tampered {
-        assert_eq!(verify_bill_notification(body.as_bytes(), &sig, &secret), Err(SignatureError::Mismatch), "{body}");
+        assert_eq!(
+            verify_bill_notification(body.as_bytes(), &sig, &secret),
+            Err(SignatureError::Mismatch),
+            "{body}"
+        );
     }
-    let flipped = format!("{}{}", &sig[..10], if &sig[10..11] == "0" { "1" } else { "0" }) + &sig[11..];
-    assert_eq!(verify_bill_notification(good.as_bytes(), &flipped, &secret), Err(SignatureError::Mismatch));
-    assert_eq!(verify_bill_notification(good.as_bytes(), "", &secret), Err(SignatureError::MissingSignature));
-    assert_eq!(verify_bill_notification(good.as_bytes(), "abc", &secret), Err(SignatureError::GarbledSignature));
+    let flipped = format!(
+        "{}{}",
+        &sig[..10],
+        if &sig[10..11] == "0" { "1" } else { "0" }
+    ) + &sig[11..];
+    assert_eq!(
+        verify_bill_notification(good.as_bytes(), &flipped, &secret),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        verify_bill_notification(good.as_bytes(), "", &secret),
+        Err(SignatureError::MissingSignature)
+    );
+    assert_eq!(
+        verify_bill_notification(good.as_bytes(), "abc", &secret),
+        Err(SignatureError::GarbledSignature)
+    );
     // Base64-decoding the secret, the commonest mistake, must not verify.
-    let decoded_key = base64::engine::general_purpose::STANDARD.decode("eyJ2ZXJzaW9uIjoiUDJQIn0=").unwrap();
-    let wrong = hex::encode(mac(&decoded_key, "RUB|10.00|billId|siteId|PAID").finalize().into_bytes());
-    assert_eq!(verify_bill_notification(good.as_bytes(), &wrong, &secret), Err(SignatureError::Mismatch));
-    assert_eq!(sign_bill_notification(good.as_bytes(), &secret).unwrap(), sig);
+    let decoded_key = base64::engine::general_purpose::STANDARD
+        .decode("eyJ2ZXJzaW9uIjoiUDJQIn0=")
+        .unwrap();
+    let wrong = hex::encode(
+        mac(&decoded_key, "RUB|10.00|billId|siteId|PAID")
+            .finalize()
+            .into_bytes(),
+    );
+    assert_eq!(
+        verify_bill_notification(good.as_bytes(), &wrong, &secret),
+        Err(SignatureError::Mismatch)
+    );
+    assert_eq!(
+        sign_bill_notification(good.as_bytes(), &secret).unwrap(),
+        sig
+    );
 }
 
 fn payin_key() -> NotificationKey {
@@ -214,7 +299,10 @@ fn c1_to_c4_reproduce_through_sign_and_verify() {
         ),
     ];
     for (body, want) in &cases {
-        assert_eq!(&sign_payin_notification(body.as_bytes(), &key).unwrap(), want);
+        assert_eq!(
+            &sign_payin_notification(body.as_bytes(), &key).unwrap(),
+            want
+        );
         let n = verify_payin_notification(body.as_bytes(), want, &key).unwrap();
         assert!(["PAYMENT", "CAPTURE", "REFUND", "CHECK_CARD"].contains(&n.type_name()));
         // The undocumented header encodings QIWI might use: upper-case hex, Base64.
@@ -233,7 +321,10 @@ fn payin_amount_is_accepted_as_written_or_with_two_decimals() {
     assert!(verify_payin_notification(body.as_bytes(), &raw, &key).is_ok());
     assert!(verify_payin_notification(body.as_bytes(), &fixed, &key).is_ok());
     let other = hex_mac(b"TOKEN", "A1|2019-10-08T11:31:37+03:00|5.0");
-    assert_eq!(verify_payin_notification(body.as_bytes(), &other, &key), Err(SignatureError::Mismatch));
+    assert_eq!(
+        verify_payin_notification(body.as_bytes(), &other, &key),
+        Err(SignatureError::Mismatch)
+    );
 }
 
 #[test]
@@ -247,12 +338,17 @@ fn payin_tampering_and_unknown_types_are_rejected() {
         body.replace("2211.24", "2211.25"),
         body.replace("2019-10-08T11:31:37+03:00", "2019-10-08T08:31:37Z"),
     ] {
-        assert_eq!(verify_payin_notification(tampered.as_bytes(), &sig, &key), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify_payin_notification(tampered.as_bytes(), &sig, &key),
+            Err(SignatureError::Mismatch)
+        );
     }
     let future = body.replace(r#""type":"PAYMENT""#, r#""type":"SPLIT_SETTLEMENT""#);
     assert_eq!(
         verify_payin_notification(future.as_bytes(), &sig, &key),
-        Err(SignatureError::UnsupportedType { type_name: "SPLIT_SETTLEMENT".into() })
+        Err(SignatureError::UnsupportedType {
+            type_name: "SPLIT_SETTLEMENT".into()
+        })
     );
     match parse_payin_notification(future.as_bytes()).unwrap() {
         PayinNotification::Unknown { type_name, raw } => {
@@ -261,8 +357,14 @@ fn payin_tampering_and_unknown_types_are_rejected() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(verify_payin_notification(body.as_bytes(), " ", &key), Err(SignatureError::MissingSignature));
-    assert_eq!(verify_payin_notification(body.as_bytes(), "Zm9v", &key), Err(SignatureError::GarbledSignature));
+    assert_eq!(
+        verify_payin_notification(body.as_bytes(), " ", &key),
+        Err(SignatureError::MissingSignature)
+    );
+    assert_eq!(
+        verify_payin_notification(body.as_bytes(), "Zm9v", &key),
+        Err(SignatureError::GarbledSignature)
+    );
     let no_amount = body.replace(r#""amount":{"value":2211.24,"currency":"RUB"},"#, "");
     assert_eq!(
         verify_payin_notification(no_amount.as_bytes(), &sig, &key),
@@ -278,23 +380,40 @@ fn documented_payin_examples_parse() {
     let payout = r#"{"payout":{"payoutId":"kxnawm631754","createdDateTime":"2022-12-22T16:20:30+03:00","amount":{"value":200.00,"currency":"RUB"},"status":{"value":"SUCCESS","changedDateTime":"2022-12-22T16:34:44+03:00"},"receiverData":{"type":"CARD","maskedPan":"400000******0002"},"flags":["TEST"],"payoutSplits":[{"type":"MERCHANT_DETAILS","siteUid":"Obuc-00","splitAmount":{"value":"150.00","currency":"RUB"},"splitCommissions":{"merchantCms":{"value":"1.50","currency":"RUB"}}}]},"type":"PAYOUT","version":"1"}"#;
     let key = payin_key();
     for (body, signed) in [
-        (sbp, "A22170834426031500000733E625FCB3|2022-08-05T11:34:42+03:00|5"),
+        (
+            sbp,
+            "A22170834426031500000733E625FCB3|2022-08-05T11:34:42+03:00|5",
+        ),
         (check, "uuid1-uuid2-uuid3-uuid4|2021-08-16T14:15:07+03:00"),
         (token, "test-00|test|CREATED|2023-01-01T10:00:00+03:00"),
         (payout, "kxnawm631754|2022-12-22T16:20:30+03:00|200.00"),
     ] {
         let sig = hex_mac(b"TOKEN", signed);
-        let n = verify_payin_notification(body.as_bytes(), &sig, &key).unwrap_or_else(|e| panic!("{e}: {body}"));
+        let n = verify_payin_notification(body.as_bytes(), &sig, &key)
+            .unwrap_or_else(|e| panic!("{e}: {body}"));
         match n {
             PayinNotification::Payment(p) => {
                 assert_eq!(p.qr_code_uid.as_deref(), Some("acfd9"));
-                assert_eq!(p.customer.unwrap().bank_member_id.as_deref(), Some("100000000008"));
+                assert_eq!(
+                    p.customer.unwrap().bank_member_id.as_deref(),
+                    Some("100000000008")
+                );
             }
-            PayinNotification::CheckCard(c) => assert_eq!(c.created_token.unwrap().account.as_deref(), Some("acc1")),
+            PayinNotification::CheckCard(c) => {
+                assert_eq!(c.created_token.unwrap().account.as_deref(), Some("acc1"))
+            }
             PayinNotification::Token(t) => assert_eq!(t.status.value, OperationStatus::Created),
             PayinNotification::Payout(p) => {
                 assert_eq!(p.amount.value.to_fixed2().unwrap(), "200.00");
-                assert_eq!(p.payout_splits[0].split_amount.as_ref().unwrap().value.to_string(), "150.00");
+                assert_eq!(
+                    p.payout_splits[0]
+                        .split_amount
+                        .as_ref()
+                        .unwrap()
+                        .value
+                        .to_string(),
+                    "150.00"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -381,10 +500,13 @@ fn payin_notification() -> impl Strategy<Value = PayinNotification> {
     };
     prop_oneof![
         ("\\PC{1,32}", datetime(), amount()).prop_map(move |(id, t, a)| {
-            PayinNotification::Payment(PaymentNotification {
+            PayinNotification::Payment(Box::new(PaymentNotification {
                 payment_id: id,
                 created_date_time: t.clone(),
-                amount: NotificationAmount { value: a.into(), currency: Currency::RUB.into() },
+                amount: NotificationAmount {
+                    value: a.into(),
+                    currency: Currency::RUB.into(),
+                },
                 status: status("SUCCESS", t),
                 bill_id: None,
                 qr_code_uid: None,
@@ -398,21 +520,24 @@ fn payin_notification() -> impl Strategy<Value = PayinNotification> {
                 payment_splits: vec![],
                 gateway_data: None,
                 merchant_site_uid: None,
-            })
+            }))
         }),
         ("[a-z0-9]{1,16}", datetime(), amount()).prop_map(move |(id, t, a)| {
-            PayinNotification::Payout(PayoutNotification {
+            PayinNotification::Payout(Box::new(PayoutNotification {
                 payout_id: id,
                 created_date_time: t.clone(),
-                amount: NotificationAmount { value: a.into(), currency: Currency::RUB.into() },
+                amount: NotificationAmount {
+                    value: a.into(),
+                    currency: Currency::RUB.into(),
+                },
                 status: status("WAITING", t),
                 receiver_data: None,
                 flags: vec![],
                 payout_splits: vec![],
-            })
+            }))
         }),
         ("[a-z0-9-]{1,16}", "\\PC{1,16}", datetime()).prop_map(move |(site, account, t)| {
-            PayinNotification::Token(TokenNotification {
+            PayinNotification::Token(Box::new(TokenNotification {
                 merchant_site_uid: site,
                 account,
                 status: status("CREATED", t),
@@ -420,7 +545,7 @@ fn payin_notification() -> impl Strategy<Value = PayinNotification> {
                 expired_date: None,
                 tokenization_source: None,
                 bank_member_id: None,
-            })
+            }))
         }),
     ]
 }
@@ -497,12 +622,20 @@ fn no_error_ever_shows_a_key() {
         verify_bill_notification(bill.as_bytes(), KEY, &p2p).unwrap_err(),
         verify_payin_notification(pay.as_bytes(), &"0".repeat(64), &payin).unwrap_err(),
         verify_payin_notification(pay.as_bytes(), KEY, &payin).unwrap_err(),
-        verify_payin_notification(&pay.replace("PAYMENT", "NEW").into_bytes(), &"0".repeat(64), &payin).unwrap_err(),
+        verify_payin_notification(
+            &pay.replace("PAYMENT", "NEW").into_bytes(),
+            &"0".repeat(64),
+            &payin,
+        )
+        .unwrap_err(),
         verify_wallet_notification(w1_body(W3_HASH).as_bytes(), &wallet).unwrap_err(),
         verify_wallet_notification(w1_body(KEY).as_bytes(), &wallet).unwrap_err(),
     ];
     for e in errors {
         let shown = format!("{e} {e:?}");
-        assert!(!shown.contains(KEY) && !shown.contains(WALLET_KEY), "{shown}");
+        assert!(
+            !shown.contains(KEY) && !shown.contains(WALLET_KEY),
+            "{shown}"
+        );
     }
 }
