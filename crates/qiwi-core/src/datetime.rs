@@ -4,7 +4,7 @@
 //! `2021-01-18T15:25:18+03` (hours-only offset), `2022-04-05T11:27:41` (no offset: Moscow
 //! time), `2017-07-27T06:51:06.099Z`, `2019-12-01T00:00` (no seconds) and, in one documented
 //! example, the malformed `2019-11-01T:00:00`. [`QiwiDateTime`] keeps the original text —
-//! notification signatures are computed over it — and parses it once, tolerantly. A value
+//! notification signatures are computed over it — and parses it tolerantly when asked. A value
 //! that does not parse still deserializes, so one odd field never loses a whole response;
 //! asking for its instant then returns a typed error.
 
@@ -34,30 +34,28 @@ impl DateTimeError {
     }
 }
 
-/// A date-time as QIWI wrote it, with its parsed instant.
+/// A date-time as QIWI wrote it; the instant is parsed when asked for.
 ///
 /// Equality compares the text as written, so a value read and written back is unchanged.
+/// Parsing lazily keeps reading a notification cheap: most receivers never look at most of
+/// its dates.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct QiwiDateTime {
     raw: String,
-    parsed: Option<OffsetDateTime>,
 }
 
 impl QiwiDateTime {
     /// Parses `text`, failing when it is not a date-time in any shape QIWI uses.
     pub fn parse(text: &str) -> Result<Self, DateTimeError> {
-        let parsed = parse(text)?;
+        parse(text)?;
         Ok(QiwiDateTime {
             raw: text.to_owned(),
-            parsed: Some(parsed),
         })
     }
 
     /// Keeps `text` whether or not it parses; [`QiwiDateTime::instant`] reports the failure.
     pub fn from_wire(text: impl Into<String>) -> Self {
-        let raw = text.into();
-        let parsed = parse(&raw).ok();
-        QiwiDateTime { raw, parsed }
+        QiwiDateTime { raw: text.into() }
     }
 
     /// The text exactly as QIWI wrote it.
@@ -67,10 +65,7 @@ impl QiwiDateTime {
 
     /// The instant, with the offset QIWI wrote (Moscow when it wrote none).
     pub fn instant(&self) -> Result<OffsetDateTime, DateTimeError> {
-        match self.parsed {
-            Some(t) => Ok(t),
-            None => parse(&self.raw),
-        }
+        parse(&self.raw)
     }
 }
 
@@ -92,10 +87,7 @@ impl From<OffsetDateTime> for QiwiDateTime {
             oh.unsigned_abs(),
             om.unsigned_abs(),
         );
-        QiwiDateTime {
-            raw,
-            parsed: Some(t),
-        }
+        QiwiDateTime { raw }
     }
 }
 

@@ -6,9 +6,14 @@
 //! | P2P bill | [`P2pSecretKey`] as is | `amount.currency\|amount.value\|billId\|siteId\|status.value`, amount with two decimals | header `X-Api-Signature-SHA256`, hex |
 //! | Payment Protocol | [`NotificationKey`] as is | per type (see below) | header `Signature` |
 //!
-//! Values are taken as QIWI wrote them in the body — a wallet amount `1` is signed as `1`,
-//! never `1.0` — which is why verification reads the bytes QIWI sent, not a re-serialized
-//! object. All comparisons are constant-time (through [`hmac::Mac::verify_slice`]).
+//! Signatures cover the text of values, and QIWI's users' top complaint is verifiers that
+//! re-serialize an object and so sign `1.0` where QIWI signed `1`. Here the signed text is
+//! built from the body QIWI sent: strings, ids and date-times have exactly QIWI's text in the
+//! typed model; a number is tried as the typed value prints (`1.09`), and, only if that does
+//! not match, as written in the body (`1.10`). Every candidate spells the same field values,
+//! so a match authenticates exactly the values returned; the second look at the body is paid
+//! only by notifications whose numbers QIWI wrote in a longer form. All comparisons are
+//! constant-time (through [`hmac::Mac::verify_slice`]).
 //!
 //! ## Payment Protocol choices
 //!
@@ -17,8 +22,9 @@
 //! `account`, `status.value`, `status.changedDateTime`; PAYOUT: `payoutId`, `createdDateTime`,
 //! `amount.value`) but never the header's encoding nor the amount's text. So
 //! [`verify_payin_notification`] accepts the header as hex (either case) or standard Base64,
-//! and the amount as its raw JSON text (`5`) or with two decimals (`5.00`).
-//! [`sign_payin_notification`] writes lowercase hex over the raw text.
+//! and the amount as written (`5`) or with two decimals (`5.00`, as the only public
+//! implementation, a Go client, formats it). [`sign_payin_notification`] writes lowercase hex
+//! over the text as written.
 
 use std::borrow::Cow;
 
@@ -26,12 +32,15 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::money::Amount;
+use crate::QiwiDateTime;
 use crate::notification::BillNotification;
-use crate::notification::payin::{self, PayinNotification};
+use crate::notification::payin::{
+    self, CaptureNotification, CardCheckNotification, NotificationAmount, PayinNotification,
+    PaymentNotification, PayoutNotification, RefundNotification, TokenNotification,
+};
 use crate::notification::wallet::{
-    WalletNotification, WalletPayment, WalletPaymentNotification, WalletTestNotification,
-    WalletWebhook,
+    WalletMoney, WalletNotification, WalletPayment, WalletPaymentNotification,
+    WalletTestNotification, WalletWebhook,
 };
 use crate::raw::{self, RawObject};
 use crate::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
@@ -85,42 +94,18 @@ fn missing(path: impl Into<String>) -> SignatureError {
     SignatureError::MissingField { path: path.into() }
 }
 
-/// Deserializes `text` into `T`, reporting the JSON path of a failure below `prefix`.
-fn typed<'a, T: serde::Deserialize<'a>>(text: &'a [u8], prefix: &str) -> Result<T, SignatureError> {
-    // Tracking the path doubles the cost of a parse, so it is paid only to explain a failure.
-    if let Ok(v) = serde_json::from_slice(text) {
+/// Deserializes `body` into `T`. A failure is parsed again, slowly, with path tracking, so
+/// that the error names the JSON path that is wrong (tracking doubles the cost of a parse, so
+/// the happy path does without it).
+fn typed<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, SignatureError> {
+    if let Ok(v) = serde_json::from_slice(body) {
         return Ok(v);
     }
-    let mut de = serde_json::Deserializer::from_slice(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = match (prefix.is_empty(), inner.as_str()) {
-            (true, p) => p.to_owned(),
-            (false, ".") => prefix.to_owned(),
-            (false, p) => format!("{prefix}.{p}"),
-        };
-        malformed(path, e.into_inner())
-    })?;
-    de.end().map_err(|e| malformed(prefix, e))?;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| malformed(e.path().to_string(), e.into_inner()))?;
+    de.end().map_err(|e| malformed(".", e))?;
     Ok(value)
-}
-
-/// Builds `T` from an object's members, each value parsed from its raw text, so that one
-/// scan of the object serves both the typed model and the signed texts.
-fn from_members<'a, T: serde::Deserialize<'a>>(o: &RawObject<'a>) -> Result<T, serde_json::Error> {
-    T::deserialize(serde::de::value::MapDeserializer::new(o.members()))
-}
-
-/// The error for a body that failed the fast path: the whole body is parsed again, slowly,
-/// only to name the JSON path that is wrong.
-fn explain<'a, T: serde::Deserialize<'a>>(
-    body: &'a [u8],
-    err: serde_json::Error,
-) -> SignatureError {
-    match typed::<T>(body, "") {
-        Err(e) => e,
-        Ok(_) => malformed(".", err),
-    }
 }
 
 fn mac(key: &[u8], message: &str) -> HmacSha256 {
@@ -162,76 +147,104 @@ fn decode_hex_or_base64(sig: &str) -> Result<[u8; 32], SignatureError> {
         .map_err(|_| SignatureError::GarbledSignature)
 }
 
-fn body_object(body: &[u8]) -> Result<RawObject<'_>, SignatureError> {
-    let text = std::str::from_utf8(body).map_err(|e| malformed(".", e))?;
-    serde_json::from_str(text).map_err(|e| malformed(".", e))
+/// The text of the value at `path` (keys from the body's top) in `body`, exactly as QIWI
+/// wrote it (strings unescaped). Only for bodies serde_json has accepted.
+fn raw_value<'a>(body: &'a [u8], path: &[&str]) -> Result<Cow<'a, str>, SignatureError> {
+    let span = raw::find(body, path.iter().copied()).filter(|s| *s != b"null");
+    let span = span.ok_or_else(|| missing(path.join(".")))?;
+    raw::span_text(span).ok_or_else(|| malformed(path.join("."), "not valid JSON text"))
 }
 
-fn member_object<'a>(o: &RawObject<'a>, name: &str) -> Result<RawObject<'a>, SignatureError> {
-    let v = o.get(name).ok_or_else(|| missing(name))?;
-    RawObject::parse(v.get()).ok_or_else(|| malformed(name, "not an object"))
-}
-
-fn field_text<'a>(
-    o: &RawObject<'a>,
-    prefix: &str,
-    path: &str,
-) -> Result<Cow<'a, str>, SignatureError> {
-    let full = || format!("{prefix}.{path}");
-    let v = o.path(path).ok_or_else(|| missing(full()))?;
-    if v.get() == "null" {
-        return Err(missing(full()));
+/// A signed wallet field whose typed value has exactly the text QIWI wrote: strings (kept
+/// verbatim, unknown enum values included) and integers (JSON has one spelling for them).
+/// Amounts are not among them — `1.10` reads as the number 1.1 — so they, and any field not
+/// listed, are read from the body.
+fn typed_wallet_text(p: &WalletPayment, path: &str, spelling: Spelling, out: &mut String) -> bool {
+    use std::fmt::Write as _;
+    let text = |out: &mut String, v: Option<&str>| v.map(|v| out.push_str(v)).is_some();
+    let number = |out: &mut String, v: Option<i64>| v.map(|v| write!(out, "{v}")).is_some();
+    let currency = |out: &mut String, m: &Option<WalletMoney>| {
+        number(
+            out,
+            m.as_ref().and_then(|m| m.currency.numeric()).map(i64::from),
+        )
+    };
+    let amount = |out: &mut String, m: &Option<WalletMoney>| {
+        spelling == Spelling::Typed && m.as_ref().map(|m| write!(out, "{}", m.amount)).is_some()
+    };
+    match path {
+        "txnId" => text(out, Some(&p.txn_id)),
+        "account" => text(out, p.account.as_deref()),
+        "comment" => text(out, p.comment.as_deref()),
+        "errorCode" => text(out, p.error_code.as_deref()),
+        "type" => text(out, p.txn_type.as_ref().map(|t| t.as_str())),
+        "status" => text(out, p.status.as_ref().map(|t| t.as_str())),
+        "date" => text(out, p.date.as_ref().map(|d| d.as_str())),
+        "personId" => number(out, p.person_id),
+        "provider" => number(out, p.provider),
+        "sum.currency" => currency(out, &p.sum),
+        "commission.currency" => currency(out, &p.commission),
+        "total.currency" => currency(out, &p.total),
+        "sum.amount" => amount(out, &p.sum),
+        "commission.amount" => amount(out, &p.commission),
+        "total.amount" => amount(out, &p.total),
+        _ => false,
     }
-    raw::text(v).ok_or_else(|| malformed(full(), "not valid JSON text"))
+}
+
+/// How a signed number is spelled in a candidate signed text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// As the typed value prints (`1.1`): no second look at the body.
+    Typed,
+    /// As written in the body (`1.10`).
+    Written,
 }
 
 /// The wallet webhook's signed text: the `payment.signFields` values joined by `|`.
-fn wallet_signed_text(payment: &RawObject<'_>) -> Result<String, SignatureError> {
-    let fields = field_text(payment, "payment", "signFields")?;
+fn wallet_signed_text(
+    body: &[u8],
+    payment: &WalletPayment,
+    sign_fields: &str,
+    spelling: Spelling,
+) -> Result<String, SignatureError> {
     let mut text = String::with_capacity(64);
-    for (i, field) in fields.split(',').enumerate() {
+    for (i, field) in sign_fields.split(',').enumerate() {
         if i > 0 {
             text.push('|');
         }
-        text.push_str(&field_text(payment, "payment", field.trim())?);
+        let field = field.trim();
+        if !typed_wallet_text(payment, field, spelling, &mut text) {
+            let mut path = [""; 5];
+            path[0] = "payment";
+            let mut n = 1;
+            for part in field.split('.') {
+                *path
+                    .get_mut(n)
+                    .ok_or_else(|| missing(format!("payment.{field}")))? = part;
+                n += 1;
+            }
+            text.push_str(&raw_value(body, &path[..n])?);
+        }
     }
     Ok(text)
 }
 
-/// A wallet webhook's top level, with `payment` left as raw text.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WalletWire<'a> {
-    hook_id: String,
-    message_id: String,
-    #[serde(default)]
-    hash: Option<String>,
-    #[serde(default)]
-    test: bool,
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(borrow, default)]
-    payment: Option<&'a serde_json::value::RawValue>,
-}
-
-/// Reads a wallet webhook: the top level, the payment's members (kept as raw text for the
-/// signature) and the typed payment built from them.
-fn read_wallet(
-    body: &[u8],
-) -> Result<(WalletWire<'_>, Option<(RawObject<'_>, WalletPayment)>), SignatureError> {
-    let wire: WalletWire<'_> =
-        serde_json::from_slice(body).map_err(|e| explain::<WalletWebhook>(body, e))?;
-    let payment = match wire.payment {
-        Some(raw) if raw.get() != "null" => {
-            let object =
-                RawObject::parse(raw.get()).ok_or_else(|| malformed("payment", "not an object"))?;
-            let typed: WalletPayment =
-                from_members(&object).map_err(|e| explain::<WalletWebhook>(body, e))?;
-            Some((object, typed))
-        }
-        _ => None,
-    };
-    Ok((wire, payment))
+/// Whether one of two spellings of the signed text has the expected MAC: the typed one
+/// first (no second look at the body), then — only if it differs — the one as written.
+fn matches_either(
+    key: &[u8],
+    expected: &[u8; 32],
+    typed: impl FnOnce() -> Result<String, SignatureError>,
+    written: impl FnOnce() -> Result<String, SignatureError>,
+) -> Result<bool, SignatureError> {
+    let check = |text: &str| mac(key, text).verify_slice(expected).is_ok();
+    let typed = typed()?;
+    if check(&typed) {
+        return Ok(true);
+    }
+    let written = written()?;
+    Ok(written != typed && check(&written))
 }
 
 /// Verifies a wallet webhook from its raw body: resolves `payment.signFields` in order,
@@ -245,41 +258,51 @@ pub fn verify_wallet_notification(
     body: &[u8],
     key: &WalletHookKey,
 ) -> Result<WalletNotification, SignatureError> {
-    let (wire, payment) = read_wallet(body)?;
-    let signed = wire.hash.is_some()
-        && payment
-            .as_ref()
-            .is_some_and(|(_, p)| p.sign_fields.is_some());
-    if wire.test && !signed {
+    let webhook: WalletWebhook = typed(body)?;
+    let sign_fields = webhook
+        .payment
+        .as_ref()
+        .and_then(|p| p.sign_fields.as_deref());
+    if webhook.test && (webhook.hash.is_none() || sign_fields.is_none()) {
         return Ok(WalletNotification::Test(WalletTestNotification {
-            hook_id: wire.hook_id,
-            message_id: wire.message_id,
-            payment: payment.map(|(_, p)| p),
+            hook_id: webhook.hook_id,
+            message_id: webhook.message_id,
+            payment: webhook.payment,
             signature_verified: false,
         }));
     }
-    let hash = wire
+    let hash = webhook
         .hash
         .as_deref()
         .ok_or(SignatureError::MissingSignature)?;
     let expected = decode_hex(hash)?;
-    let (object, payment) = payment.ok_or_else(|| missing("payment"))?;
-    let text = wallet_signed_text(&object)?;
-    mac(key.hmac_key(), &text)
-        .verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)?;
-    Ok(if wire.test {
+    if webhook.payment.is_none() {
+        return Err(missing("payment"));
+    }
+    let sign_fields = sign_fields.ok_or_else(|| missing("payment.signFields"))?;
+    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
+    let text = |spelling| wallet_signed_text(body, payment, sign_fields, spelling);
+    if !matches_either(
+        key.hmac_key(),
+        &expected,
+        || text(Spelling::Typed),
+        || text(Spelling::Written),
+    )? {
+        return Err(SignatureError::Mismatch);
+    }
+    let payment = webhook.payment.ok_or_else(|| missing("payment"))?;
+    Ok(if webhook.test {
         WalletNotification::Test(WalletTestNotification {
-            hook_id: wire.hook_id,
-            message_id: wire.message_id,
+            hook_id: webhook.hook_id,
+            message_id: webhook.message_id,
             payment: Some(payment),
             signature_verified: true,
         })
     } else {
         WalletNotification::Payment(WalletPaymentNotification {
-            hook_id: wire.hook_id,
-            message_id: wire.message_id,
-            version: wire.version,
+            hook_id: webhook.hook_id,
+            message_id: webhook.message_id,
+            version: webhook.version,
             payment,
         })
     })
@@ -291,9 +314,16 @@ pub fn sign_wallet_notification(
     body: &[u8],
     key: &WalletHookKey,
 ) -> Result<Vec<u8>, SignatureError> {
-    let top = body_object(body)?;
-    let payment = member_object(&top, "payment")?;
-    let hash = hex_mac(key.hmac_key(), &wallet_signed_text(&payment)?);
+    let webhook: WalletWebhook = typed(body)?;
+    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
+    let sign_fields = payment
+        .sign_fields
+        .as_deref()
+        .ok_or_else(|| missing("payment.signFields"))?;
+    let text = wallet_signed_text(body, payment, sign_fields, Spelling::Written)?;
+    let hash = hex_mac(key.hmac_key(), &text);
+    let text = std::str::from_utf8(body).map_err(|e| malformed(".", e))?;
+    let top = RawObject::parse(text).ok_or_else(|| malformed(".", "not an object"))?;
     let mut out = Vec::with_capacity(body.len() + 80);
     out.push(b'{');
     for (k, v) in top.members().filter(|(k, _)| *k != "hash") {
@@ -308,46 +338,30 @@ pub fn sign_wallet_notification(
     Ok(out)
 }
 
-/// The P2P bill notification's signed text, the amount with exactly two decimals.
-fn bill_signed_text(bill: &RawObject<'_>) -> Result<String, SignatureError> {
-    let value = field_text(bill, "bill", "amount.value")?;
-    let amount: Amount = value
-        .parse()
-        .map_err(|e| malformed("bill.amount.value", e))?;
-    let amount = amount
+/// The P2P bill notification's signed text, the amount with exactly two decimals. The ids
+/// and status are strings, so their typed values are QIWI's text; the currency is the typed
+/// letter code, or with [`Spelling::Written`] the text in the body (the typed one is upper
+/// case).
+fn bill_signed_text(
+    body: &[u8],
+    n: &BillNotification,
+    spelling: Spelling,
+) -> Result<String, SignatureError> {
+    let bill = &n.bill;
+    let amount = bill
+        .amount
+        .value
         .to_fixed2()
         .map_err(|e| malformed("bill.amount.value", e))?;
+    let currency = match (spelling, bill.amount.currency.alpha()) {
+        (Spelling::Typed, Some(alpha)) => Cow::Borrowed(alpha),
+        _ => raw_value(body, &["bill", "amount", "currency"])?,
+    };
     Ok(format!(
-        "{}|{}|{}|{}|{}",
-        field_text(bill, "bill", "amount.currency")?,
-        amount,
-        field_text(bill, "bill", "billId")?,
-        field_text(bill, "bill", "siteId")?,
-        field_text(bill, "bill", "status.value")?,
-    ))
-}
-
-/// A bill notification's top level, with `bill` left as raw text.
-#[derive(serde::Deserialize)]
-struct BillWire<'a> {
-    #[serde(borrow)]
-    bill: &'a serde_json::value::RawValue,
-    #[serde(default)]
-    version: Option<String>,
-}
-
-fn read_bill(body: &[u8]) -> Result<(RawObject<'_>, BillNotification), SignatureError> {
-    let wire: BillWire<'_> =
-        serde_json::from_slice(body).map_err(|e| explain::<BillNotification>(body, e))?;
-    let object =
-        RawObject::parse(wire.bill.get()).ok_or_else(|| malformed("bill", "not an object"))?;
-    let bill = from_members(&object).map_err(|e| explain::<BillNotification>(body, e))?;
-    Ok((
-        object,
-        BillNotification {
-            bill,
-            version: wire.version,
-        },
+        "{currency}|{amount}|{}|{}|{}",
+        bill.bill_id,
+        bill.site_id,
+        bill.status.value.as_str(),
     ))
 }
 
@@ -361,12 +375,18 @@ pub fn verify_bill_notification(
     secret: &P2pSecretKey,
 ) -> Result<BillNotification, SignatureError> {
     let expected = decode_hex(signature)?;
-    let (object, notification) = read_bill(body)?;
-    let text = bill_signed_text(&object)?;
-    mac(secret.hmac_key(), &text)
-        .verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)?;
-    Ok(notification)
+    let notification: BillNotification = typed(body)?;
+    let text = |spelling| bill_signed_text(body, &notification, spelling);
+    if matches_either(
+        secret.hmac_key(),
+        &expected,
+        || text(Spelling::Typed),
+        || text(Spelling::Written),
+    )? {
+        Ok(notification)
+    } else {
+        Err(SignatureError::Mismatch)
+    }
 }
 
 /// The value of the `X-Api-Signature-SHA256` header for a P2P bill notification body
@@ -375,75 +395,69 @@ pub fn sign_bill_notification(
     body: &[u8],
     secret: &P2pSecretKey,
 ) -> Result<String, SignatureError> {
-    let (object, _) = read_bill(body)?;
-    Ok(hex_mac(secret.hmac_key(), &bill_signed_text(&object)?))
+    let notification: BillNotification = typed(body)?;
+    let text = bill_signed_text(body, &notification, Spelling::Written)?;
+    Ok(hex_mac(secret.hmac_key(), &text))
 }
 
-/// A Payment Protocol notification located in its body: its type, and for known types the
-/// member holding the object, the signed paths and the object's members as raw text.
-enum PayinLocated<'a> {
-    Known {
-        member: &'static str,
-        paths: &'static [&'static str],
-        text: &'a str,
-        object: RawObject<'a>,
-    },
-    Unknown(String),
+/// A Payment Protocol notification's envelope, every known object typed in one pass.
+#[derive(serde::Deserialize)]
+struct PayinWire {
+    #[serde(rename = "type")]
+    type_name: String,
+    #[serde(default)]
+    payment: Option<Box<PaymentNotification>>,
+    #[serde(default)]
+    capture: Option<Box<CaptureNotification>>,
+    #[serde(default)]
+    refund: Option<Box<RefundNotification>>,
+    #[serde(default, rename = "checkPaymentMethod")]
+    check_payment_method: Option<Box<CardCheckNotification>>,
+    #[serde(default)]
+    token: Option<Box<TokenNotification>>,
+    #[serde(default)]
+    payout: Option<Box<PayoutNotification>>,
 }
 
-fn locate_payin(body: &[u8]) -> Result<PayinLocated<'_>, SignatureError> {
-    let top = body_object(body)?;
-    let type_name = field_text_top(&top, "type")?;
-    let Some(&(_, member, paths)) = payin::KINDS.iter().find(|(t, _, _)| *t == type_name) else {
-        return Ok(PayinLocated::Unknown(type_name.into_owned()));
+fn read_payin(body: &[u8]) -> Result<PayinNotification, SignatureError> {
+    /// The envelope of a type this version does not know: only `type` is read.
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        type_name: String,
+    }
+    let wire: PayinWire = match serde_json::from_slice(body) {
+        Ok(w) => w,
+        Err(e) => {
+            // A body of an unknown type may hold objects of any shape under known names.
+            let t: TypeOnly = typed(body)?;
+            if payin::KINDS.iter().any(|(k, _)| *k == t.type_name) {
+                typed::<PayinWire>(body)?;
+                return Err(malformed(".", e));
+            }
+            return unknown(body, t.type_name);
+        }
     };
-    let text = top.get(member).ok_or_else(|| missing(member))?.get();
-    let object = RawObject::parse(text).ok_or_else(|| malformed(member, "not an object"))?;
-    Ok(PayinLocated::Known {
-        member,
-        paths,
-        text,
-        object,
+    let Some(&(_, name)) = payin::KINDS.iter().find(|(t, _)| *t == wire.type_name) else {
+        return unknown(body, wire.type_name);
+    };
+    let object = || missing(name);
+    Ok(match name {
+        "payment" => PayinNotification::Payment(wire.payment.ok_or_else(object)?),
+        "capture" => PayinNotification::Capture(wire.capture.ok_or_else(object)?),
+        "refund" => PayinNotification::Refund(wire.refund.ok_or_else(object)?),
+        "checkPaymentMethod" => {
+            PayinNotification::CheckCard(wire.check_payment_method.ok_or_else(object)?)
+        }
+        "token" => PayinNotification::Token(wire.token.ok_or_else(object)?),
+        _ => PayinNotification::Payout(wire.payout.ok_or_else(object)?),
     })
 }
 
-fn build_payin(
-    body: &[u8],
-    located: &PayinLocated<'_>,
-) -> Result<PayinNotification, SignatureError> {
-    fn build<'a, T: serde::Deserialize<'a>>(
-        object: &RawObject<'a>,
-        text: &'a str,
-        member: &str,
-    ) -> Result<T, SignatureError> {
-        from_members(object).map_err(|e| match typed::<T>(text.as_bytes(), member) {
-            Err(explained) => explained,
-            Ok(_) => malformed(member, e),
-        })
-    }
-    let (member, text, object) = match located {
-        PayinLocated::Unknown(type_name) => {
-            return Ok(PayinNotification::Unknown {
-                type_name: type_name.clone(),
-                raw: typed(body, "")?,
-            });
-        }
-        PayinLocated::Known {
-            member,
-            text,
-            object,
-            ..
-        } => (*member, *text, object),
-    };
-    Ok(match member {
-        "payment" => PayinNotification::Payment(Box::new(build(object, text, member)?)),
-        "capture" => PayinNotification::Capture(Box::new(build(object, text, member)?)),
-        "refund" => PayinNotification::Refund(Box::new(build(object, text, member)?)),
-        "checkPaymentMethod" => {
-            PayinNotification::CheckCard(Box::new(build(object, text, member)?))
-        }
-        "token" => PayinNotification::Token(Box::new(build(object, text, member)?)),
-        _ => PayinNotification::Payout(Box::new(build(object, text, member)?)),
+fn unknown(body: &[u8], type_name: String) -> Result<PayinNotification, SignatureError> {
+    Ok(PayinNotification::Unknown {
+        type_name,
+        raw: typed(body)?,
     })
 }
 
@@ -451,67 +465,113 @@ fn build_payin(
 /// whose signature was checked by other means. Unknown types become
 /// [`PayinNotification::Unknown`].
 pub fn parse_payin_notification(body: &[u8]) -> Result<PayinNotification, SignatureError> {
-    build_payin(body, &locate_payin(body)?)
+    read_payin(body)
 }
 
-fn field_text_top<'a>(o: &RawObject<'a>, name: &str) -> Result<Cow<'a, str>, SignatureError> {
-    let v = o.get(name).ok_or_else(|| missing(name))?;
-    if !v.get().starts_with('"') {
-        return Err(malformed(name, "not a string"));
-    }
-    raw::text(v).ok_or_else(|| malformed(name, "not valid JSON text"))
+/// What a Payment Protocol notification signs. Ids, date-times and statuses are strings
+/// whose typed values are QIWI's text; an amount may be spelled several ways.
+enum PayinSigned<'a> {
+    /// A signed text without an amount.
+    Text(String),
+    /// `head` followed by the amount of `member`.
+    Amount {
+        head: String,
+        member: &'static str,
+        amount: &'a NotificationAmount,
+    },
 }
 
-/// The signed texts of a Payment Protocol notification: as written, and (when the amount
-/// is signed and its text differs) with the amount written with two decimals.
-fn payin_signed_texts(
-    member: &str,
-    paths: &[&str],
-    object: &RawObject<'_>,
-) -> Result<(String, Option<String>), SignatureError> {
-    let mut values = Vec::with_capacity(paths.len());
-    for path in paths {
-        values.push(field_text(object, member, path)?);
-    }
-    let raw = values.join("|");
-    let fixed = match paths.last() {
-        Some(&"amount.value") => {
-            let last = values.last().map(|v| v.as_ref()).unwrap_or_default();
-            let fixed = last
-                .parse::<Amount>()
-                .map_err(|e| malformed(format!("{member}.amount.value"), e))?
-                .to_fixed2()
-                .ok();
-            fixed.filter(|f| f != last).map(|f| {
-                let n = values.len();
-                values[n - 1] = Cow::Owned(f);
-                values.join("|")
-            })
+impl PayinSigned<'_> {
+    /// The candidate texts in the order they are tried: the amount as the typed value prints
+    /// (`5`), with two decimals (`5.00`), and as written in the body (`5.0`); the body is read
+    /// again only when the first two fail.
+    fn candidates(
+        &self,
+        body: &[u8],
+        mut accept: impl FnMut(&str) -> bool,
+    ) -> Result<bool, SignatureError> {
+        use std::fmt::Write as _;
+        let (head, member, amount) = match self {
+            PayinSigned::Text(t) => return Ok(accept(t)),
+            PayinSigned::Amount {
+                head,
+                member,
+                amount,
+            } => (head, *member, amount),
+        };
+        let mut text = String::with_capacity(head.len() + 16);
+        text.push_str(head);
+        let _ = write!(text, "{}", amount.value);
+        if accept(&text) {
+            return Ok(true);
         }
-        _ => None,
-    };
-    Ok((raw, fixed))
+        let typed = text.split_off(head.len());
+        if let Ok(fixed) = amount.value.to_fixed2()
+            && fixed != typed
+        {
+            text.push_str(&fixed);
+            if accept(&text) {
+                return Ok(true);
+            }
+            text.truncate(head.len());
+        }
+        let written = raw_value(body, &[member, "amount", "value"])?;
+        if written != typed {
+            text.push_str(&written);
+            return Ok(accept(&text));
+        }
+        Ok(false)
+    }
+
+    /// The text as written in the body, which is what QIWI signs.
+    fn written(&self, body: &[u8]) -> Result<String, SignatureError> {
+        match self {
+            PayinSigned::Text(t) => Ok(t.clone()),
+            PayinSigned::Amount { head, member, .. } => Ok(format!(
+                "{head}{}",
+                raw_value(body, &[member, "amount", "value"])?
+            )),
+        }
+    }
 }
 
-/// The signed texts (missing signed fields are reported first) and the typed notification.
-fn signed_payin(
-    body: &[u8],
-) -> Result<(String, Option<String>, PayinNotification), SignatureError> {
-    let located = locate_payin(body)?;
-    let (raw, fixed) = match &located {
-        PayinLocated::Unknown(type_name) => {
+fn payin_signed(n: &PayinNotification) -> Result<PayinSigned<'_>, SignatureError> {
+    use PayinNotification as N;
+    let amount = |member, id: &str, created: &QiwiDateTime, amount| PayinSigned::Amount {
+        head: format!("{id}|{}|", created.as_str()),
+        member,
+        amount,
+    };
+    Ok(match n {
+        N::Payment(p) => amount("payment", &p.payment_id, &p.created_date_time, &p.amount),
+        N::Capture(c) => amount("capture", &c.capture_id, &c.created_date_time, &c.amount),
+        N::Refund(r) => amount("refund", &r.refund_id, &r.created_date_time, &r.amount),
+        N::Payout(p) => amount("payout", &p.payout_id, &p.created_date_time, &p.amount),
+        N::CheckCard(c) => PayinSigned::Text(format!(
+            "{}|{}",
+            c.request_uid,
+            c.check_operation_date.as_str()
+        )),
+        N::Token(t) => {
+            let changed = t
+                .status
+                .changed_date_time
+                .as_ref()
+                .ok_or_else(|| missing("token.status.changedDateTime"))?;
+            PayinSigned::Text(format!(
+                "{}|{}|{}|{}",
+                t.merchant_site_uid,
+                t.account,
+                t.status.value.as_str(),
+                changed.as_str()
+            ))
+        }
+        N::Unknown { type_name, .. } => {
             return Err(SignatureError::UnsupportedType {
                 type_name: type_name.clone(),
             });
         }
-        PayinLocated::Known {
-            member,
-            paths,
-            object,
-            ..
-        } => payin_signed_texts(member, paths, object)?,
-    };
-    Ok((raw, fixed, build_payin(body, &located)?))
+    })
 }
 
 /// Verifies a Payment Protocol notification (PAYMENT, CAPTURE, REFUND, CHECK_CARD, TOKEN,
@@ -524,13 +584,14 @@ pub fn verify_payin_notification(
     key: &NotificationKey,
 ) -> Result<PayinNotification, SignatureError> {
     let expected = decode_hex_or_base64(signature)?;
-    let (raw, fixed, notification) = signed_payin(body)?;
-    let ok = mac(key.hmac_key(), &raw).verify_slice(&expected).is_ok()
-        || fixed.is_some_and(|f| mac(key.hmac_key(), &f).verify_slice(&expected).is_ok());
-    if !ok {
-        return Err(SignatureError::Mismatch);
+    let notification = read_payin(body)?;
+    let signed = payin_signed(&notification)?;
+    let accept = |text: &str| mac(key.hmac_key(), text).verify_slice(&expected).is_ok();
+    if signed.candidates(body, accept)? {
+        Ok(notification)
+    } else {
+        Err(SignatureError::Mismatch)
     }
-    Ok(notification)
 }
 
 /// The `Signature` header for a Payment Protocol notification body: lowercase hex over the
@@ -539,8 +600,9 @@ pub fn sign_payin_notification(
     body: &[u8],
     key: &NotificationKey,
 ) -> Result<String, SignatureError> {
-    let (raw, _, _) = signed_payin(body)?;
-    Ok(hex_mac(key.hmac_key(), &raw))
+    let notification = read_payin(body)?;
+    let text = payin_signed(&notification)?.written(body)?;
+    Ok(hex_mac(key.hmac_key(), &text))
 }
 
 #[cfg(test)]

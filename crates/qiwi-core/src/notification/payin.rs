@@ -558,44 +558,14 @@ pub enum PayinNotification {
     },
 }
 
-/// How each known type is written: its `type`, the member holding the object, and the signed
-/// paths below that member, in signing order (the amount, when signed, last).
-pub(crate) const KINDS: &[(&str, &str, &[&str])] = &[
-    (
-        "PAYMENT",
-        "payment",
-        &["paymentId", "createdDateTime", "amount.value"],
-    ),
-    (
-        "CAPTURE",
-        "capture",
-        &["captureId", "createdDateTime", "amount.value"],
-    ),
-    (
-        "REFUND",
-        "refund",
-        &["refundId", "createdDateTime", "amount.value"],
-    ),
-    (
-        "CHECK_CARD",
-        "checkPaymentMethod",
-        &["requestUid", "checkOperationDate"],
-    ),
-    (
-        "TOKEN",
-        "token",
-        &[
-            "merchantSiteUid",
-            "account",
-            "status.value",
-            "status.changedDateTime",
-        ],
-    ),
-    (
-        "PAYOUT",
-        "payout",
-        &["payoutId", "createdDateTime", "amount.value"],
-    ),
+/// Each known type and the member holding its object.
+pub(crate) const KINDS: &[(&str, &str)] = &[
+    ("PAYMENT", "payment"),
+    ("CAPTURE", "capture"),
+    ("REFUND", "refund"),
+    ("CHECK_CARD", "checkPaymentMethod"),
+    ("TOKEN", "token"),
+    ("PAYOUT", "payout"),
 ];
 
 impl PayinNotification {

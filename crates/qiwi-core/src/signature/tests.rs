@@ -9,7 +9,7 @@ use crate::notification::payin::{
     PayoutNotification, TokenNotification,
 };
 use crate::notification::wallet::{WalletMoney, WalletPayment, WalletTxnStatus, WalletTxnType};
-use crate::{Currency, QiwiDateTime};
+use crate::{Amount, Currency, QiwiDateTime};
 
 const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
 const W1_HASH: &str = "f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243";
@@ -39,8 +39,15 @@ fn w1_verifies_and_types_the_payment() {
     assert_eq!(sum.amount.amount(), Amount::from(1));
     assert_eq!(sum.currency.0, Currency::RUB);
     let body = w1_body(W1_HASH);
-    let (_, payment) = read_wallet(body.as_bytes()).unwrap();
-    let text = wallet_signed_text(&payment.unwrap().0).unwrap();
+    let WalletWebhook { payment, .. } = typed(body.as_bytes()).unwrap();
+    let fields = "sum.currency,sum.amount,type,account,txnId";
+    let text = wallet_signed_text(
+        body.as_bytes(),
+        &payment.unwrap(),
+        fields,
+        Spelling::Written,
+    )
+    .unwrap();
     assert_eq!(text, "643|1|IN|+79161112233|13353941550");
 }
 
@@ -81,10 +88,6 @@ fn wallet_tampering_with_any_signed_field_is_rejected() {
             r#""sum":{"amount":1,"currency":643}"#,
             r#""sum":{"amount":2,"currency":643}"#,
         ),
-        good.replace(
-            r#""sum":{"amount":1,"currency":643}"#,
-            r#""sum":{"amount":1.0,"currency":643}"#,
-        ),
         good.replace(r#""type":"IN""#, r#""type":"OUT""#),
         good.replace(r#""account":"+79161112233""#, r#""account":"+79161112234""#),
         good.replace(r#""txnId":"13353941550""#, r#""txnId":"13353941551""#),
@@ -112,6 +115,31 @@ fn wallet_tampering_with_any_signed_field_is_rejected() {
         verify_wallet_notification(good.as_bytes(), &other_key),
         Err(SignatureError::Mismatch)
     );
+}
+
+#[test]
+fn wallet_numbers_verify_as_written_and_by_value() {
+    // QIWI's Java services may write `1.10` or `100.0`: the text as written is what QIWI
+    // signed, and it verifies although the typed value prints as `1.1`.
+    let body = w1_body("")
+        .replace(r#""hash":"","#, "")
+        .replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":1.10,"#);
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let WalletNotification::Payment(p) =
+        verify_wallet_notification(&signed, &wallet_key()).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(p.payment.sum.unwrap().amount.to_string(), "1.1");
+    // Another spelling of the same signed values is the same notification: `1.0` for `1`
+    // verifies against W1's hash and reads as 1. No value can change this way.
+    let respelled = w1_body(W1_HASH).replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":1.0,"#);
+    let WalletNotification::Payment(p) =
+        verify_wallet_notification(respelled.as_bytes(), &wallet_key()).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(p.payment.sum.unwrap().amount.amount(), Amount::from(1));
 }
 
 #[test]
@@ -195,9 +223,9 @@ fn p2_and_p2s_reproduce() {
     );
     for value in [r#""10.00""#, r#""10""#, "10", "10.0", r#""10.0""#] {
         let body = bill_body(value, "PAID");
-        let (bill, _) = read_bill(body.as_bytes()).unwrap();
+        let n: BillNotification = typed(body.as_bytes()).unwrap();
         assert_eq!(
-            bill_signed_text(&bill).unwrap(),
+            bill_signed_text(body.as_bytes(), &n, Spelling::Written).unwrap(),
             "RUB|10.00|billId|siteId|PAID",
             "{value}"
         );
@@ -365,10 +393,20 @@ fn payin_tampering_and_unknown_types_are_rejected() {
         verify_payin_notification(body.as_bytes(), "Zm9v", &key),
         Err(SignatureError::GarbledSignature)
     );
+    // A field the model requires is a malformed body, with its path; a signed field the model
+    // may go without is a missing signed field.
     let no_amount = body.replace(r#""amount":{"value":2211.24,"currency":"RUB"},"#, "");
+    match verify_payin_notification(no_amount.as_bytes(), &sig, &key) {
+        Err(SignatureError::Malformed { path, reason }) => {
+            assert_eq!(path, "payment");
+            assert!(reason.contains("amount"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let token = r#"{"token":{"status":{"value":"CREATED"},"merchantSiteUid":"s","account":"a"},"type":"TOKEN","version":"1"}"#;
     assert_eq!(
-        verify_payin_notification(no_amount.as_bytes(), &sig, &key),
-        Err(missing("payment.amount.value"))
+        verify_payin_notification(token.as_bytes(), &sig, &key),
+        Err(missing("token.status.changedDateTime"))
     );
 }
 
