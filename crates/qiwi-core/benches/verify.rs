@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_core::signature::{
@@ -210,105 +210,165 @@ fn floor<T: for<'de> Deserialize<'de>>(body: &[u8], key: &[u8], signed: &str, ma
     m.verify_slice(mac).is_ok()
 }
 
-fn benches(c: &mut Criterion) {
+/// A measured function: group, name, and the body of one iteration.
+type Case = (&'static str, &'static str, Box<dyn Fn()>);
+
+/// Every measured function.
+fn cases() -> Vec<Case> {
     let wallet_key = WalletHookKey::from_base64(WALLET_KEY).unwrap();
     let wallet_raw_key =
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, WALLET_KEY).unwrap();
     let wallet_mac =
         hex::decode("f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243").unwrap();
+    let wallet_signed = "643|1|IN|+79161112233|13353941550";
     let secret = P2pSecretKey::new("secret-key");
     let bill_sig = sign_bill_notification(BILL.as_bytes(), &secret).unwrap();
     let bill_mac = hex::decode(&bill_sig).unwrap();
+    let bill_signed = "RUB|1.00|cc961e8d-d4d6-4f02-b737-2297e51fb48e|9hh4jb-00|PAID";
     let payin_key = NotificationKey::new("TOKEN");
     let payin_sig = sign_payin_notification(PAYIN.as_bytes(), &payin_key).unwrap();
     let payin_mac = hex::decode(&payin_sig).unwrap();
+    let payin_signed = "A22170834426031500000733E625FCB3|2022-08-05T11:34:42+03:00|5";
 
-    let mut g = c.benchmark_group("wallet");
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("verify_wallet_notification", |b| {
-        b.iter(|| verify_wallet_notification(black_box(WALLET.as_bytes()), &wallet_key).unwrap())
-    });
-    let signed = "643|1|IN|+79161112233|13353941550";
-    g.bench_function("floor", |b| {
-        b.iter(|| {
-            assert!(floor::<PlainWallet>(
-                black_box(WALLET.as_bytes()),
-                &wallet_raw_key,
-                signed,
-                &wallet_mac
-            ))
-        })
-    });
-    g.bench_function("floor_minimal", |b| {
-        b.iter(|| {
-            assert!(floor::<MinimalWallet>(
-                black_box(WALLET.as_bytes()),
-                &wallet_raw_key,
-                signed,
-                &wallet_mac
-            ))
-        })
-    });
-    g.finish();
-
-    let mut g = c.benchmark_group("p2p");
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("verify_bill_notification", |b| {
-        b.iter(|| verify_bill_notification(black_box(BILL.as_bytes()), &bill_sig, &secret).unwrap())
-    });
-    let signed = "RUB|1.00|cc961e8d-d4d6-4f02-b737-2297e51fb48e|9hh4jb-00|PAID";
-    g.bench_function("floor", |b| {
-        b.iter(|| {
-            assert!(floor::<PlainBill>(
-                black_box(BILL.as_bytes()),
-                b"secret-key",
-                signed,
-                &bill_mac
-            ))
-        })
-    });
-    g.bench_function("floor_minimal", |b| {
-        b.iter(|| {
-            assert!(floor::<MinimalBill>(
-                black_box(BILL.as_bytes()),
-                b"secret-key",
-                signed,
-                &bill_mac
-            ))
-        })
-    });
-    g.finish();
-
-    let mut g = c.benchmark_group("payin");
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("verify_payin_notification", |b| {
-        b.iter(|| {
-            verify_payin_notification(black_box(PAYIN.as_bytes()), &payin_sig, &payin_key).unwrap()
-        })
-    });
-    let signed = "A22170834426031500000733E625FCB3|2022-08-05T11:34:42+03:00|5";
-    g.bench_function("floor", |b| {
-        b.iter(|| {
-            assert!(floor::<PlainPayin>(
-                black_box(PAYIN.as_bytes()),
-                b"TOKEN",
-                signed,
-                &payin_mac
-            ))
-        })
-    });
-    g.bench_function("floor_minimal", |b| {
-        b.iter(|| {
-            assert!(floor::<MinimalPayin>(
-                black_box(PAYIN.as_bytes()),
-                b"TOKEN",
-                signed,
-                &payin_mac
-            ))
-        })
-    });
-    g.finish();
+    let (k1, k2, m1, m2) = (
+        wallet_raw_key.clone(),
+        wallet_raw_key,
+        wallet_mac.clone(),
+        wallet_mac,
+    );
+    let (b1, b2, b3) = (bill_mac.clone(), bill_mac.clone(), bill_mac);
+    let (p1, p2) = (payin_mac.clone(), payin_mac);
+    vec![
+        (
+            "wallet",
+            "verify_wallet_notification",
+            Box::new(move || {
+                verify_wallet_notification(black_box(WALLET.as_bytes()), &wallet_key).unwrap();
+            }),
+        ),
+        (
+            "wallet",
+            "floor",
+            Box::new(move || {
+                assert!(floor::<PlainWallet>(
+                    black_box(WALLET.as_bytes()),
+                    &k1,
+                    wallet_signed,
+                    &m1
+                ))
+            }),
+        ),
+        (
+            "wallet",
+            "floor_minimal",
+            Box::new(move || {
+                assert!(floor::<MinimalWallet>(
+                    black_box(WALLET.as_bytes()),
+                    &k2,
+                    wallet_signed,
+                    &m2
+                ))
+            }),
+        ),
+        (
+            "p2p",
+            "verify_bill_notification",
+            Box::new(move || {
+                verify_bill_notification(black_box(BILL.as_bytes()), &bill_sig, &secret).unwrap();
+                black_box(&b3);
+            }),
+        ),
+        (
+            "p2p",
+            "floor",
+            Box::new(move || {
+                assert!(floor::<PlainBill>(
+                    black_box(BILL.as_bytes()),
+                    b"secret-key",
+                    bill_signed,
+                    &b1
+                ))
+            }),
+        ),
+        (
+            "p2p",
+            "floor_minimal",
+            Box::new(move || {
+                assert!(floor::<MinimalBill>(
+                    black_box(BILL.as_bytes()),
+                    b"secret-key",
+                    bill_signed,
+                    &b2
+                ))
+            }),
+        ),
+        (
+            "payin",
+            "verify_payin_notification",
+            Box::new(move || {
+                verify_payin_notification(black_box(PAYIN.as_bytes()), &payin_sig, &payin_key)
+                    .unwrap();
+            }),
+        ),
+        (
+            "payin",
+            "floor",
+            Box::new(move || {
+                assert!(floor::<PlainPayin>(
+                    black_box(PAYIN.as_bytes()),
+                    b"TOKEN",
+                    payin_signed,
+                    &p1
+                ))
+            }),
+        ),
+        (
+            "payin",
+            "floor_minimal",
+            Box::new(move || {
+                assert!(floor::<MinimalPayin>(
+                    black_box(PAYIN.as_bytes()),
+                    b"TOKEN",
+                    payin_signed,
+                    &p2
+                ))
+            }),
+        ),
+    ]
 }
 
-criterion_group!(verify, benches);
-criterion_main!(verify);
+fn benches(c: &mut Criterion) {
+    let cases = cases();
+    for group in ["wallet", "p2p", "payin"] {
+        let mut g = c.benchmark_group(group);
+        g.throughput(Throughput::Elements(1));
+        for (_, name, f) in cases.iter().filter(|(g, _, _)| *g == group) {
+            g.bench_function(*name, |b| b.iter(f));
+        }
+        g.finish();
+    }
+}
+
+/// `QIWI_BENCH_ONLY=wallet/floor QIWI_BENCH_ITERATIONS=10000` runs one case a fixed number of
+/// times and exits: for instruction counts under `valgrind --tool=callgrind`, which do not
+/// depend on what else the machine is doing.
+fn main() {
+    if let Ok(only) = std::env::var("QIWI_BENCH_ONLY") {
+        let n: u32 = std::env::var("QIWI_BENCH_ITERATIONS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000);
+        let cases = cases();
+        let (_, _, f) = cases
+            .iter()
+            .find(|(g, name, _)| format!("{g}/{name}") == only)
+            .unwrap_or_else(|| panic!("no case {only}"));
+        for _ in 0..n {
+            f();
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}

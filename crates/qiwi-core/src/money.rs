@@ -149,6 +149,36 @@ impl From<i64> for Amount {
     }
 }
 
+/// A small fixed-capacity text buffer; writing past its end fails instead of allocating.
+struct StackText<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackText<N> {
+    fn new() -> Self {
+        StackText {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only `write_str` fills the buffer, with whole `str`s.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackText<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// Reads an amount written as a JSON number or a string.
 struct AmountVisitor;
 
@@ -174,7 +204,14 @@ impl Visitor<'_> for AmountVisitor {
         if !v.is_finite() {
             return Err(E::custom("amount is not a finite number"));
         }
-        Amount::from_number_text(&v.to_string()).map_err(E::custom)
+        // Formatted on the stack: amounts are read on every notification.
+        let mut buf = StackText::<40>::new();
+        use std::fmt::Write as _;
+        match write!(buf, "{v}") {
+            Ok(()) => Amount::from_number_text(buf.as_str()),
+            Err(_) => Amount::from_number_text(&v.to_string()),
+        }
+        .map_err(E::custom)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
