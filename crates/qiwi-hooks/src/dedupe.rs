@@ -1,0 +1,188 @@
+//! Deduplication of deliveries, after verification only.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What the store says about a notification's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Not seen (or forgotten): the caller now owns it and must `complete` or `release` it.
+    New,
+    /// Another delivery of it is being handled right now.
+    InProgress,
+    /// Handled successfully before: acknowledge without handling again.
+    Done,
+}
+
+/// Where handled notification keys are remembered. Implement it over Redis or a database to
+/// deduplicate across processes; [`MemoryStore`] is the default.
+pub trait DedupeStore: Send + Sync + 'static {
+    /// Claims `key` for handling, atomically.
+    fn claim(&self, key: &str) -> impl Future<Output = Claim> + Send;
+    /// Records that the handler succeeded for `key`.
+    fn complete(&self, key: &str) -> impl Future<Output = ()> + Send;
+    /// Forgets `key` after the handler failed, so QIWI's retry is handled.
+    fn release(&self, key: &str) -> impl Future<Output = ()> + Send;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    InProgress,
+    Done,
+}
+
+struct Inner {
+    entries: HashMap<String, (State, Instant)>,
+    /// Keys in the order they were last touched; stale duplicates are skipped lazily.
+    order: VecDeque<(String, Instant)>,
+}
+
+/// A bounded in-memory store: at most `capacity` keys, each forgotten `ttl` after it was last
+/// touched. When full, the oldest keys go first.
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    capacity: usize,
+    ttl: Duration,
+}
+
+impl Default for MemoryStore {
+    /// 100 000 keys for 48 hours: longer than QIWI retries (P2P: 24 hours; wallet: 1 hour;
+    /// Payment Protocol: minutes).
+    fn default() -> Self {
+        MemoryStore::new(100_000, Duration::from_secs(48 * 3600))
+    }
+}
+
+impl MemoryStore {
+    /// A store of at most `capacity` keys (at least 1), each kept for `ttl`.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        MemoryStore {
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+            capacity: capacity.max(1),
+            ttl,
+        }
+    }
+
+    /// How many keys are remembered.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether no key is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves the maps consistent (every update is one
+        // insert or remove), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn evict(&self, inner: &mut Inner, now: Instant) {
+        while let Some((key, at)) = inner.order.front() {
+            let live = inner.entries.get(key).is_some_and(|(_, t)| t == at);
+            let expired = now.duration_since(*at) >= self.ttl;
+            if live && !expired && inner.entries.len() <= self.capacity {
+                break;
+            }
+            let (key, at) = inner.order.pop_front().expect("front exists");
+            if inner.entries.get(&key).is_some_and(|(_, t)| *t == at) {
+                inner.entries.remove(&key);
+            }
+        }
+        // Stale order entries of keys touched again are dropped as they reach the front.
+        if inner.order.len() > 2 * self.capacity + 16 {
+            let entries = &inner.entries;
+            inner
+                .order
+                .retain(|(k, at)| entries.get(k).is_some_and(|(_, t)| t == at));
+        }
+    }
+
+    fn touch(&self, inner: &mut Inner, key: &str, state: State, now: Instant) {
+        inner.entries.insert(key.to_owned(), (state, now));
+        inner.order.push_back((key.to_owned(), now));
+        self.evict(inner, now);
+    }
+}
+
+impl DedupeStore for MemoryStore {
+    async fn claim(&self, key: &str) -> Claim {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        self.evict(&mut inner, now);
+        match inner.entries.get(key) {
+            Some((State::Done, _)) => Claim::Done,
+            Some((State::InProgress, _)) => Claim::InProgress,
+            None => {
+                self.touch(&mut inner, key, State::InProgress, now);
+                Claim::New
+            }
+        }
+    }
+
+    async fn complete(&self, key: &str) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        self.touch(&mut inner, key, State::Done, now);
+    }
+
+    async fn release(&self, key: &str) {
+        self.lock().entries.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block<F: Future>(f: F) -> F::Output {
+        futures_util::FutureExt::now_or_never(f).expect("the memory store never waits")
+    }
+
+    #[test]
+    fn claim_complete_release() {
+        let s = MemoryStore::default();
+        assert_eq!(block(s.claim("a")), Claim::New);
+        assert_eq!(block(s.claim("a")), Claim::InProgress);
+        block(s.complete("a"));
+        assert_eq!(block(s.claim("a")), Claim::Done);
+        assert_eq!(block(s.claim("b")), Claim::New);
+        block(s.release("b"));
+        assert_eq!(block(s.claim("b")), Claim::New);
+    }
+
+    #[test]
+    fn capacity_and_ttl_bound_memory() {
+        let s = MemoryStore::new(3, Duration::from_secs(3600));
+        for k in ["a", "b", "c", "d"] {
+            assert_eq!(block(s.claim(k)), Claim::New);
+            block(s.complete(k));
+        }
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            block(s.claim("a")),
+            Claim::New,
+            "the oldest key was evicted"
+        );
+        for i in 0..1000 {
+            block(s.complete(&format!("k{i}")));
+        }
+        assert_eq!(s.len(), 3);
+        assert!(s.lock().order.len() <= 2 * 3 + 16 + 1);
+
+        let short = MemoryStore::new(10, Duration::from_millis(0));
+        block(short.complete("x"));
+        assert_eq!(
+            block(short.claim("x")),
+            Claim::New,
+            "expired keys are forgotten"
+        );
+    }
+}

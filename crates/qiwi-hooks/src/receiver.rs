@@ -1,0 +1,461 @@
+//! The framework-agnostic receiver: from a request's method, headers and raw body to the
+//! answer QIWI expects, with the user's handler run in between.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt as _;
+use http::{HeaderMap, Method, StatusCode, header};
+use qiwi_core::notification::WalletNotification;
+use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::signature::{
+    SignatureError, verify_bill_notification, verify_payin_notification, verify_wallet_notification,
+};
+
+use crate::dedupe::{Claim, DedupeStore, MemoryStore};
+use crate::event::{Event, Family};
+use crate::source::SourcePolicy;
+
+/// The default body limit: QIWI's notifications are a few kilobytes.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// Header of the P2P bill signature.
+pub const P2P_SIGNATURE_HEADER: &str = "x-api-signature-sha256";
+/// Header of the Payment Protocol signature.
+pub const PAYIN_SIGNATURE_HEADER: &str = "signature";
+
+/// The user's code that acts on a verified notification. QIWI is acknowledged only after it
+/// returns `Ok`; an `Err` or a panic answers 500, so QIWI delivers the notification again.
+///
+/// Any `Fn(Event) -> impl Future<Output = Result<(), E>>` is a handler.
+pub trait Handler: Send + Sync + 'static {
+    /// Why handling failed; logged, never sent to QIWI.
+    type Error: std::fmt::Display;
+    /// Handles one notification.
+    fn handle(&self, event: Event) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+impl<F, Fut, E> Handler for F
+where
+    F: Fn(Event) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), E>> + Send,
+    E: std::fmt::Display,
+{
+    type Error = E;
+    fn handle(&self, event: Event) -> impl Future<Output = Result<(), E>> + Send {
+        self(event)
+    }
+}
+
+/// Why a delivery was refused before the handler saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not a POST (405).
+    Method,
+    /// No key is configured for this family (404).
+    FamilyDisabled,
+    /// The source address is not allowed (403).
+    Source,
+    /// The body is not `application/json` (415).
+    MediaType,
+    /// The body is larger than the limit (413).
+    TooLarge,
+    /// The signature is missing, garbled or wrong (401).
+    Signature(SignatureError),
+    /// The body is not a notification this version can read (400).
+    Malformed(SignatureError),
+}
+
+impl Rejection {
+    /// The HTTP status answered.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::Method => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::FamilyDisabled => StatusCode::NOT_FOUND,
+            Rejection::Source => StatusCode::FORBIDDEN,
+            Rejection::MediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Signature(_) => StatusCode::UNAUTHORIZED,
+            Rejection::Malformed(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn from_signature(e: SignatureError) -> Self {
+        match e {
+            SignatureError::MissingSignature
+            | SignatureError::GarbledSignature
+            | SignatureError::Mismatch => Rejection::Signature(e),
+            other => Rejection::Malformed(other),
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Method => f.write_str("method not allowed"),
+            Rejection::FamilyDisabled => f.write_str("no key configured for this family"),
+            Rejection::Source => f.write_str("source address not allowed"),
+            Rejection::MediaType => f.write_str("not application/json"),
+            Rejection::TooLarge => f.write_str("body too large"),
+            Rejection::Signature(e) | Rejection::Malformed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Verified and handled; acknowledged.
+    Handled,
+    /// Handled before; acknowledged without calling the handler.
+    Duplicate,
+    /// Another delivery of it is being handled; answered with a retryable status.
+    InFlight,
+    /// The handler failed or panicked; answered 500 so QIWI retries.
+    HandlerFailed,
+    /// Refused before the handler.
+    Rejected(Rejection),
+}
+
+/// The answer to send to QIWI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers (content type, `Allow`, `Retry-After`).
+    pub headers: Vec<(header::HeaderName, &'static str)>,
+    /// Body.
+    pub body: &'static str,
+    /// What happened, for logs and tests.
+    pub outcome: Outcome,
+    /// The id of what the notification is about, once verified.
+    pub id: Option<String>,
+}
+
+impl Reply {
+    fn ok(family: Family, outcome: Outcome) -> Reply {
+        match family {
+            // QIWI's P2P documentation asks for this exact answer.
+            Family::P2p => Reply {
+                status: StatusCode::OK,
+                headers: vec![(header::CONTENT_TYPE, "application/json")],
+                body: r#"{"error":"0"}"#,
+                outcome,
+                id: None,
+            },
+            Family::Wallet | Family::Payin => Reply {
+                status: StatusCode::OK,
+                headers: Vec::new(),
+                body: "",
+                outcome,
+                id: None,
+            },
+        }
+    }
+
+    fn plain(status: StatusCode, outcome: Outcome) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: "",
+            outcome,
+            id: None,
+        }
+    }
+
+    pub(crate) fn rejected(r: Rejection) -> Reply {
+        let mut reply = Reply::plain(r.status(), Outcome::Rejected(r.clone()));
+        if r == Rejection::Method {
+            reply.headers.push((header::ALLOW, "POST"));
+        }
+        reply
+    }
+}
+
+/// The keys of the families to accept; a family without a key answers 404.
+#[derive(Clone, Default)]
+pub struct Keys {
+    /// Wallet webhook key.
+    pub wallet: Option<WalletHookKey>,
+    /// P2P secret key.
+    pub p2p: Option<P2pSecretKey>,
+    /// Payment Protocol notification key.
+    pub payin: Option<NotificationKey>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("wallet", &self.wallet.is_some())
+            .field("p2p", &self.p2p.is_some())
+            .field("payin", &self.payin.is_some())
+            .finish()
+    }
+}
+
+/// Receives QIWI's notifications: checks method, source, media type and size, verifies the
+/// signature, deduplicates (after verification only), runs the handler, and only then
+/// acknowledges.
+pub struct Receiver<S = MemoryStore> {
+    keys: Keys,
+    store: Arc<S>,
+    body_limit: usize,
+    sources: SourcePolicy,
+}
+
+impl<S> Clone for Receiver<S> {
+    fn clone(&self) -> Self {
+        Receiver {
+            keys: self.keys.clone(),
+            store: self.store.clone(),
+            body_limit: self.body_limit,
+            sources: self.sources.clone(),
+        }
+    }
+}
+
+impl Receiver<MemoryStore> {
+    /// A receiver for the families whose keys are given, with an in-memory dedupe store,
+    /// a 64 KiB body limit and no source restriction.
+    pub fn new(keys: Keys) -> Self {
+        Receiver {
+            keys,
+            store: Arc::new(MemoryStore::default()),
+            body_limit: DEFAULT_BODY_LIMIT,
+            sources: SourcePolicy::default(),
+        }
+    }
+}
+
+impl<S: DedupeStore> Receiver<S> {
+    /// Replaces the dedupe store.
+    pub fn with_store<T: DedupeStore>(self, store: T) -> Receiver<T> {
+        Receiver {
+            keys: self.keys,
+            store: Arc::new(store),
+            body_limit: self.body_limit,
+            sources: self.sources,
+        }
+    }
+
+    /// Sets the largest body accepted, in bytes.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Restricts where notifications may come from (see [`SourcePolicy::qiwi_networks`]).
+    pub fn with_sources(mut self, sources: SourcePolicy) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// The dedupe store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The checks that need no body: method, family, source and media type.
+    pub fn precheck(
+        &self,
+        family: Family,
+        method: &Method,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Result<(), Rejection> {
+        if method != Method::POST {
+            return Err(Rejection::Method);
+        }
+        let configured = match family {
+            Family::Wallet => self.keys.wallet.is_some(),
+            Family::P2p => self.keys.p2p.is_some(),
+            Family::Payin => self.keys.payin.is_some(),
+        };
+        if !configured {
+            return Err(Rejection::FamilyDisabled);
+        }
+        if !self.sources.allows(peer, headers) {
+            return Err(Rejection::Source);
+        }
+        if !is_json(headers) {
+            return Err(Rejection::MediaType);
+        }
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.body_limit as u64) {
+            return Err(Rejection::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Verifies and parses a body of `family`.
+    pub fn verify(
+        &self,
+        family: Family,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Event, Rejection> {
+        if body.len() > self.body_limit {
+            return Err(Rejection::TooLarge);
+        }
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        };
+        let result = match family {
+            Family::Wallet => {
+                let key = self.keys.wallet.as_ref().ok_or(Rejection::FamilyDisabled)?;
+                verify_wallet_notification(body, key).map(|n| match n {
+                    WalletNotification::Payment(p) => Event::WalletPayment(p),
+                    WalletNotification::Test(t) => Event::WalletTest(t),
+                })
+            }
+            Family::P2p => {
+                let key = self.keys.p2p.as_ref().ok_or(Rejection::FamilyDisabled)?;
+                verify_bill_notification(body, header(P2P_SIGNATURE_HEADER), key).map(Event::Bill)
+            }
+            Family::Payin => {
+                let key = self.keys.payin.as_ref().ok_or(Rejection::FamilyDisabled)?;
+                verify_payin_notification(body, header(PAYIN_SIGNATURE_HEADER), key)
+                    .map(Event::Payin)
+            }
+        };
+        result.map_err(Rejection::from_signature)
+    }
+
+    /// Handles one delivery whose body has been read (within [`Receiver::body_limit`]):
+    /// verifies it, deduplicates it, runs `handler`, and says what to answer.
+    pub async fn deliver<H: Handler>(
+        &self,
+        family: Family,
+        method: &Method,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+        body: &[u8],
+        handler: &H,
+    ) -> Reply {
+        let start = Instant::now();
+        let reply = self
+            .decide(family, method, headers, peer, body, handler)
+            .await;
+        log(family, &reply, start);
+        reply
+    }
+
+    async fn decide<H: Handler>(
+        &self,
+        family: Family,
+        method: &Method,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+        body: &[u8],
+        handler: &H,
+    ) -> Reply {
+        if let Err(r) = self.precheck(family, method, headers, peer) {
+            return Reply::rejected(r);
+        }
+        let event = match self.verify(family, headers, body) {
+            Ok(e) => e,
+            Err(r) => return Reply::rejected(r),
+        };
+        let key = event.dedupe_key();
+        let id = event.id();
+        let mut reply = self.run(family, &key, &id, event, handler).await;
+        reply.id = Some(id);
+        reply
+    }
+
+    async fn run<H: Handler>(
+        &self,
+        family: Family,
+        key: &str,
+        id: &str,
+        event: Event,
+        handler: &H,
+    ) -> Reply {
+        match self.store.claim(key).await {
+            Claim::Done => return Reply::ok(family, Outcome::Duplicate),
+            Claim::InProgress => {
+                let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::InFlight);
+                reply.headers.push((header::RETRY_AFTER, "5"));
+                return reply;
+            }
+            Claim::New => {}
+        }
+        // The handler's error becomes text inside this block, before the next await, so it
+        // need not be Send.
+        let failure = match AssertUnwindSafe(handler.handle(event)).catch_unwind().await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some("the handler panicked".to_owned()),
+        };
+        match failure {
+            None => {
+                self.store.complete(key).await;
+                Reply::ok(family, Outcome::Handled)
+            }
+            Some(error) => {
+                self.store.release(key).await;
+                tracing::warn!(%family, id, error, "notification handler failed; QIWI will retry");
+                Reply::plain(StatusCode::INTERNAL_SERVER_ERROR, Outcome::HandlerFailed)
+            }
+        }
+    }
+}
+
+fn log(family: Family, reply: &Reply, start: Instant) {
+    let latency_us = start.elapsed().as_micros() as u64;
+    let status = reply.status.as_u16();
+    let id = reply.id.as_deref().unwrap_or("");
+    match &reply.outcome {
+        Outcome::Rejected(r) => {
+            tracing::warn!(%family, id, status, reason = %r, latency_us, "qiwi notification rejected")
+        }
+        outcome => tracing::info!(%family, id, status, ?outcome, latency_us, "qiwi notification"),
+    }
+}
+
+/// Whether the body is declared as JSON (`application/json`, any parameters, any case).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types() {
+        let mut h = HeaderMap::new();
+        for (v, ok) in [
+            ("application/json", true),
+            ("application/json;charset=UTF-8", true),
+            ("Application/JSON ; charset=utf-8", true),
+            ("text/plain", false),
+            ("application/jsonx", false),
+        ] {
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            assert_eq!(is_json(&h), ok, "{v}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

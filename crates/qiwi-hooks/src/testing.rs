@@ -1,0 +1,163 @@
+//! Correctly signed notifications of every family, for testing your handlers end to end.
+//!
+//! ```
+//! use qiwi_core::secret::P2pSecretKey;
+//! use qiwi_hooks::testing;
+//!
+//! let secret = P2pSecretKey::new("my-p2p-secret");
+//! let request = testing::bill(&testing::sample_bill("order-42", "PAID"), &secret);
+//! // POST request.body with request.headers to your /qiwi/p2p endpoint.
+//! assert_eq!(request.headers[0].0, "content-type");
+//! ```
+
+use qiwi_core::notification::BillNotification;
+use qiwi_core::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
+use qiwi_core::notification::payin::{
+    NotificationAmount, NotificationStatus, OperationStatus, PayinNotification, PaymentNotification,
+};
+use qiwi_core::notification::wallet::{
+    WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
+};
+use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::signature::{
+    sign_bill_notification, sign_payin_notification, sign_wallet_notification,
+};
+use qiwi_core::{Amount, Currency, QiwiDateTime};
+
+use crate::receiver::{P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER};
+
+/// A request as QIWI would send it: headers and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// Headers, the content type first.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+fn json_headers() -> Vec<(&'static str, String)> {
+    vec![("content-type", "application/json".to_owned())]
+}
+
+/// A wallet webhook for `n`, with its `hash`.
+pub fn wallet(n: &WalletPaymentNotification, key: &WalletHookKey) -> SignedRequest {
+    let body = serde_json::to_vec(&n.to_webhook()).expect("a notification serializes");
+    let body =
+        sign_wallet_notification(&body, key).expect("the sample's signed fields are present");
+    SignedRequest {
+        headers: json_headers(),
+        body,
+    }
+}
+
+/// A P2P bill notification for `n`, with its `X-Api-Signature-SHA256` header.
+pub fn bill(n: &BillNotification, secret: &P2pSecretKey) -> SignedRequest {
+    let body = serde_json::to_vec(n).expect("a notification serializes");
+    let signature =
+        sign_bill_notification(&body, secret).expect("the sample's signed fields are present");
+    let mut headers = json_headers();
+    headers.push((P2P_SIGNATURE_HEADER, signature));
+    SignedRequest { headers, body }
+}
+
+/// A Payment Protocol notification for `n`, with its `Signature` header.
+pub fn payin(n: &PayinNotification, key: &NotificationKey) -> SignedRequest {
+    let body = n.to_json().expect("a notification serializes");
+    let signature = sign_payin_notification(&body, key).expect("a known notification type");
+    let mut headers = json_headers();
+    headers.push((PAYIN_SIGNATURE_HEADER, signature));
+    SignedRequest { headers, body }
+}
+
+fn now() -> QiwiDateTime {
+    QiwiDateTime::parse("2024-01-15T12:00:00+03:00").expect("a valid date")
+}
+
+/// A successful incoming wallet payment of `amount` roubles.
+pub fn sample_wallet_payment(
+    message_id: &str,
+    txn_id: &str,
+    amount: Amount,
+) -> WalletPaymentNotification {
+    let money = WalletMoney {
+        amount: amount.into(),
+        currency: Currency::RUB.into(),
+    };
+    WalletPaymentNotification {
+        hook_id: "5e2027d1-f5f3-4ad1-b409-058b8b8a8c22".to_owned(),
+        message_id: message_id.to_owned(),
+        version: Some("1.0.0".to_owned()),
+        payment: WalletPayment {
+            txn_id: txn_id.to_owned(),
+            person_id: Some(79_000_000_000),
+            date: Some(now()),
+            error_code: Some("0".to_owned()),
+            txn_type: Some(WalletTxnType::In),
+            status: Some(WalletTxnStatus::Success),
+            provider: Some(7),
+            account: Some("+79161112233".to_owned()),
+            comment: Some(String::new()),
+            sum: Some(money.clone()),
+            commission: None,
+            total: Some(money),
+            sign_fields: Some("sum.currency,sum.amount,type,account,txnId".to_owned()),
+        },
+    }
+}
+
+/// A 10-rouble P2P bill with `status` (`PAID`, `REJECTED` …).
+pub fn sample_bill(bill_id: &str, status: &str) -> BillNotification {
+    BillNotification {
+        bill: NotifiedBill {
+            site_id: "test-site".to_owned(),
+            bill_id: bill_id.to_owned(),
+            amount: BillAmount {
+                value: Amount::from(10).into(),
+                currency: Currency::RUB.into(),
+            },
+            status: BillStatus {
+                value: BillStatusValue::parse(status),
+                changed_date_time: Some(now()),
+            },
+            customer: None,
+            custom_fields: Default::default(),
+            comment: None,
+            creation_date_time: Some(now()),
+            expiration_date_time: None,
+        },
+        version: Some("1".to_owned()),
+    }
+}
+
+/// A successful 5-rouble PAYMENT notification.
+pub fn sample_payment(payment_id: &str) -> PayinNotification {
+    PayinNotification::Payment(Box::new(PaymentNotification {
+        payment_id: payment_id.to_owned(),
+        created_date_time: now(),
+        amount: NotificationAmount {
+            value: Amount::from(5).into(),
+            currency: Currency::RUB.into(),
+        },
+        status: NotificationStatus {
+            value: OperationStatus::Success,
+            changed_date_time: Some(now()),
+            reason_code: None,
+            reason_message: None,
+            error_code: None,
+            ps_error_code: None,
+            reject_reason: None,
+        },
+        bill_id: None,
+        qr_code_uid: None,
+        payment_method: None,
+        payment_card_info: None,
+        customer: None,
+        custom_fields: Default::default(),
+        flags: vec!["SALE".to_owned()],
+        token_data: None,
+        cheque_data: None,
+        payment_splits: Vec::new(),
+        gateway_data: None,
+        merchant_site_uid: None,
+    }))
+}
