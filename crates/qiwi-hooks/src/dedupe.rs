@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the store says about a notification's key.
@@ -34,9 +34,9 @@ enum State {
 }
 
 struct Inner {
-    entries: HashMap<String, (State, Instant)>,
+    entries: HashMap<Arc<str>, (State, Instant)>,
     /// Keys in the order they were last touched; stale duplicates are skipped lazily.
-    order: VecDeque<(String, Instant)>,
+    order: VecDeque<(Arc<str>, Instant)>,
 }
 
 /// A bounded in-memory store: at most `capacity` keys, each forgotten `ttl` after it was last
@@ -106,8 +106,12 @@ impl MemoryStore {
     }
 
     fn touch(&self, inner: &mut Inner, key: &str, state: State, now: Instant) {
-        inner.entries.insert(key.to_owned(), (state, now));
-        inner.order.push_back((key.to_owned(), now));
+        let key: Arc<str> = match inner.entries.get_key_value(key) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(key),
+        };
+        inner.order.push_back((key.clone(), now));
+        inner.entries.insert(key, (state, now));
         self.evict(inner, now);
     }
 }
