@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -12,7 +13,7 @@ use http::StatusCode;
 
 use crate::dedupe::DedupeStore;
 use crate::event::Family;
-use crate::receiver::{Handler, Receiver, Rejection, Reply};
+use crate::receiver::{Handler, Receiver, Rejection, Reply, log};
 
 struct Shared<S, H> {
     receiver: Receiver<S>,
@@ -52,18 +53,19 @@ async fn receive<S: DedupeStore, H: Handler, const FAMILY: u8>(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let (parts, body) = request.into_parts();
+    let start = Instant::now();
+    let reject = |r: Rejection| {
+        let reply = Reply::rejected(r);
+        log(family, &reply, start);
+        reply_response(reply)
+    };
     if let Err(r) = receiver.precheck(family, &parts.method, &parts.headers, peer) {
-        tracing::warn!(%family, status = r.status().as_u16(), reason = %r, "qiwi notification rejected");
-        return reply_response(Reply::rejected(r));
+        return reject(r);
     }
     // The limit is enforced while reading: an oversized body is never buffered whole.
     let body = match axum::body::to_bytes(Body::new(body), receiver.body_limit()).await {
         Ok(b) => b,
-        Err(_) => {
-            let r = Rejection::TooLarge;
-            tracing::warn!(%family, status = 413u16, reason = %r, "qiwi notification rejected");
-            return reply_response(Reply::rejected(r));
-        }
+        Err(_) => return reject(Rejection::TooLarge),
     };
     let reply = receiver
         .deliver(

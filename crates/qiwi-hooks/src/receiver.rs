@@ -349,34 +349,36 @@ impl<S: DedupeStore> Receiver<S> {
         body: &[u8],
         handler: &H,
     ) -> Reply {
-        let start = Instant::now();
-        let reply = self
-            .decide(family, method, headers, peer, body, handler)
-            .await;
-        log(family, &reply, start);
-        reply
+        if let Err(r) = self.precheck(family, method, headers, peer) {
+            let reply = Reply::rejected(r);
+            log(family, &reply, Instant::now());
+            return reply;
+        }
+        self.deliver_prechecked(family, headers, body, handler)
+            .await
     }
 
-    async fn decide<H: Handler>(
+    /// [`Receiver::deliver`] for a request that passed [`Receiver::precheck`] already (the
+    /// HTTP layer checks before it reads the body).
+    pub(crate) async fn deliver_prechecked<H: Handler>(
         &self,
         family: Family,
-        method: &Method,
         headers: &HeaderMap,
-        peer: Option<IpAddr>,
         body: &[u8],
         handler: &H,
     ) -> Reply {
-        if let Err(r) = self.precheck(family, method, headers, peer) {
-            return Reply::rejected(r);
-        }
-        let event = match self.verify(family, headers, body) {
-            Ok(e) => e,
-            Err(r) => return Reply::rejected(r),
+        let start = Instant::now();
+        let reply = match self.verify(family, headers, body) {
+            Ok(event) => {
+                let key = event.dedupe_key();
+                let id = event.id();
+                let mut reply = self.run(family, &key, &id, event, handler).await;
+                reply.id = Some(id);
+                reply
+            }
+            Err(r) => Reply::rejected(r),
         };
-        let key = event.dedupe_key();
-        let id = event.id();
-        let mut reply = self.run(family, &key, &id, event, handler).await;
-        reply.id = Some(id);
+        log(family, &reply, start);
         reply
     }
 
@@ -418,7 +420,8 @@ impl<S: DedupeStore> Receiver<S> {
     }
 }
 
-fn log(family: Family, reply: &Reply, start: Instant) {
+/// One tracing event per decision: family, id, status, outcome or reason, latency.
+pub(crate) fn log(family: Family, reply: &Reply, start: Instant) {
     let latency_us = start.elapsed().as_micros() as u64;
     let status = reply.status.as_u16();
     let id = reply.id.as_deref().unwrap_or("");
