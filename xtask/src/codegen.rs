@@ -135,16 +135,8 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
                 }
             }
             for p in item.parameters.iter().chain(&op.parameters) {
-                let p = match p {
-                    ReferenceOr::Item(p) => p,
-                    ReferenceOr::Reference { reference } => {
-                        let name = reference.rsplit('/').next().unwrap_or_default();
-                        match api.components.as_ref().and_then(|c| c.parameters.get(name)) {
-                            Some(ReferenceOr::Item(p)) => p,
-                            _ => return Err(format!("{id}: unresolved parameter {reference}")),
-                        }
-                    }
-                };
+                let p = crate::surface::resolve(api, p, |c, n| c.parameters.get(n))
+                    .ok_or_else(|| format!("{id}: unresolved parameter reference"))?;
                 if let openapiv3::Parameter::Query { parameter_data, .. } = p
                     && let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) =
                         &parameter_data.format

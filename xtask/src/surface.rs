@@ -18,7 +18,7 @@ pub fn render(api: &OpenAPI) -> String {
             let _ = writeln!(out, "{id}  {} {path}", method.to_uppercase());
             let params = item.parameters.iter().chain(&op.parameters);
             for p in params {
-                let Some(p) = resolve_param(api, p) else {
+                let Some(p) = resolve(api, p, |c, n| c.parameters.get(n)) else {
                     continue;
                 };
                 let d = p.parameter_data_ref();
@@ -36,7 +36,7 @@ pub fn render(api: &OpenAPI) -> String {
                 let _ = writeln!(out, "  {kind} {}{req}: {ty}", d.name);
             }
             if let Some(body) = &op.request_body
-                && let Some(b) = resolve_body(api, body)
+                && let Some(b) = resolve(api, body, |c, n| c.request_bodies.get(n))
             {
                 for (media, mt) in &b.content {
                     let ty = mt.schema.as_ref().map_or("-".into(), schema_name);
@@ -64,47 +64,24 @@ pub fn render(api: &OpenAPI) -> String {
     text
 }
 
-fn resolve_param<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-    match p {
-        ReferenceOr::Item(p) => Some(p),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.rsplit('/').next()?;
-            match api.components.as_ref()?.parameters.get(name)? {
-                ReferenceOr::Item(p) => Some(p),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
-    }
-}
-
-fn resolve_body<'a>(
+/// Follows a `#/components/<kind>/<name>` reference once; `lookup` finds `<name>` in the
+/// right component map. `None` when it is missing or is itself a reference.
+pub fn resolve<'a, T>(
     api: &'a OpenAPI,
-    b: &'a ReferenceOr<openapiv3::RequestBody>,
-) -> Option<&'a openapiv3::RequestBody> {
-    match b {
-        ReferenceOr::Item(b) => Some(b),
+    item: &'a ReferenceOr<T>,
+    lookup: impl FnOnce(&'a openapiv3::Components, &str) -> Option<&'a ReferenceOr<T>>,
+) -> Option<&'a T> {
+    match item {
+        ReferenceOr::Item(t) => Some(t),
         ReferenceOr::Reference { reference } => {
             let name = reference.rsplit('/').next()?;
-            match api.components.as_ref()?.request_bodies.get(name)? {
-                ReferenceOr::Item(b) => Some(b),
-                ReferenceOr::Reference { .. } => None,
-            }
+            lookup(api.components.as_ref()?, name)?.as_item()
         }
     }
 }
 
 fn response_type(api: &OpenAPI, r: &ReferenceOr<openapiv3::Response>) -> String {
-    let resp = match r {
-        ReferenceOr::Item(r) => Some(r),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.rsplit('/').next().unwrap_or_default();
-            api.components
-                .as_ref()
-                .and_then(|c| c.responses.get(name))
-                .and_then(|r| r.as_item())
-        }
-    };
-    let Some(resp) = resp else {
+    let Some(resp) = resolve(api, r, |c, n| c.responses.get(n)) else {
         return "?".into();
     };
     let Some((media, mt)) = resp.content.first() else {
