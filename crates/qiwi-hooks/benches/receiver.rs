@@ -130,13 +130,22 @@ fn current_task() -> String {
         .unwrap_or_default()
 }
 
-fn serve_floor(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<String>) {
+/// Runs `server` on a single-threaded runtime on this thread, after telling `task` which
+/// thread that is (for its CPU time).
+fn on_this_thread<F: std::future::Future>(
+    task: std::sync::mpsc::Sender<String>,
+    server: F,
+) -> F::Output {
     task.send(current_task()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async move {
+        .unwrap()
+        .block_on(server)
+}
+
+fn serve_floor(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<String>) {
+    on_this_thread(task, async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         loop {
             let (stream, _) = listener.accept().await.unwrap();
@@ -151,12 +160,7 @@ fn serve_floor(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<St
 }
 
 fn serve_receiver(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<String>) {
-    task.send(current_task()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    on_this_thread(task, async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let keys = Keys {
             wallet: Some(WalletHookKey::from_base64(WALLET_KEY).unwrap()),

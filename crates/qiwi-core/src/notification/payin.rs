@@ -109,6 +109,21 @@ pub struct NotificationStatus {
     pub reject_reason: Option<String>,
 }
 
+impl NotificationStatus {
+    /// A status with its value and change time and no decline details.
+    pub fn new(value: OperationStatus, changed_date_time: Option<QiwiDateTime>) -> Self {
+        NotificationStatus {
+            value,
+            changed_date_time,
+            reason_code: None,
+            reason_message: None,
+            error_code: None,
+            ps_error_code: None,
+            reject_reason: None,
+        }
+    }
+}
+
 /// How an operation was paid.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

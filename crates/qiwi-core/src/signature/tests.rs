@@ -527,15 +527,8 @@ prop_compose! {
 }
 
 fn payin_notification() -> impl Strategy<Value = PayinNotification> {
-    let status = |v: &str, t: QiwiDateTime| NotificationStatus {
-        value: OperationStatus::parse(v),
-        changed_date_time: Some(t),
-        reason_code: None,
-        reason_message: None,
-        error_code: None,
-        ps_error_code: None,
-        reject_reason: None,
-    };
+    let status =
+        |v: &str, t: QiwiDateTime| NotificationStatus::new(OperationStatus::parse(v), Some(t));
     prop_oneof![
         ("\\PC{1,32}", datetime(), amount()).prop_map(move |(id, t, a)| {
             PayinNotification::Payment(Box::new(PaymentNotification {
