@@ -32,7 +32,6 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::QiwiDateTime;
 use crate::notification::BillNotification;
 use crate::notification::payin::{
     self, CaptureNotification, CardCheckNotification, NotificationAmount, PayinNotification,
@@ -44,6 +43,7 @@ use crate::notification::wallet::{
 };
 use crate::raw::{self, RawObject};
 use crate::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use crate::{Amount, QiwiDateTime};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -75,6 +75,14 @@ pub enum SignatureError {
     /// The signature does not match the body and key.
     #[error("the signature does not match the notification")]
     Mismatch,
+    /// A wallet webhook's `payment.signFields` is not the list of fields the receiver
+    /// expects QIWI to sign (see [`WalletSignFields`]). The list is not itself signed, so a
+    /// body that names other fields is treated as forged.
+    #[error("payment.signFields lists {found:?}, not the fields QIWI signs")]
+    UnexpectedSignFields {
+        /// The list the body carried (at most 64 characters of it).
+        found: String,
+    },
     /// A Payment Protocol notification type this version cannot verify.
     #[error("notification type {type_name:?} is not supported")]
     UnsupportedType {
@@ -98,6 +106,10 @@ fn missing(path: impl Into<String>) -> SignatureError {
 /// that the error names the JSON path that is wrong (tracking doubles the cost of a parse, so
 /// the happy path does without it).
 fn typed<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, SignatureError> {
+    // serde reads a struct from a JSON array too (`[…]` in field order); QIWI sends objects.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(malformed(".", "not a JSON object"));
+    }
     if let Ok(v) = serde_json::from_slice(body) {
         return Ok(v);
     }
@@ -155,45 +167,185 @@ fn raw_value<'a>(body: &'a [u8], path: &[&str]) -> Result<Cow<'a, str>, Signatur
     raw::span_text(span).ok_or_else(|| malformed(path.join("."), "not valid JSON text"))
 }
 
-/// A signed wallet field whose typed value has exactly the text QIWI wrote: strings (kept
-/// verbatim, unknown enum values included) and integers (JSON has one spelling for them).
-/// Amounts are not among them — `1.10` reads as the number 1.1 — so they, and any field not
-/// listed, are read from the body.
-fn typed_wallet_text(p: &WalletPayment, path: &str, spelling: Spelling, out: &mut String) -> bool {
-    use std::fmt::Write as _;
-    let text = |out: &mut String, v: Option<&str>| v.map(|v| out.push_str(v)).is_some();
-    let number = |out: &mut String, v: Option<i64>| v.map(|v| write!(out, "{v}")).is_some();
-    let currency = |out: &mut String, m: &Option<WalletMoney>| {
-        number(
-            out,
-            m.as_ref().and_then(|m| m.currency.numeric()).map(i64::from),
-        )
-    };
-    let amount = |out: &mut String, m: &Option<WalletMoney>| {
-        spelling == Spelling::Typed && m.as_ref().map(|m| write!(out, "{}", m.amount)).is_some()
-    };
-    match path {
-        "txnId" => text(out, Some(&p.txn_id)),
-        "account" => text(out, p.account.as_deref()),
-        "comment" => text(out, p.comment.as_deref()),
-        "errorCode" => text(out, p.error_code.as_deref()),
-        "type" => text(out, p.txn_type.as_ref().map(|t| t.as_str())),
-        "status" => text(out, p.status.as_ref().map(|t| t.as_str())),
-        "date" => text(out, p.date.as_ref().map(|d| d.as_str())),
-        "personId" => number(out, p.person_id),
-        "provider" => number(out, p.provider),
-        "sum.currency" => currency(out, &p.sum),
-        "commission.currency" => currency(out, &p.commission),
-        "total.currency" => currency(out, &p.total),
-        "sum.amount" => amount(out, &p.sum),
-        "commission.amount" => amount(out, &p.commission),
-        "total.amount" => amount(out, &p.total),
-        _ => false,
+/// A field of a wallet payment that a webhook's signature can cover, named as in
+/// `payment.signFields` (`sum.amount`, `txnId` …).
+///
+/// Only these fields can be signed: each has a typed value, so what verification returns is
+/// what was signed. A `signFields` path outside this list is refused, never looked up in the
+/// body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WalletField {
+    /// `txnId`.
+    TxnId,
+    /// `account`.
+    Account,
+    /// `comment`.
+    Comment,
+    /// `errorCode`.
+    ErrorCode,
+    /// `type` (`IN`, `OUT`).
+    Type,
+    /// `status`.
+    Status,
+    /// `date`.
+    Date,
+    /// `personId`.
+    PersonId,
+    /// `provider`.
+    Provider,
+    /// `sum.currency`.
+    SumCurrency,
+    /// `sum.amount`.
+    SumAmount,
+    /// `commission.currency`.
+    CommissionCurrency,
+    /// `commission.amount`.
+    CommissionAmount,
+    /// `total.currency`.
+    TotalCurrency,
+    /// `total.amount`.
+    TotalAmount,
+}
+
+const WALLET_FIELDS: [(WalletField, &str); 15] = [
+    (WalletField::TxnId, "txnId"),
+    (WalletField::Account, "account"),
+    (WalletField::Comment, "comment"),
+    (WalletField::ErrorCode, "errorCode"),
+    (WalletField::Type, "type"),
+    (WalletField::Status, "status"),
+    (WalletField::Date, "date"),
+    (WalletField::PersonId, "personId"),
+    (WalletField::Provider, "provider"),
+    (WalletField::SumCurrency, "sum.currency"),
+    (WalletField::SumAmount, "sum.amount"),
+    (WalletField::CommissionCurrency, "commission.currency"),
+    (WalletField::CommissionAmount, "commission.amount"),
+    (WalletField::TotalCurrency, "total.currency"),
+    (WalletField::TotalAmount, "total.amount"),
+];
+
+impl WalletField {
+    /// The path inside `payment`, as `signFields` writes it.
+    pub fn path(self) -> &'static str {
+        WALLET_FIELDS
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("", |(_, p)| p)
+    }
+
+    /// The field a `signFields` path names; `None` for any other path.
+    pub fn from_path(path: &str) -> Option<WalletField> {
+        WALLET_FIELDS
+            .iter()
+            .find(|(_, p)| *p == path)
+            .map(|(f, _)| *f)
     }
 }
 
+/// The fields a wallet webhook's signature covers, in signing order.
+///
+/// The list comes from the receiver, never from the notification: `payment.signFields` is
+/// not itself signed, so a body that lists other fields than these is refused
+/// ([`SignatureError::UnexpectedSignFields`]). The default is the list QIWI documents and
+/// always sends, `sum.currency,sum.amount,type,account,txnId`; configure another one only
+/// when QIWI announces a change.
+///
+/// ```
+/// use qiwi_core::signature::{WalletField, WalletSignFields};
+///
+/// let qiwi = WalletSignFields::default();
+/// assert_eq!(qiwi.to_string(), "sum.currency,sum.amount,type,account,txnId");
+/// assert!(qiwi.contains(WalletField::SumAmount) && !qiwi.contains(WalletField::Status));
+/// // A future list, named explicitly by the receiver:
+/// let with_status = WalletSignFields::parse("sum.currency,sum.amount,type,account,txnId,status")?;
+/// assert!(with_status.contains(WalletField::Status));
+/// // Paths outside the typed payment are refused.
+/// assert!(WalletSignFields::parse("sum.amount,extra.copy").is_err());
+/// # Ok::<(), qiwi_core::signature::SignatureError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WalletSignFields(Vec<WalletField>);
+
+impl Default for WalletSignFields {
+    fn default() -> Self {
+        WalletSignFields::qiwi()
+    }
+}
+
+impl WalletSignFields {
+    /// The list QIWI documents (wallet-api §8.8): `sum.currency,sum.amount,type,account,txnId`.
+    pub fn qiwi() -> Self {
+        WalletSignFields(vec![
+            WalletField::SumCurrency,
+            WalletField::SumAmount,
+            WalletField::Type,
+            WalletField::Account,
+            WalletField::TxnId,
+        ])
+    }
+
+    /// Reads a comma-separated `signFields` list. Every path must name a [`WalletField`],
+    /// and none may repeat.
+    pub fn parse(list: &str) -> Result<Self, SignatureError> {
+        let mut fields = Vec::with_capacity(5);
+        for path in list.split(',') {
+            let field = WalletField::from_path(path.trim()).ok_or_else(|| {
+                malformed(
+                    "payment.signFields",
+                    format!("{:?} is not a signable payment field", clip(path)),
+                )
+            })?;
+            if fields.contains(&field) {
+                return Err(malformed(
+                    "payment.signFields",
+                    format!("{:?} is listed twice", field.path()),
+                ));
+            }
+            fields.push(field);
+        }
+        Ok(WalletSignFields(fields))
+    }
+
+    /// The fields in signing order.
+    pub fn fields(&self) -> &[WalletField] {
+        &self.0
+    }
+
+    /// Whether the signature covers `field`.
+    pub fn contains(&self, field: WalletField) -> bool {
+        self.0.contains(&field)
+    }
+
+    /// Whether `list` (a body's `signFields`) names exactly these fields in this order.
+    fn is_listed_by(&self, list: &str) -> bool {
+        let mut listed = list.split(',');
+        self.0.iter().all(|f| listed.next() == Some(f.path())) && listed.next().is_none()
+    }
+}
+
+impl std::fmt::Display for WalletSignFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, field) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(field.path())?;
+        }
+        Ok(())
+    }
+}
+
+/// At most 64 characters of a text an attacker chose, for an error message.
+fn clip(text: &str) -> &str {
+    text.char_indices()
+        .nth(64)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
 /// How a signed number is spelled in a candidate signed text.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Spelling {
     /// As the typed value prints (`1.1`): no second look at the body.
     Typed,
@@ -201,69 +353,185 @@ enum Spelling {
     Written,
 }
 
-/// The wallet webhook's signed text: the `payment.signFields` values joined by `|`.
+/// Appends the text of one signed wallet field. Strings and integers have one spelling, their
+/// typed value; a currency and an amount are spelled per `spelling` — the typed value, or the
+/// body's text at the same path (which the typed value was read from).
+fn wallet_field_text(
+    body: &[u8],
+    p: &WalletPayment,
+    field: WalletField,
+    spelling: Spelling,
+    out: &mut String,
+) -> Result<(), SignatureError> {
+    use WalletField as F;
+    use std::fmt::Write as _;
+    let absent = || missing(format!("payment.{}", field.path()));
+    let text = |out: &mut String, v: Option<&str>| {
+        out.push_str(v.ok_or_else(absent)?);
+        Ok(())
+    };
+    let number = |out: &mut String, v: Option<i64>| {
+        let _ = write!(out, "{}", v.ok_or_else(absent)?);
+        Ok(())
+    };
+    let money = |m: &Option<WalletMoney>, member: &str, part: &str, out: &mut String| {
+        let m = m.as_ref().ok_or_else(absent)?;
+        match (spelling, part) {
+            (Spelling::Typed, "amount") => {
+                let _ = write!(out, "{}", m.amount);
+            }
+            (Spelling::Typed, _) => match m.currency.numeric() {
+                Some(n) => {
+                    let _ = write!(out, "{n}");
+                }
+                None => out.push_str(m.currency.alpha().ok_or_else(absent)?),
+            },
+            (Spelling::Written, _) => out.push_str(&raw_value(body, &["payment", member, part])?),
+        }
+        Ok(())
+    };
+    match field {
+        F::TxnId => text(out, Some(&p.txn_id)),
+        F::Account => text(out, p.account.as_deref()),
+        F::Comment => text(out, p.comment.as_deref()),
+        F::ErrorCode => text(out, p.error_code.as_deref()),
+        F::Type => text(out, p.txn_type.as_ref().map(|t| t.as_str())),
+        F::Status => text(out, p.status.as_ref().map(|t| t.as_str())),
+        F::Date => text(out, p.date.as_ref().map(|d| d.as_str())),
+        F::PersonId => number(out, p.person_id),
+        F::Provider => number(out, p.provider),
+        F::SumCurrency => money(&p.sum, "sum", "currency", out),
+        F::SumAmount => money(&p.sum, "sum", "amount", out),
+        F::CommissionCurrency => money(&p.commission, "commission", "currency", out),
+        F::CommissionAmount => money(&p.commission, "commission", "amount", out),
+        F::TotalCurrency => money(&p.total, "total", "currency", out),
+        F::TotalAmount => money(&p.total, "total", "amount", out),
+    }
+}
+
+/// The wallet webhook's signed text: the values of `fields` joined by `|`.
 fn wallet_signed_text(
     body: &[u8],
     payment: &WalletPayment,
-    sign_fields: &str,
+    fields: &WalletSignFields,
     spelling: Spelling,
 ) -> Result<String, SignatureError> {
     let mut text = String::with_capacity(64);
-    for (i, field) in sign_fields.split(',').enumerate() {
+    for (i, field) in fields.fields().iter().enumerate() {
         if i > 0 {
             text.push('|');
         }
-        let field = field.trim();
-        if !typed_wallet_text(payment, field, spelling, &mut text) {
-            let mut path = [""; 5];
-            path[0] = "payment";
-            let mut n = 1;
-            for part in field.split('.') {
-                *path
-                    .get_mut(n)
-                    .ok_or_else(|| missing(format!("payment.{field}")))? = part;
-                n += 1;
-            }
-            text.push_str(&raw_value(body, &path[..n])?);
-        }
+        wallet_field_text(body, payment, *field, spelling, &mut text)?;
     }
     Ok(text)
 }
 
-/// Whether one of two spellings of the signed text has the expected MAC: the typed one
-/// first (no second look at the body), then — only if it differs — the one as written.
+/// After the text as written matched: every signed amount becomes exactly the decimal QIWI
+/// wrote (`1.10`, or 17 digits a JSON float would round), or the body is refused.
+fn exact_wallet_amounts(
+    body: &[u8],
+    payment: &mut WalletPayment,
+    fields: &WalletSignFields,
+) -> Result<(), SignatureError> {
+    for (field, member) in [
+        (WalletField::SumAmount, "sum"),
+        (WalletField::CommissionAmount, "commission"),
+        (WalletField::TotalAmount, "total"),
+    ] {
+        if !fields.contains(field) {
+            continue;
+        }
+        let money = match member {
+            "sum" => &mut payment.sum,
+            "commission" => &mut payment.commission,
+            _ => &mut payment.total,
+        };
+        let money = money
+            .as_mut()
+            .ok_or_else(|| missing(format!("payment.{member}")))?;
+        money.amount = exact_amount(body, &["payment", member, "amount"])?.into();
+    }
+    Ok(())
+}
+
+/// The amount at `path` read from its text as written, exactly.
+fn exact_amount(body: &[u8], path: &[&str]) -> Result<Amount, SignatureError> {
+    let text = raw_value(body, path)?;
+    text.parse::<Amount>()
+        .map_err(|e| malformed(path.join("."), e))
+}
+
+/// Refuses a signed or keyed date-time that names no instant (`2019-01-01T10:99:00`).
+fn real_date(path: &str, t: &QiwiDateTime) -> Result<(), SignatureError> {
+    t.instant().map(drop).map_err(|e| malformed(path, e))
+}
+
+/// Which of two spellings of the signed text has the expected MAC: the typed one first (no
+/// second look at the body), then — only if it differs — the one as written.
 fn matches_either(
     key: &[u8],
     expected: &[u8; 32],
     typed: impl FnOnce() -> Result<String, SignatureError>,
     written: impl FnOnce() -> Result<String, SignatureError>,
-) -> Result<bool, SignatureError> {
+) -> Result<Option<Spelling>, SignatureError> {
     let check = |text: &str| mac(key, text).verify_slice(expected).is_ok();
     let typed = typed()?;
     if check(&typed) {
-        return Ok(true);
+        return Ok(Some(Spelling::Typed));
     }
     let written = written()?;
-    Ok(written != typed && check(&written))
+    Ok((written != typed && check(&written)).then_some(Spelling::Written))
 }
 
-/// Verifies a wallet webhook from its raw body: resolves `payment.signFields` in order,
-/// takes each value's text as it appears in the body, joins them with `|`, and compares the
-/// HMAC-SHA256 under the decoded key with `hash` in constant time.
+/// Verifies a wallet webhook from its raw body with QIWI's documented list of signed fields
+/// ([`WalletSignFields::qiwi`]); see [`verify_wallet_notification_with`].
 ///
-/// A test notification (`"test": true`) comes back as [`WalletNotification::Test`], never as
-/// a payment: verified when it carries a hash (a wrong hash is still an error), reported
-/// unverified when it carries none.
+/// ```
+/// use qiwi_core::notification::WalletNotification;
+/// use qiwi_core::secret::WalletHookKey;
+/// use qiwi_core::signature::verify_wallet_notification;
+///
+/// // QIWI's documented key and notification (shared/reference/test-vectors.md, W1).
+/// let key = WalletHookKey::from_base64("JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=")?;
+/// let body = r#"{"messageId":"7814c49d-2d29-4b14-b2dc-36b377c76156","hookId":"5e2027d1-f5f3-4ad1-b409-058b8b8a8c22","payment":{"txnId":"13353941550","date":"2018-06-27T13:39:00+03:00","type":"IN","status":"SUCCESS","errorCode":"0","personId":78000008000,"account":"+79161112233","comment":"","provider":7,"sum":{"amount":1,"currency":643},"commission":{"amount":0,"currency":643},"total":{"amount":1,"currency":643},"signFields":"sum.currency,sum.amount,type,account,txnId"},"hash":"f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243","version":"1.0.0","test":false}"#;
+/// let WalletNotification::Payment(n) = verify_wallet_notification(body.as_bytes(), &key)? else {
+///     panic!("QIWI's example is a payment");
+/// };
+/// assert_eq!(n.payment.txn_id, "13353941550");
+/// // Signed: sum.currency, sum.amount, type, account, txnId. Not signed: status, date …
+/// assert_eq!(n.signed_paths()[1], "payment.sum.amount");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify_wallet_notification(
     body: &[u8],
     key: &WalletHookKey,
 ) -> Result<WalletNotification, SignatureError> {
+    verify_wallet_notification_with(body, key, &WalletSignFields::qiwi())
+}
+
+/// Verifies a wallet webhook from its raw body: `payment.signFields` must list exactly
+/// `fields`; their values, joined by `|`, must have the HMAC-SHA256 (under the decoded key)
+/// that `hash` carries, compared in constant time.
+///
+/// What comes back is what was signed: the signed strings and numbers are those of the typed
+/// model, and an amount matched as written (`1.10`) is returned as exactly that decimal. Every
+/// other field — `status`, `date`, `messageId` … with QIWI's list — is *not* covered by the
+/// signature; [`WalletPaymentNotification::signed_paths`] names the covered ones.
+///
+/// A test notification (`"test": true`) comes back as [`WalletNotification::Test`], never as
+/// a payment: verified when it carries a hash (a wrong hash is still an error), reported
+/// unverified when it carries none. A body that is not a JSON object is refused.
+pub fn verify_wallet_notification_with(
+    body: &[u8],
+    key: &WalletHookKey,
+    fields: &WalletSignFields,
+) -> Result<WalletNotification, SignatureError> {
     let webhook: WalletWebhook = typed(body)?;
-    let sign_fields = webhook
+    let listed = webhook
         .payment
         .as_ref()
         .and_then(|p| p.sign_fields.as_deref());
-    if webhook.test && (webhook.hash.is_none() || sign_fields.is_none()) {
+    if webhook.test && (webhook.hash.is_none() || listed.is_none()) {
         return Ok(WalletNotification::Test(WalletTestNotification {
             hook_id: webhook.hook_id,
             message_id: webhook.message_id,
@@ -276,21 +544,35 @@ pub fn verify_wallet_notification(
         .as_deref()
         .ok_or(SignatureError::MissingSignature)?;
     let expected = decode_hex(hash)?;
-    if webhook.payment.is_none() {
-        return Err(missing("payment"));
+    let listed = listed.ok_or_else(|| {
+        missing(if webhook.payment.is_none() {
+            "payment"
+        } else {
+            "payment.signFields"
+        })
+    })?;
+    if !fields.is_listed_by(listed) {
+        return Err(SignatureError::UnexpectedSignFields {
+            found: clip(listed).to_owned(),
+        });
     }
-    let sign_fields = sign_fields.ok_or_else(|| missing("payment.signFields"))?;
-    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
-    let text = |spelling| wallet_signed_text(body, payment, sign_fields, spelling);
-    if !matches_either(
+    let mut payment = webhook.payment.ok_or_else(|| missing("payment"))?;
+    let text = |spelling| wallet_signed_text(body, &payment, fields, spelling);
+    let spelling = matches_either(
         key.hmac_key(),
         &expected,
         || text(Spelling::Typed),
         || text(Spelling::Written),
-    )? {
-        return Err(SignatureError::Mismatch);
+    )?
+    .ok_or(SignatureError::Mismatch)?;
+    if spelling == Spelling::Written {
+        exact_wallet_amounts(body, &mut payment, fields)?;
     }
-    let payment = webhook.payment.ok_or_else(|| missing("payment"))?;
+    if fields.contains(WalletField::Date)
+        && let Some(date) = &payment.date
+    {
+        real_date("payment.date", date)?;
+    }
     Ok(if webhook.test {
         WalletNotification::Test(WalletTestNotification {
             hook_id: webhook.hook_id,
@@ -308,19 +590,21 @@ pub fn verify_wallet_notification(
     })
 }
 
-/// Signs a wallet webhook body: computes `hash` over its `payment.signFields` and returns the
-/// body with `hash` set. Every other value keeps its exact text.
+/// Signs a wallet webhook body: computes `hash` over the fields its `payment.signFields`
+/// lists, each spelled as the body spells it (`"RUB"` stays `RUB`, `0` stays `0`), and
+/// returns the body with `hash` set. Every other value keeps its exact text.
 pub fn sign_wallet_notification(
     body: &[u8],
     key: &WalletHookKey,
 ) -> Result<Vec<u8>, SignatureError> {
     let webhook: WalletWebhook = typed(body)?;
     let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
-    let sign_fields = payment
+    let listed = payment
         .sign_fields
         .as_deref()
         .ok_or_else(|| missing("payment.signFields"))?;
-    let text = wallet_signed_text(body, payment, sign_fields, Spelling::Written)?;
+    let fields = WalletSignFields::parse(listed)?;
+    let text = wallet_signed_text(body, payment, &fields, Spelling::Written)?;
     let hash = hex_mac(key.hmac_key(), &text);
     let text = std::str::from_utf8(body).map_err(|e| malformed(".", e))?;
     let top = RawObject::parse(text).ok_or_else(|| malformed(".", "not an object"))?;
@@ -377,16 +661,14 @@ pub fn verify_bill_notification(
     let expected = decode_hex(signature)?;
     let notification: BillNotification = typed(body)?;
     let text = |spelling| bill_signed_text(body, &notification, spelling);
-    if matches_either(
+    matches_either(
         secret.hmac_key(),
         &expected,
         || text(Spelling::Typed),
         || text(Spelling::Written),
-    )? {
-        Ok(notification)
-    } else {
-        Err(SignatureError::Mismatch)
-    }
+    )?
+    .ok_or(SignatureError::Mismatch)?;
+    Ok(notification)
 }
 
 /// The value of the `X-Api-Signature-SHA256` header for a P2P bill notification body
@@ -489,10 +771,11 @@ impl PayinSigned<'_> {
         &self,
         body: &[u8],
         mut accept: impl FnMut(&str) -> bool,
-    ) -> Result<bool, SignatureError> {
+    ) -> Result<Option<Spelling>, SignatureError> {
         use std::fmt::Write as _;
+        let typed_if = |ok: bool| ok.then_some(Spelling::Typed);
         let (head, member, amount) = match self {
-            PayinSigned::Text(t) => return Ok(accept(t)),
+            PayinSigned::Text(t) => return Ok(typed_if(accept(t))),
             PayinSigned::Amount {
                 head,
                 member,
@@ -503,24 +786,25 @@ impl PayinSigned<'_> {
         text.push_str(head);
         let _ = write!(text, "{}", amount.value);
         if accept(&text) {
-            return Ok(true);
+            return Ok(Some(Spelling::Typed));
         }
         let typed = text.split_off(head.len());
+        // Two decimals of the typed value spell the same decimal: still the typed value.
         if let Ok(fixed) = amount.value.to_fixed2()
             && fixed != typed
         {
             text.push_str(&fixed);
             if accept(&text) {
-                return Ok(true);
+                return Ok(Some(Spelling::Typed));
             }
             text.truncate(head.len());
         }
         let written = raw_value(body, &[member, "amount", "value"])?;
         if written != typed {
             text.push_str(&written);
-            return Ok(accept(&text));
+            return Ok(accept(&text).then_some(Spelling::Written));
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// The text as written in the body, which is what QIWI signs.
@@ -584,13 +868,53 @@ pub fn verify_payin_notification(
     key: &NotificationKey,
 ) -> Result<PayinNotification, SignatureError> {
     let expected = decode_hex_or_base64(signature)?;
-    let notification = read_payin(body)?;
+    let mut notification = read_payin(body)?;
     let signed = payin_signed(&notification)?;
     let accept = |text: &str| mac(key.hmac_key(), text).verify_slice(&expected).is_ok();
-    if signed.candidates(body, accept)? {
-        Ok(notification)
-    } else {
-        Err(SignatureError::Mismatch)
+    let spelling = signed
+        .candidates(body, accept)?
+        .ok_or(SignatureError::Mismatch)?;
+    drop(signed);
+    payin_real_dates(&notification)?;
+    if spelling == Spelling::Written
+        && let Some((member, amount)) = payin_amount_mut(&mut notification)
+    {
+        // The text as written matched: return exactly that decimal, not a float's reading.
+        amount.value = exact_amount(body, &[member, "amount", "value"])?.into();
+    }
+    Ok(notification)
+}
+
+/// The signed amount of a notification and the member it sits in.
+fn payin_amount_mut(n: &mut PayinNotification) -> Option<(&'static str, &mut NotificationAmount)> {
+    use PayinNotification as N;
+    match n {
+        N::Payment(p) => Some(("payment", &mut p.amount)),
+        N::Capture(c) => Some(("capture", &mut c.amount)),
+        N::Refund(r) => Some(("refund", &mut r.amount)),
+        N::Payout(p) => Some(("payout", &mut p.amount)),
+        N::CheckCard(_) | N::Token(_) | N::Unknown { .. } => None,
+    }
+}
+
+/// Refuses signed date-times that name no instant.
+fn payin_real_dates(n: &PayinNotification) -> Result<(), SignatureError> {
+    use PayinNotification as N;
+    match n {
+        N::Payment(p) => real_date("payment.createdDateTime", &p.created_date_time),
+        N::Capture(c) => real_date("capture.createdDateTime", &c.created_date_time),
+        N::Refund(r) => real_date("refund.createdDateTime", &r.created_date_time),
+        N::Payout(p) => real_date("payout.createdDateTime", &p.created_date_time),
+        N::CheckCard(c) => real_date(
+            "checkPaymentMethod.checkOperationDate",
+            &c.check_operation_date,
+        ),
+        N::Token(t) => t
+            .status
+            .changed_date_time
+            .as_ref()
+            .map_or(Ok(()), |d| real_date("token.status.changedDateTime", d)),
+        N::Unknown { .. } => Ok(()),
     }
 }
 

@@ -95,3 +95,16 @@ pub struct BillNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+
+impl BillNotification {
+    /// The paths of the values the `X-Api-Signature-SHA256` header covers; the status is among
+    /// them. Every other value (`changedDateTime`, `customer`, `customFields` …) is not
+    /// authenticated.
+    pub const SIGNED_PATHS: [&'static str; 5] = [
+        "bill.amount.currency",
+        "bill.amount.value",
+        "bill.billId",
+        "bill.siteId",
+        "bill.status.value",
+    ];
+}

@@ -584,6 +584,68 @@ pub(crate) const KINDS: &[(&str, &str)] = &[
 ];
 
 impl PayinNotification {
+    /// The paths of the values the `Signature` header covers (payin-payout-api §10.1). Every
+    /// other value, the status of payments, captures, refunds, card checks and payouts among
+    /// them, is QIWI's claim, not authenticated: confirm it through the API before acting.
+    ///
+    /// ```
+    /// use qiwi_core::notification::PayinNotification;
+    /// let n = qiwi_core::signature::parse_payin_notification(
+    ///     br#"{"type":"TOKEN","token":{"merchantSiteUid":"s","account":"a","status":{"value":"CREATED","changedDateTime":"2024-01-01T00:00:00+03:00"}}}"#,
+    /// )?;
+    /// assert!(n.status_is_signed());
+    /// assert_eq!(n.signed_paths()[2], "token.status.value");
+    /// # Ok::<(), qiwi_core::signature::SignatureError>(())
+    /// ```
+    pub fn signed_paths(&self) -> &'static [&'static str] {
+        match self {
+            PayinNotification::Payment(_) => &[
+                "payment.paymentId",
+                "payment.createdDateTime",
+                "payment.amount.value",
+            ],
+            PayinNotification::Capture(_) => &[
+                "capture.captureId",
+                "capture.createdDateTime",
+                "capture.amount.value",
+            ],
+            PayinNotification::Refund(_) => &[
+                "refund.refundId",
+                "refund.createdDateTime",
+                "refund.amount.value",
+            ],
+            PayinNotification::CheckCard(_) => &[
+                "checkPaymentMethod.requestUid",
+                "checkPaymentMethod.checkOperationDate",
+            ],
+            PayinNotification::Token(_) => &[
+                "token.merchantSiteUid",
+                "token.account",
+                "token.status.value",
+                "token.status.changedDateTime",
+            ],
+            PayinNotification::Payout(_) => &[
+                "payout.payoutId",
+                "payout.createdDateTime",
+                "payout.amount.value",
+            ],
+            PayinNotification::Unknown { .. } => &[],
+        }
+    }
+
+    /// Whether the signature covers the status (only TOKEN's does).
+    pub fn status_is_signed(&self) -> bool {
+        match self {
+            PayinNotification::Token(_) => true,
+            PayinNotification::Payment(_)
+            | PayinNotification::Capture(_)
+            | PayinNotification::Refund(_)
+            | PayinNotification::CheckCard(_)
+            | PayinNotification::Payout(_)
+            | PayinNotification::Unknown { .. } => false,
+        }
+    }
+
     /// The `type` as QIWI writes it.
     pub fn type_name(&self) -> &str {
         match self {

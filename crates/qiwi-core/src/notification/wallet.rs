@@ -148,6 +148,33 @@ pub struct WalletTestNotification {
 }
 
 impl WalletPaymentNotification {
+    /// The paths of the values the `hash` covers, from `payment.signFields` (which
+    /// verification has checked against the receiver's list): with QIWI's list,
+    /// `payment.sum.currency`, `payment.sum.amount`, `payment.type`, `payment.account` and
+    /// `payment.txnId`. Every other value — `status`, `date`, `comment`, `messageId` … — is
+    /// QIWI's claim, not authenticated: confirm a payment's status through the API
+    /// (history by `txnId`) before shipping goods.
+    pub fn signed_paths(&self) -> Vec<String> {
+        self.payment
+            .sign_fields
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| format!("payment.{}", p.trim()))
+            .collect()
+    }
+
+    /// Whether the signature covers the payment's status (not with QIWI's list).
+    pub fn status_is_signed(&self) -> bool {
+        self.payment
+            .sign_fields
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .any(|p| p.trim() == "status")
+    }
+
     /// The wire form (without `hash`).
     pub fn to_webhook(&self) -> WalletWebhook {
         WalletWebhook {

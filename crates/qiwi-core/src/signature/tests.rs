@@ -40,11 +40,10 @@ fn w1_verifies_and_types_the_payment() {
     assert_eq!(sum.currency.0, Currency::RUB);
     let body = w1_body(W1_HASH);
     let WalletWebhook { payment, .. } = typed(body.as_bytes()).unwrap();
-    let fields = "sum.currency,sum.amount,type,account,txnId";
     let text = wallet_signed_text(
         body.as_bytes(),
         &payment.unwrap(),
-        fields,
+        &WalletSignFields::qiwi(),
         Spelling::Written,
     )
     .unwrap();
@@ -91,14 +90,6 @@ fn wallet_tampering_with_any_signed_field_is_rejected() {
         good.replace(r#""type":"IN""#, r#""type":"OUT""#),
         good.replace(r#""account":"+79161112233""#, r#""account":"+79161112234""#),
         good.replace(r#""txnId":"13353941550""#, r#""txnId":"13353941551""#),
-        good.replace(
-            "sum.currency,sum.amount,type",
-            "sum.amount,sum.currency,type",
-        ),
-        good.replace(
-            "sum.currency,sum.amount,type,account,txnId",
-            "sum.currency,sum.amount,type,account",
-        ),
         good.replace(W1_HASH, &format!("{}0", &W1_HASH[..63])),
         good.replace(W1_HASH, &format!("0{}", &W1_HASH[1..])),
     ];
@@ -108,6 +99,22 @@ fn wallet_tampering_with_any_signed_field_is_rejected() {
             verify_wallet_notification(body.as_bytes(), &wallet_key()),
             Err(SignatureError::Mismatch),
             "case {i}"
+        );
+    }
+    // signFields is not signed: any other list than the receiver's is refused outright.
+    for list in [
+        "sum.amount,sum.currency,type,account,txnId",
+        "sum.currency,sum.amount,type,account",
+        "sum.currency,sum.amount,type,account,txnId,status",
+        "sum.currency, sum.amount,type,account,txnId,",
+    ] {
+        let body = good.replace("sum.currency,sum.amount,type,account,txnId", list);
+        assert_eq!(
+            verify_wallet_notification(body.as_bytes(), &wallet_key()),
+            Err(SignatureError::UnexpectedSignFields {
+                found: list.to_owned()
+            }),
+            "{list}"
         );
     }
     let other_key = WalletHookKey::from_bytes([7; 32]);
@@ -130,7 +137,8 @@ fn wallet_numbers_verify_as_written_and_by_value() {
     else {
         panic!("a payment")
     };
-    assert_eq!(p.payment.sum.unwrap().amount.to_string(), "1.1");
+    // Matched as written, so returned as written: exactly the signed decimal.
+    assert_eq!(p.payment.sum.unwrap().amount.to_string(), "1.10");
     // Another spelling of the same signed values is the same notification: `1.0` for `1`
     // verifies against W1's hash and reads as 1. No value can change this way.
     let respelled = w1_body(W1_HASH).replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":1.0,"#);
@@ -140,6 +148,229 @@ fn wallet_numbers_verify_as_written_and_by_value() {
         panic!("a payment")
     };
     assert_eq!(p.payment.sum.unwrap().amount.amount(), Amount::from(1));
+}
+
+/// HMAC-SHA256 computed here, from the `hmac` crate and a literal signed text, so that a
+/// mistake made the same way in the signer and the verifier cannot hide.
+fn independent_hmac(key: &[u8], text: &str) -> String {
+    let mut m = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap();
+    m.update(text.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
+fn wallet_key_bytes() -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(WALLET_KEY)
+        .unwrap()
+}
+
+#[test]
+fn forged_sign_fields_never_verify() {
+    // The attack on the old verifier: the genuinely signed text goes into a made-up member,
+    // signFields names only that member, and txnId, account and amount are the attacker's.
+    let genuine = "643|1|IN|+79161112233|13353941550";
+    let forged = w1_body(W1_HASH)
+        .replace(r#""txnId":"13353941550""#, r#""txnId":"99999999999""#)
+        .replace(r#""account":"+79161112233""#, r#""account":"+70000000000""#)
+        .replace(
+            r#""sum":{"amount":1,"#,
+            &format!(r#""copy":"{genuine}","sum":{{"amount":1000000,"#),
+        )
+        .replace("sum.currency,sum.amount,type,account,txnId", "copy");
+    assert_eq!(
+        verify_wallet_notification(forged.as_bytes(), &wallet_key()),
+        Err(SignatureError::UnexpectedSignFields {
+            found: "copy".to_owned()
+        })
+    );
+    // Even a receiver that configures its own list cannot name a field outside the model.
+    assert!(WalletSignFields::parse("copy").is_err());
+    assert!(WalletSignFields::parse("sum.amount,sum.amount").is_err());
+    assert!(WalletSignFields::parse("").is_err());
+    // Rewriting only the amount of a genuine body: a mismatch.
+    let richer = w1_body(W1_HASH).replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":1000000,"#);
+    assert_eq!(
+        verify_wallet_notification(richer.as_bytes(), &wallet_key()),
+        Err(SignatureError::Mismatch)
+    );
+}
+
+#[test]
+fn a_configured_list_is_the_only_one_accepted() {
+    let with_status =
+        WalletSignFields::parse("sum.currency,sum.amount,type,account,txnId,status").unwrap();
+    let list = with_status.to_string();
+    let body = w1_body("")
+        .replace(r#""hash":"","#, "")
+        .replace("sum.currency,sum.amount,type,account,txnId", &list);
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let expected = independent_hmac(
+        &wallet_key_bytes(),
+        "643|1|IN|+79161112233|13353941550|SUCCESS",
+    );
+    assert!(String::from_utf8_lossy(&signed).contains(&expected));
+    let n = verify_wallet_notification_with(&signed, &wallet_key(), &with_status).unwrap();
+    let WalletNotification::Payment(p) = n else {
+        panic!("a payment")
+    };
+    assert!(p.status_is_signed());
+    assert_eq!(p.signed_paths().last().unwrap(), "payment.status");
+    // The default receiver refuses that list, and the status cannot be flipped.
+    assert!(matches!(
+        verify_wallet_notification(&signed, &wallet_key()),
+        Err(SignatureError::UnexpectedSignFields { .. })
+    ));
+    let flipped = String::from_utf8(signed)
+        .unwrap()
+        .replace("SUCCESS", "ERROR");
+    assert_eq!(
+        verify_wallet_notification_with(flipped.as_bytes(), &wallet_key(), &with_status),
+        Err(SignatureError::Mismatch)
+    );
+}
+
+#[test]
+fn signed_amounts_come_back_exactly_as_signed() {
+    // 19 significant digits: a JSON float reads 12345678901234567.89 as 12345678901234568.
+    let body = w1_body("").replace(r#""hash":"","#, "").replace(
+        r#""sum":{"amount":1,"#,
+        r#""sum":{"amount":12345678901234567.89,"#,
+    );
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let expected = independent_hmac(
+        &wallet_key_bytes(),
+        "643|12345678901234567.89|IN|+79161112233|13353941550",
+    );
+    assert!(String::from_utf8_lossy(&signed).contains(&expected));
+    let WalletNotification::Payment(p) =
+        verify_wallet_notification(&signed, &wallet_key()).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(
+        p.payment.sum.unwrap().amount.amount(),
+        "12345678901234567.89".parse::<Amount>().unwrap()
+    );
+
+    let pay = payin_body(
+        "PAYMENT",
+        "payment",
+        "paymentId",
+        "1",
+        "12345678901234567.89",
+    );
+    let sig = independent_hmac(b"TOKEN", "1|2019-10-08T11:31:37+03:00|12345678901234567.89");
+    let PayinNotification::Payment(p) =
+        verify_payin_notification(pay.as_bytes(), &sig, &payin_key()).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(p.amount.value.to_string(), "12345678901234567.89");
+}
+
+#[test]
+fn the_signer_spells_values_as_the_body_does() {
+    // qiwi-sdk and QIWI sign the text of the body: a currency written "RUB" is signed RUB,
+    // an amount written 0 is signed 0.
+    let body = w1_body("").replace(r#""hash":"","#, "").replace(
+        r#""sum":{"amount":1,"currency":643}"#,
+        r#""sum":{"amount":0,"currency":"RUB"}"#,
+    );
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let expected = independent_hmac(&wallet_key_bytes(), "RUB|0|IN|+79161112233|13353941550");
+    assert!(
+        String::from_utf8_lossy(&signed).ends_with(&format!(r#""hash":"{expected}"}}"#)),
+        "{}",
+        String::from_utf8_lossy(&signed)
+    );
+    assert!(verify_wallet_notification(&signed, &wallet_key()).is_ok());
+    // QIWI's numeric spelling of the same body verifies with the hash QIWI computes over 643.
+    let numeric = body.replace(r#""currency":"RUB""#, r#""currency":643"#);
+    let hash = independent_hmac(&wallet_key_bytes(), "643|0|IN|+79161112233|13353941550");
+    let with_hash = numeric.replacen('{', &format!(r#"{{"hash":"{hash}","#), 1);
+    assert!(verify_wallet_notification(with_hash.as_bytes(), &wallet_key()).is_ok());
+
+    let bill =
+        bill_body(r#""10.00""#, "PAID").replace(r#""currency":"RUB""#, r#""currency":"rub""#);
+    assert_eq!(
+        sign_bill_notification(bill.as_bytes(), &P2pSecretKey::new("k")).unwrap(),
+        independent_hmac(b"k", "rub|10.00|billId|siteId|PAID")
+    );
+    let pay = payin_body("PAYMENT", "payment", "paymentId", "4504751", "2211.24");
+    assert_eq!(
+        sign_payin_notification(pay.as_bytes(), &payin_key()).unwrap(),
+        "3c67f9a691e34e1a9e74e05927f3901186cc838cc81de2a3519c78b9612cf49e"
+    );
+}
+
+#[test]
+fn what_qiwi_never_sends_is_refused() {
+    // A validly signed body written as a JSON array (serde reads structs from arrays).
+    let array = r#"[{"siteId":"siteId","billId":"billId","amount":{"value":"10.00","currency":"RUB"},"status":{"value":"PAID"}},"1"]"#;
+    let sig = independent_hmac(b"k", "RUB|10.00|billId|siteId|PAID");
+    assert!(matches!(
+        verify_bill_notification(array.as_bytes(), &sig, &P2pSecretKey::new("k")),
+        Err(SignatureError::Malformed { path, .. }) if path == "."
+    ));
+    let wallet_array = format!("[{}]", w1_body(W1_HASH));
+    assert!(matches!(
+        verify_wallet_notification(wallet_array.as_bytes(), &wallet_key()),
+        Err(SignatureError::Malformed { .. })
+    ));
+    // Impossible dates in signed fields.
+    let pay = payin_body("PAYMENT", "payment", "paymentId", "1", "5")
+        .replace("2019-10-08T11:31:37", "2019-10-08T11:99:37");
+    let sig = independent_hmac(b"TOKEN", "1|2019-10-08T11:99:37+03:00|5");
+    assert!(matches!(
+        verify_payin_notification(pay.as_bytes(), &sig, &payin_key()),
+        Err(SignatureError::Malformed { path, .. }) if path == "payment.createdDateTime"
+    ));
+    let with_date =
+        WalletSignFields::parse("sum.currency,sum.amount,type,account,txnId,date").unwrap();
+    let body = w1_body("")
+        .replace(r#""hash":"","#, "")
+        .replace(
+            "sum.currency,sum.amount,type,account,txnId",
+            &with_date.to_string(),
+        )
+        .replace("2018-06-27T13:39:00", "2018-06-27T13:99:00");
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    assert!(matches!(
+        verify_wallet_notification_with(&signed, &wallet_key(), &with_date),
+        Err(SignatureError::Malformed { path, .. }) if path == "payment.date"
+    ));
+}
+
+#[test]
+fn signed_paths_say_what_is_authenticated() {
+    let WalletNotification::Payment(p) =
+        verify_wallet_notification(w1_body(W1_HASH).as_bytes(), &wallet_key()).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(
+        p.signed_paths(),
+        [
+            "payment.sum.currency",
+            "payment.sum.amount",
+            "payment.type",
+            "payment.account",
+            "payment.txnId"
+        ]
+    );
+    assert!(!p.status_is_signed());
+    assert!(BillNotification::SIGNED_PATHS.contains(&"bill.status.value"));
+    let pay =
+        read_payin(payin_body("PAYMENT", "payment", "paymentId", "1", "5").as_bytes()).unwrap();
+    assert!(!pay.status_is_signed());
+    assert_eq!(
+        pay.signed_paths(),
+        [
+            "payment.paymentId",
+            "payment.createdDateTime",
+            "payment.amount.value"
+        ]
+    );
 }
 
 #[test]
@@ -161,7 +392,17 @@ fn wallet_errors_say_what_is_wrong() {
         ),
         (
             good.replace("type,account,txnId", "type,account,nope"),
-            missing("payment.nope"),
+            SignatureError::UnexpectedSignFields {
+                found: "sum.currency,sum.amount,type,account,nope".to_owned(),
+            },
+        ),
+        (
+            good.replace(r#""account":"+79161112233","#, ""),
+            missing("payment.account"),
+        ),
+        (
+            good.replace(r#""sum":{"amount":1,"currency":643},"#, ""),
+            missing("payment.sum.currency"),
         ),
         (
             good.replace(
@@ -608,10 +849,24 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), sig in "\\PC{0,90}") {
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), sig in "[0-9a-f]{64}") {
+        // A well-formed signature, so that the bodies reach the parsers behind it.
         let _ = verify_wallet_notification(&body, &wallet_key());
-        let _ = verify_bill_notification(&body, &sig, &P2pSecretKey::new("k"));
-        let _ = verify_payin_notification(&body, &sig, &payin_key());
+        let bill = verify_bill_notification(&body, &sig, &P2pSecretKey::new("k"));
+        let payin = verify_payin_notification(&body, &sig, &payin_key());
+        for e in [bill.err(), payin.err()].into_iter().flatten() {
+            prop_assert!(!matches!(e, SignatureError::MissingSignature | SignatureError::GarbledSignature), "{e}");
+        }
+    }
+
+    #[test]
+    fn json_texts_reach_the_body_parsers(body in "\\{\"(bill|payment|type|token)\":[\\[\\]{}\"a-z0-9:,.]{0,60}\\}", sig in "[0-9a-f]{64}") {
+        let _ = verify_wallet_notification(body.as_bytes(), &wallet_key());
+        let bill = verify_bill_notification(body.as_bytes(), &sig, &P2pSecretKey::new("k"));
+        let payin = verify_payin_notification(body.as_bytes(), &sig, &payin_key());
+        for e in [bill.err(), payin.err()].into_iter().flatten() {
+            prop_assert!(!matches!(e, SignatureError::MissingSignature | SignatureError::GarbledSignature), "{e}");
+        }
     }
 
     #[test]
@@ -619,7 +874,7 @@ proptest! {
         which in 0usize..3, at in any::<prop::sample::Index>(), byte in any::<u8>(), delete in any::<bool>(),
     ) {
         let (mut body, sig) = match which {
-            0 => (w1_body(W1_HASH).into_bytes(), String::new()),
+            0 => (w1_body(W1_HASH).into_bytes(), W1_HASH.to_owned()),
             1 => {
                 let b = bill_body("\"10.00\"", "PAID");
                 let s = sign_bill_notification(b.as_bytes(), &P2pSecretKey::new("k")).unwrap();
