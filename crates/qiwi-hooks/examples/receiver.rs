@@ -1,62 +1,93 @@
 //! A QIWI notification receiver that doubles as a contract test target.
 //!
 //! ```text
-//! cargo run -p qiwi-hooks --example receiver -- --listen 127.0.0.1:8080 \
-//!     --wallet-key <base64> --p2p-secret <secret> --payin-key <key>
+//! export QIWI_WALLET_HOOK_KEY=<base64> QIWI_P2P_SECRET=<secret> QIWI_PAYIN_KEY=<key>
+//! cargo run -p qiwi-hooks --example receiver -- --listen 127.0.0.1:8080
 //! ```
 //!
 //! Serves `POST /qiwi/wallet`, `POST /qiwi/p2p` and `POST /qiwi/payin` and prints one JSON
 //! line per handled event: `{"family":"wallet","id":"…","status":"SUCCESS","test":false}`.
-//! A family whose key is not given answers 404.
+//! A family whose key is not set answers 404. Keys come only from the environment: a
+//! command line is readable by every user of the host (`/proc/<pid>/cmdline`). Every
+//! decision, rejections with their reason, is logged on stderr; keys never are.
+//!
+//! `--test-notifications` passes wallet test notifications to the handler (by default they
+//! are acknowledged without it).
 
 use std::process::ExitCode;
 
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_hooks::{Event, Keys, Receiver};
 
-fn usage() -> ExitCode {
-    eprintln!(
-        "usage: receiver --listen ADDR [--wallet-key BASE64] [--p2p-secret SECRET] [--payin-key KEY]"
-    );
+const USAGE: &str = "usage: receiver --listen ADDR [--test-notifications]\n\
+    keys from the environment: QIWI_WALLET_HOOK_KEY (Base64), QIWI_P2P_SECRET, QIWI_PAYIN_KEY";
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{message}");
     ExitCode::from(2)
+}
+
+/// The keys set in the environment; an empty variable counts as unset.
+fn keys_from_env() -> Result<Keys, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let wallet = match var("QIWI_WALLET_HOOK_KEY") {
+        Some(v) => {
+            Some(WalletHookKey::from_base64(&v).map_err(|e| format!("QIWI_WALLET_HOOK_KEY: {e}"))?)
+        }
+        None => None,
+    };
+    Ok(Keys {
+        wallet,
+        p2p: var("QIWI_P2P_SECRET").map(P2pSecretKey::new),
+        payin: var("QIWI_PAYIN_KEY").map(NotificationKey::new),
+    })
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let mut listen = None;
-    let mut keys = Keys::default();
+    let mut tests = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let Some(value) = args.next() else {
-            return usage();
-        };
         match flag.as_str() {
-            "--listen" => listen = Some(value),
-            "--wallet-key" => match WalletHookKey::from_base64(&value) {
-                Ok(k) => keys.wallet = Some(k),
-                Err(e) => {
-                    eprintln!("--wallet-key: {e}");
-                    return ExitCode::from(2);
-                }
+            "--listen" => match args.next() {
+                Some(v) => listen = Some(v),
+                None => return fail(USAGE),
             },
-            "--p2p-secret" => keys.p2p = Some(P2pSecretKey::new(value)),
-            "--payin-key" => keys.payin = Some(NotificationKey::new(value)),
-            _ => return usage(),
+            "--test-notifications" => tests = true,
+            "--wallet-key" | "--p2p-secret" | "--payin-key" => {
+                return fail(&format!(
+                    "{flag} is no longer accepted: a command line is visible to every user of \
+                     the host. Set QIWI_WALLET_HOOK_KEY, QIWI_P2P_SECRET or QIWI_PAYIN_KEY instead."
+                ));
+            }
+            _ => return fail(USAGE),
         }
     }
     let Some(listen) = listen else {
-        return usage();
+        return fail(USAGE);
     };
-    let router = Receiver::new(keys).router(|event: Event| async move {
-        let line = serde_json::json!({
-            "family": event.family().as_str(),
-            "id": event.id(),
-            "status": event.status(),
-            "test": event.is_test(),
-        });
-        println!("{line}");
-        Ok::<(), std::convert::Infallible>(())
-    });
+    let keys = match keys_from_env() {
+        Ok(k) => k,
+        Err(e) => return fail(&e),
+    };
+    let router =
+        Receiver::new(keys)
+            .with_test_notifications(tests)
+            .router(|event: Event| async move {
+                let line = serde_json::json!({
+                    "family": event.family().as_str(),
+                    "id": event.id(),
+                    "status": event.status(),
+                    "test": event.is_test(),
+                });
+                println!("{line}");
+                Ok::<(), std::convert::Infallible>(())
+            });
     let app = axum::Router::new().nest("/qiwi", router);
     let listener = match tokio::net::TcpListener::bind(&listen).await {
         Ok(l) => l,

@@ -1,9 +1,17 @@
 //! Deduplication of deliveries, after verification only.
+//!
+//! Only verified notifications that are not tests reach the store, under keys built from
+//! their signed values ([`Event::dedupe_key`](crate::Event::dedupe_key)), so nobody without a
+//! genuine notification can add a key, and each family has its own share of the store, so
+//! one family's volume never evicts another's keys. The store is an optimisation: handlers
+//! must still be idempotent on the signed id.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::event::Family;
 
 /// What the store says about a notification's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +25,15 @@ pub enum Claim {
 }
 
 /// Where handled notification keys are remembered. Implement it over Redis or a database to
-/// deduplicate across processes; [`MemoryStore`] is the default.
+/// deduplicate across processes (keep the families apart, e.g. by key prefix, and keep keys
+/// at least as long as QIWI retries); [`MemoryStore`] is the default.
 pub trait DedupeStore: Send + Sync + 'static {
-    /// Claims `key` for handling, atomically.
-    fn claim(&self, key: &str) -> impl Future<Output = Claim> + Send;
+    /// Claims `key` of `family` for handling, atomically.
+    fn claim(&self, family: Family, key: &str) -> impl Future<Output = Claim> + Send;
     /// Records that the handler succeeded for `key`.
-    fn complete(&self, key: &str) -> impl Future<Output = ()> + Send;
+    fn complete(&self, family: Family, key: &str) -> impl Future<Output = ()> + Send;
     /// Forgets `key` after the handler failed, so QIWI's retry is handled.
-    fn release(&self, key: &str) -> impl Future<Output = ()> + Send;
+    fn release(&self, family: Family, key: &str) -> impl Future<Output = ()> + Send;
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,38 +48,46 @@ struct Inner {
     order: VecDeque<(Arc<str>, Instant)>,
 }
 
-/// A bounded in-memory store: at most `capacity` keys, each forgotten `ttl` after it was last
-/// touched. When full, the oldest keys go first.
+/// A bounded in-memory store: at most `capacity` keys per family, each forgotten `ttl` after
+/// it was last touched. When a family's share is full, its oldest keys go first.
 pub struct MemoryStore {
-    inner: Mutex<Inner>,
+    families: [Mutex<Inner>; 3],
     capacity: usize,
     ttl: Duration,
 }
 
 impl Default for MemoryStore {
-    /// 100 000 keys for 48 hours: longer than QIWI retries (P2P: 24 hours; wallet: 1 hour;
-    /// Payment Protocol: minutes).
+    /// 100 000 keys per family for 48 hours: longer than QIWI retries (P2P: 24 hours;
+    /// wallet: 1 hour; Payment Protocol: minutes).
     fn default() -> Self {
         MemoryStore::new(100_000, Duration::from_secs(48 * 3600))
     }
 }
 
 impl MemoryStore {
-    /// A store of at most `capacity` keys (at least 1), each kept for `ttl`.
+    /// A store of at most `capacity` keys per family (at least 1), each kept for `ttl`.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
-        MemoryStore {
-            inner: Mutex::new(Inner {
+        let inner = || {
+            Mutex::new(Inner {
                 entries: HashMap::new(),
                 order: VecDeque::new(),
-            }),
+            })
+        };
+        MemoryStore {
+            families: [inner(), inner(), inner()],
             capacity: capacity.max(1),
             ttl,
         }
     }
 
-    /// How many keys are remembered.
+    /// How many keys are remembered, in all families.
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        Family::ALL.iter().map(|f| self.family_len(*f)).sum()
+    }
+
+    /// How many keys of `family` are remembered.
+    pub fn family_len(&self, family: Family) -> usize {
+        self.lock(family).entries.len()
     }
 
     /// Whether no key is remembered.
@@ -78,10 +95,12 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self, family: Family) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves the maps consistent (every update is one
         // insert or remove), so a poisoned lock is still usable.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.families[family.index()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn evict(&self, inner: &mut Inner, now: Instant) {
@@ -117,9 +136,9 @@ impl MemoryStore {
 }
 
 impl DedupeStore for MemoryStore {
-    async fn claim(&self, key: &str) -> Claim {
+    async fn claim(&self, family: Family, key: &str) -> Claim {
         let now = Instant::now();
-        let mut inner = self.lock();
+        let mut inner = self.lock(family);
         self.evict(&mut inner, now);
         match inner.entries.get(key) {
             Some((State::Done, _)) => Claim::Done,
@@ -131,20 +150,22 @@ impl DedupeStore for MemoryStore {
         }
     }
 
-    async fn complete(&self, key: &str) {
+    async fn complete(&self, family: Family, key: &str) {
         let now = Instant::now();
-        let mut inner = self.lock();
+        let mut inner = self.lock(family);
         self.touch(&mut inner, key, State::Done, now);
     }
 
-    async fn release(&self, key: &str) {
-        self.lock().entries.remove(key);
+    async fn release(&self, family: Family, key: &str) {
+        self.lock(family).entries.remove(key);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const W: Family = Family::Wallet;
 
     fn block<F: Future>(f: F) -> F::Output {
         futures_util::FutureExt::now_or_never(f).expect("the memory store never waits")
@@ -153,40 +174,74 @@ mod tests {
     #[test]
     fn claim_complete_release() {
         let s = MemoryStore::default();
-        assert_eq!(block(s.claim("a")), Claim::New);
-        assert_eq!(block(s.claim("a")), Claim::InProgress);
-        block(s.complete("a"));
-        assert_eq!(block(s.claim("a")), Claim::Done);
-        assert_eq!(block(s.claim("b")), Claim::New);
-        block(s.release("b"));
-        assert_eq!(block(s.claim("b")), Claim::New);
+        assert_eq!(block(s.claim(W, "a")), Claim::New);
+        assert_eq!(block(s.claim(W, "a")), Claim::InProgress);
+        block(s.complete(W, "a"));
+        assert_eq!(block(s.claim(W, "a")), Claim::Done);
+        assert_eq!(block(s.claim(W, "b")), Claim::New);
+        block(s.release(W, "b"));
+        assert_eq!(block(s.claim(W, "b")), Claim::New);
+        // The same key text in another family is another key.
+        assert_eq!(block(s.claim(Family::P2p, "a")), Claim::New);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.family_len(Family::P2p), 1);
     }
 
     #[test]
     fn capacity_and_ttl_bound_memory() {
         let s = MemoryStore::new(3, Duration::from_secs(3600));
         for k in ["a", "b", "c", "d"] {
-            assert_eq!(block(s.claim(k)), Claim::New);
-            block(s.complete(k));
+            assert_eq!(block(s.claim(W, k)), Claim::New);
+            block(s.complete(W, k));
         }
         assert_eq!(s.len(), 3);
         assert_eq!(
-            block(s.claim("a")),
+            block(s.claim(W, "a")),
             Claim::New,
             "the oldest key was evicted"
         );
+        assert_eq!(block(s.claim(W, "d")), Claim::Done, "the newest key stays");
         for i in 0..1000 {
-            block(s.complete(&format!("k{i}")));
+            block(s.complete(W, &format!("k{i}")));
         }
         assert_eq!(s.len(), 3);
-        assert!(s.lock().order.len() <= 2 * 3 + 16 + 1);
 
         let short = MemoryStore::new(10, Duration::from_millis(0));
-        block(short.complete("x"));
+        block(short.complete(W, "x"));
         assert_eq!(
-            block(short.claim("x")),
+            block(short.claim(W, "x")),
             Claim::New,
             "expired keys are forgotten"
         );
+    }
+
+    #[test]
+    fn touching_one_key_again_and_again_stays_bounded() {
+        // Every touch queues the key again; the stale entries must be compacted away.
+        let s = MemoryStore::new(3, Duration::from_secs(3600));
+        block(s.complete(W, "first"));
+        for _ in 0..1000 {
+            block(s.complete(W, "hot"));
+            assert!(s.lock(W).order.len() <= 2 * 3 + 16 + 1);
+        }
+        assert_eq!(
+            block(s.claim(W, "first")),
+            Claim::Done,
+            "compaction keeps live keys"
+        );
+        assert_eq!(block(s.claim(W, "hot")), Claim::Done);
+    }
+
+    #[test]
+    fn one_family_never_evicts_another() {
+        let s = MemoryStore::new(10, Duration::from_secs(3600));
+        block(s.complete(Family::P2p, "bill"));
+        block(s.complete(Family::Payin, "payment"));
+        for i in 0..1000 {
+            block(s.complete(W, &format!("w{i}")));
+        }
+        assert_eq!(block(s.claim(Family::P2p, "bill")), Claim::Done);
+        assert_eq!(block(s.claim(Family::Payin, "payment")), Claim::Done);
+        assert_eq!(s.family_len(W), 10);
     }
 }

@@ -1,4 +1,6 @@
-//! What a verified notification tells the handler.
+//! What a verified notification tells the handler, and which of it is authenticated.
+
+use std::borrow::Cow;
 
 use qiwi_core::notification::BillNotification;
 use qiwi_core::notification::payin::PayinNotification;
@@ -16,12 +18,24 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in a fixed order.
+    pub const ALL: [Family; 3] = [Family::Wallet, Family::P2p, Family::Payin];
+
     /// `wallet`, `p2p` or `payin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Wallet => "wallet",
             Family::P2p => "p2p",
             Family::Payin => "payin",
+        }
+    }
+
+    /// The position of the family in [`Family::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Family::Wallet => 0,
+            Family::P2p => 1,
+            Family::Payin => 2,
         }
     }
 }
@@ -32,13 +46,14 @@ impl std::fmt::Display for Family {
     }
 }
 
-/// A verified notification, as the handler receives it.
+/// A notification whose signature matched, by family.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum Event {
+pub enum Notification {
     /// A wallet payment.
     WalletPayment(WalletPaymentNotification),
-    /// A wallet test notification (`GET …/hooks/test`); it moves no money.
+    /// A wallet test notification (`GET …/hooks/test`); it moves no money, and without a
+    /// `hash` nothing in it is authenticated.
     WalletTest(WalletTestNotification),
     /// A P2P bill changed status.
     Bill(BillNotification),
@@ -46,124 +61,180 @@ pub enum Event {
     Payin(PayinNotification),
 }
 
-impl Event {
-    /// The family the notification came from.
-    pub fn family(&self) -> Family {
-        match self {
-            Event::WalletPayment(_) | Event::WalletTest(_) => Family::Wallet,
-            Event::Bill(_) => Family::P2p,
-            Event::Payin(_) => Family::Payin,
-        }
-    }
+/// A verified notification, as the handler receives it: what QIWI sent, and, when the
+/// receiver has a [`Confirmer`](crate::Confirmer), the status QIWI's API reported for it.
+///
+/// **Which values are authenticated.** A signature covers only some values of a notification
+/// ([`Event::signed_paths`]). Wallet payments and Payment Protocol payments, captures,
+/// refunds, card checks and payouts do *not* sign their status: anyone who captured one
+/// notification can replay it with `ERROR` turned into `SUCCESS`. [`Event::status`] is the
+/// confirmed status when a confirmer ran, and [`Event::status_is_authenticated`] says whether
+/// it can be trusted; without a confirmer, re-read the state through the API before shipping
+/// goods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    notification: Notification,
+    confirmed_status: Option<String>,
+}
 
-    /// Whether this is a test notification.
-    pub fn is_test(&self) -> bool {
-        match self {
-            Event::WalletTest(_) => true,
-            Event::WalletPayment(_) => false,
-            Event::Bill(_) => false,
-            Event::Payin(p) => payin_flags(p).iter().any(|f| f == "TEST"),
-        }
-    }
-
-    /// The id of what the notification is about: the wallet transaction, the bill, the
-    /// payment, capture, refund, card check, token account or payout.
-    pub fn id(&self) -> String {
-        use PayinNotification as P;
-        match self {
-            Event::WalletPayment(n) => n.payment.txn_id.clone(),
-            Event::WalletTest(n) => n
-                .payment
-                .as_ref()
-                .map_or_else(|| n.message_id.clone(), |p| p.txn_id.clone()),
-            Event::Bill(n) => n.bill.bill_id.clone(),
-            Event::Payin(p) => match p {
-                P::Payment(x) => x.payment_id.clone(),
-                P::Capture(x) => x.capture_id.clone(),
-                P::Refund(x) => x.refund_id.clone(),
-                P::CheckCard(x) => x.request_uid.clone(),
-                P::Token(x) => x.account.clone(),
-                P::Payout(x) => x.payout_id.clone(),
-                _ => String::new(),
-            },
-        }
-    }
-
-    /// The status the notification reports (`SUCCESS`, `PAID` …); empty when it has none.
-    pub fn status(&self) -> String {
-        use PayinNotification as P;
-        match self {
-            Event::WalletPayment(n) => n
-                .payment
-                .status
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            Event::WalletTest(n) => n
-                .payment
-                .as_ref()
-                .and_then(|p| p.status.as_ref())
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            Event::Bill(n) => n.bill.status.value.to_string(),
-            Event::Payin(p) => match p {
-                P::Payment(x) => x.status.value.to_string(),
-                P::Capture(x) => x.status.value.to_string(),
-                P::Refund(x) => x.status.value.to_string(),
-                P::CheckCard(x) => x.status.to_string(),
-                P::Token(x) => x.status.value.to_string(),
-                P::Payout(x) => x.status.value.to_string(),
-                _ => String::new(),
-            },
-        }
-    }
-
-    /// The key a duplicate delivery shares with the first one: the wallet `messageId`; the
-    /// P2P bill id, status and change time; the Payment Protocol type, id, status and change
-    /// time.
-    pub fn dedupe_key(&self) -> String {
-        use PayinNotification as P;
-        let at = |t: Option<&qiwi_core::QiwiDateTime>| {
-            t.map(|t| t.as_str().to_owned()).unwrap_or_default()
-        };
-        match self {
-            Event::WalletPayment(n) => format!("wallet|{}", n.message_id),
-            Event::WalletTest(n) => format!("wallet-test|{}", n.message_id),
-            Event::Bill(n) => format!(
-                "p2p|{}|{}|{}",
-                n.bill.bill_id,
-                n.bill.status.value,
-                at(n.bill.status.changed_date_time.as_ref())
-            ),
-            Event::Payin(p) => {
-                let changed = match p {
-                    P::Payment(x) => at(x.status.changed_date_time.as_ref()),
-                    P::Capture(x) => at(x.status.changed_date_time.as_ref()),
-                    P::Refund(x) => at(x.status.changed_date_time.as_ref()),
-                    P::CheckCard(x) => x.check_operation_date.as_str().to_owned(),
-                    P::Token(x) => at(x.status.changed_date_time.as_ref()),
-                    P::Payout(x) => at(x.status.changed_date_time.as_ref()),
-                    _ => String::new(),
-                };
-                format!(
-                    "payin|{}|{}|{}|{}",
-                    p.type_name(),
-                    self.id(),
-                    self.status(),
-                    changed
-                )
-            }
+impl From<Notification> for Event {
+    fn from(notification: Notification) -> Self {
+        Event {
+            notification,
+            confirmed_status: None,
         }
     }
 }
 
-fn payin_flags(p: &PayinNotification) -> &[String] {
-    use PayinNotification as P;
-    match p {
-        P::Payment(x) => &x.flags,
-        P::Capture(x) => &x.flags,
-        P::Refund(x) => &x.flags,
-        P::Payout(x) => &x.flags,
-        _ => &[],
+impl Event {
+    /// The notification as QIWI sent it.
+    pub fn notification(&self) -> &Notification {
+        &self.notification
+    }
+
+    /// The notification as QIWI sent it, by value.
+    pub fn into_notification(self) -> Notification {
+        self.notification
+    }
+
+    /// The family the notification came from.
+    pub fn family(&self) -> Family {
+        match &self.notification {
+            Notification::WalletPayment(_) | Notification::WalletTest(_) => Family::Wallet,
+            Notification::Bill(_) => Family::P2p,
+            Notification::Payin(_) => Family::Payin,
+        }
+    }
+
+    /// Whether this is a test notification: a wallet test, or a Payment Protocol operation
+    /// flagged `TEST`.
+    pub fn is_test(&self) -> bool {
+        match &self.notification {
+            Notification::WalletTest(_) => true,
+            Notification::WalletPayment(_) | Notification::Bill(_) => false,
+            Notification::Payin(p) => p.is_test(),
+        }
+    }
+
+    /// The id of what the notification is about: the wallet transaction, the bill, the
+    /// payment, capture, refund, card check, token account or payout. Signed in every family.
+    pub fn id(&self) -> String {
+        match &self.notification {
+            Notification::WalletPayment(n) => n.payment.txn_id.clone(),
+            Notification::WalletTest(n) => n
+                .payment
+                .as_ref()
+                .map_or_else(|| n.message_id.clone(), |p| p.txn_id.clone()),
+            Notification::Bill(n) => n.bill.bill_id.clone(),
+            Notification::Payin(p) => p.id().to_owned(),
+        }
+    }
+
+    /// The status to act on: the one the confirmer read from QIWI's API when a confirmer
+    /// ran, otherwise the one the notification claims (`SUCCESS`, `PAID` …; empty when it
+    /// has none). See [`Event::status_is_authenticated`].
+    pub fn status(&self) -> String {
+        match &self.confirmed_status {
+            Some(s) => s.clone(),
+            None => self.claimed_status().to_owned(),
+        }
+    }
+
+    /// The status the notification claims, whether or not it is signed.
+    pub fn claimed_status(&self) -> &str {
+        match &self.notification {
+            Notification::WalletPayment(n) => n.payment.status.as_ref().map_or("", |v| v.as_str()),
+            Notification::WalletTest(n) => n
+                .payment
+                .as_ref()
+                .and_then(|p| p.status.as_ref())
+                .map_or("", |v| v.as_str()),
+            Notification::Bill(n) => n.bill.status.value.as_str(),
+            Notification::Payin(p) => p.status(),
+        }
+    }
+
+    /// The status a [`Confirmer`](crate::Confirmer) read from QIWI's API, if one ran.
+    pub fn confirmed_status(&self) -> Option<&str> {
+        self.confirmed_status.as_deref()
+    }
+
+    /// Whether [`Event::status`] is authenticated: signed by QIWI (P2P bills, Payment
+    /// Protocol tokens, a wallet list that names `status`) or confirmed through the API.
+    pub fn status_is_authenticated(&self) -> bool {
+        self.confirmed_status.is_some() || self.status_is_signed()
+    }
+
+    /// Whether the notification's signature covers its status.
+    pub fn status_is_signed(&self) -> bool {
+        match &self.notification {
+            Notification::WalletPayment(n) => n.status_is_signed(),
+            Notification::WalletTest(_) => false,
+            Notification::Bill(_) => true,
+            Notification::Payin(p) => p.status_is_signed(),
+        }
+    }
+
+    /// The paths (`payment.sum.amount`, `bill.status.value` …) of the values the signature
+    /// covers; everything else in the notification is QIWI's unauthenticated claim. Empty for
+    /// a wallet test notification that carried no `hash`.
+    pub fn signed_paths(&self) -> Vec<Cow<'static, str>> {
+        match &self.notification {
+            Notification::WalletPayment(n) => {
+                n.signed_paths().into_iter().map(Cow::Owned).collect()
+            }
+            Notification::WalletTest(t) if !t.signature_verified => Vec::new(),
+            Notification::WalletTest(t) => t
+                .payment
+                .as_ref()
+                .and_then(|p| p.sign_fields.as_deref())
+                .unwrap_or_default()
+                .split(',')
+                .map(|p| Cow::Owned(format!("payment.{p}")))
+                .collect(),
+            Notification::Bill(_) => BillNotification::SIGNED_PATHS
+                .iter()
+                .map(|p| Cow::Borrowed(*p))
+                .collect(),
+            Notification::Payin(p) => p.signed_paths().iter().map(|p| Cow::Borrowed(*p)).collect(),
+        }
+    }
+
+    /// The key a repeated delivery of the same state shares with the first one, built only
+    /// from signed values — so a replay with an edited unsigned field (`messageId`,
+    /// `changedDateTime`) has the key of the original — plus the status, prefixed with the
+    /// notification's kind:
+    ///
+    /// - wallet: `txnId` and the status;
+    /// - P2P: `siteId`, `billId` and the (signed) status;
+    /// - Payment Protocol: the type, the operation's id and the status; for TOKEN every
+    ///   signed value (site, account, status, change time).
+    ///
+    /// Where QIWI signs no status, the key takes the confirmed status when a confirmer ran,
+    /// and otherwise the claimed one only if it is a documented value (anything else counts
+    /// as one value, `?`): a replay with an edited status reaches the handler at most once
+    /// per documented status. The key store is an optimisation; handlers must still be
+    /// idempotent on the signed id ([`Event::id`]). `None` for test notifications, which are
+    /// never deduplicated and never stored.
+    pub fn dedupe_key(&self) -> Option<String> {
+        self.key_with(self.confirmed_status.as_deref())
+    }
+
+    /// The key before confirmation: the claimed status as the unsigned-status rule allows.
+    pub(crate) fn claimed_key(&self) -> Option<String> {
+        self.key_with(None)
+    }
+
+    pub(crate) fn confirm(&mut self, status: String) {
+        self.confirmed_status = Some(status);
+    }
+
+    fn key_with(&self, confirmed: Option<&str>) -> Option<String> {
+        match &self.notification {
+            Notification::WalletTest(_) => None,
+            Notification::WalletPayment(n) => Some(format!("wallet|{}", n.dedupe_key(confirmed))),
+            Notification::Bill(n) => Some(format!("p2p|{}", n.dedupe_key(confirmed))),
+            Notification::Payin(p) => Some(format!("payin|{}", p.dedupe_key(confirmed))),
+        }
     }
 }

@@ -1,8 +1,9 @@
-//! The axum integration: a `Router` to mount in your app, and a one-call server.
+//! The axum integration: a `Router` to mount in your app, and a one-call server that survives
+//! hostile connections.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -10,6 +11,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::StatusCode;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::Semaphore;
 
 use crate::dedupe::DedupeStore;
 use crate::event::Family;
@@ -23,8 +26,9 @@ struct Shared<S, H> {
 impl<S: DedupeStore> Receiver<S> {
     /// A router with `POST /wallet`, `POST /p2p` and `POST /payin`, each running `handler`.
     /// Mount it where QIWI should call you: `Router::new().nest("/qiwi", receiver.router(h))`.
-    /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`]
-    /// does) when a source allow-list is configured.
+    /// Serve it with [`serve`] — or, in your own server, with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` when a source allow-list is
+    /// configured, and with header-read and idle timeouts and a connection cap.
     pub fn router<H: Handler>(self, handler: H) -> Router {
         let shared = Arc::new(Shared {
             receiver: self,
@@ -62,20 +66,16 @@ async fn receive<S: DedupeStore, H: Handler, const FAMILY: u8>(
     if let Err(r) = receiver.precheck(family, &parts.method, &parts.headers, peer) {
         return reject(r);
     }
-    // The limit is enforced while reading: an oversized body is never buffered whole.
-    let body = match axum::body::to_bytes(Body::new(body), receiver.body_limit()).await {
-        Ok(b) => b,
-        Err(_) => return reject(Rejection::TooLarge),
+    // The limit is enforced while reading, so an oversized body is never buffered whole, and
+    // the timeout stops a body trickled in byte by byte from holding the connection.
+    let read = axum::body::to_bytes(Body::new(body), receiver.body_limit());
+    let body = match tokio::time::timeout(receiver.body_timeout(), read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return reject(Rejection::TooLarge),
+        Err(_) => return reject(Rejection::Timeout),
     };
     let reply = receiver
-        .deliver(
-            family,
-            &parts.method,
-            &parts.headers,
-            peer,
-            &body,
-            &shared.handler,
-        )
+        .deliver_prechecked(family, &parts.headers, &body, &shared.handler)
         .await;
     reply_response(reply)
 }
@@ -93,12 +93,101 @@ fn reply_response(reply: Reply) -> Response {
     response
 }
 
+/// Limits of [`serve_with`] that keep a server answering while someone holds connections
+/// open against it.
+///
+/// Behind a reverse proxy (nginx, a cloud balancer), give the proxy the same limits: a
+/// client-header and client-body timeout, a keep-alive timeout, a per-address connection and
+/// request-rate limit, and a body size limit; and name it in
+/// [`SourcePolicy::trust_proxies`](crate::SourcePolicy::trust_proxies) if you restrict sources.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    header_read_timeout: Duration,
+    max_connections: usize,
+}
+
+impl Default for ServeConfig {
+    /// Headers within 5 s (also the longest a kept-alive connection may sit idle), at most
+    /// 512 connections at once. QIWI expects an answer within a couple of seconds, so these
+    /// never cut a genuine delivery short.
+    fn default() -> Self {
+        ServeConfig {
+            header_read_timeout: Duration::from_secs(5),
+            max_connections: 512,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// How long a connection may take to send a request's headers, and may sit idle between
+    /// requests, before it is closed.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (at least 1); connections beyond it are
+    /// closed as soon as they are accepted, so the process never runs out of descriptors.
+    /// Keep it well below the process's descriptor limit (`ulimit -n`).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+}
+
 /// Serves `router` on `listener` until the process ends, with peer addresses available to
-/// the source allow-list.
+/// the source allow-list and the default [`ServeConfig`] limits.
+///
+/// ```no_run
+/// # async fn run(router: axum::Router) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// qiwi_hooks::serve(listener, router).await
+/// # }
+/// ```
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    serve_with(listener, router, ServeConfig::default()).await
+}
+
+/// [`serve`] with explicit limits. Bodies are bounded by the receiver's size limit and body
+/// timeout ([`Receiver::with_body_timeout`]).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    config: ServeConfig,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of descriptors (EMFILE) or a connection reset before it was accepted:
+                // never a reason to stop serving. A short pause lets descriptors free up.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection limit reached; closing the new connection");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let mut router = router.clone();
+            async move { tower_service::Service::call(&mut router, request.map(Body::new)).await }
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            // Errors here are the client's (a header timeout, a reset): nothing to report.
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
 }

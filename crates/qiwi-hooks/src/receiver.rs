@@ -5,22 +5,27 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 use http::{HeaderMap, Method, StatusCode, header};
 use qiwi_core::notification::WalletNotification;
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_core::signature::{
-    SignatureError, verify_bill_notification, verify_payin_notification, verify_wallet_notification,
+    SignatureError, WalletSignFields, verify_bill_notification, verify_payin_notification,
+    verify_wallet_notification_with,
 };
 
 use crate::dedupe::{Claim, DedupeStore, MemoryStore};
-use crate::event::{Event, Family};
+use crate::event::{Event, Family, Notification};
 use crate::source::SourcePolicy;
 
 /// The default body limit: QIWI's notifications are a few kilobytes.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The default time allowed for reading a body once its headers arrived.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Header of the P2P bill signature.
 pub const P2P_SIGNATURE_HEADER: &str = "x-api-signature-sha256";
@@ -50,6 +55,47 @@ where
     }
 }
 
+/// Re-reads the authoritative state of what a verified notification is about — the bill, the
+/// payment, the wallet transaction — from QIWI's API, before the handler runs. Back it with
+/// any client (the qiwi-rs client crates provide ready ones); qiwi-hooks makes no request.
+///
+/// The status it returns becomes [`Event::status`] and part of the dedupe key, so the handler
+/// acts on QIWI's state, not on the notification's claim: a captured `ERROR` replayed as
+/// `SUCCESS` is confirmed as `ERROR`. An `Err` answers 500 without running the handler, so
+/// QIWI delivers again later. It runs once per new claimed state, never for duplicates, so
+/// replays cannot turn into a flood of API calls.
+///
+/// Any `Fn(Event) -> impl Future<Output = Result<String, E>>` is a confirmer:
+///
+/// ```
+/// use qiwi_hooks::{Event, Keys, Receiver};
+///
+/// let receiver = Receiver::new(Keys::default()).with_confirmer(|event: Event| async move {
+///     // e.g. `p2p.get_bill(&event.id()).await?.status` with the P2P client
+///     Ok::<String, std::io::Error>("PAID".to_owned())
+/// });
+/// ```
+pub trait Confirmer: Send + Sync + 'static {
+    /// Why the state could not be read; logged, never sent to QIWI.
+    type Error: std::fmt::Display;
+    /// The current status, as QIWI's API reports it, of what `event` is about.
+    fn confirm(&self, event: &Event) -> impl Future<Output = Result<String, Self::Error>> + Send;
+}
+
+impl<F, Fut, E> Confirmer for F
+where
+    F: Fn(Event) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<String, E>> + Send,
+    E: std::fmt::Display,
+{
+    type Error = E;
+    fn confirm(&self, event: &Event) -> impl Future<Output = Result<String, E>> + Send {
+        self(event.clone())
+    }
+}
+
+type ConfirmFn = dyn Fn(Event) -> BoxFuture<'static, Result<String, String>> + Send + Sync;
+
 /// Why a delivery was refused before the handler saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -64,6 +110,8 @@ pub enum Rejection {
     MediaType,
     /// The body is larger than the limit (413).
     TooLarge,
+    /// The body did not arrive in time (408).
+    Timeout,
     /// The signature is missing, garbled or wrong (401).
     Signature(SignatureError),
     /// The body is not a notification this version can read (400).
@@ -79,6 +127,7 @@ impl Rejection {
             Rejection::Source => StatusCode::FORBIDDEN,
             Rejection::MediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::Signature(_) => StatusCode::UNAUTHORIZED,
             Rejection::Malformed(_) => StatusCode::BAD_REQUEST,
         }
@@ -88,6 +137,7 @@ impl Rejection {
         match e {
             SignatureError::MissingSignature
             | SignatureError::GarbledSignature
+            | SignatureError::UnexpectedSignFields { .. }
             | SignatureError::Mismatch => Rejection::Signature(e),
             other => Rejection::Malformed(other),
         }
@@ -102,6 +152,7 @@ impl std::fmt::Display for Rejection {
             Rejection::Source => f.write_str("source address not allowed"),
             Rejection::MediaType => f.write_str("not application/json"),
             Rejection::TooLarge => f.write_str("body too large"),
+            Rejection::Timeout => f.write_str("body not received in time"),
             Rejection::Signature(e) | Rejection::Malformed(e) => e.fmt(f),
         }
     }
@@ -119,6 +170,11 @@ pub enum Outcome {
     InFlight,
     /// The handler failed or panicked; answered 500 so QIWI retries.
     HandlerFailed,
+    /// A test notification, acknowledged without calling the handler (see
+    /// [`Receiver::with_test_notifications`]).
+    TestAcknowledged,
+    /// The confirmer could not read the state; answered 500 so QIWI retries.
+    ConfirmationFailed,
     /// Refused before the handler.
     Rejected(Rejection),
 }
@@ -206,7 +262,11 @@ pub struct Receiver<S = MemoryStore> {
     keys: Keys,
     store: Arc<S>,
     body_limit: usize,
+    body_timeout: Duration,
     sources: SourcePolicy,
+    wallet_fields: WalletSignFields,
+    deliver_tests: bool,
+    confirmer: Option<Arc<ConfirmFn>>,
 }
 
 impl<S> Clone for Receiver<S> {
@@ -215,20 +275,30 @@ impl<S> Clone for Receiver<S> {
             keys: self.keys.clone(),
             store: self.store.clone(),
             body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
             sources: self.sources.clone(),
+            wallet_fields: self.wallet_fields.clone(),
+            deliver_tests: self.deliver_tests,
+            confirmer: self.confirmer.clone(),
         }
     }
 }
 
 impl Receiver<MemoryStore> {
     /// A receiver for the families whose keys are given, with an in-memory dedupe store,
-    /// a 64 KiB body limit and no source restriction.
+    /// a 64 KiB body limit read within 10 s, no source restriction, QIWI's documented list
+    /// of signed wallet fields, test notifications acknowledged without the handler, and
+    /// no confirmer.
     pub fn new(keys: Keys) -> Self {
         Receiver {
             keys,
             store: Arc::new(MemoryStore::default()),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             sources: SourcePolicy::default(),
+            wallet_fields: WalletSignFields::qiwi(),
+            deliver_tests: false,
+            confirmer: None,
         }
     }
 }
@@ -240,8 +310,53 @@ impl<S: DedupeStore> Receiver<S> {
             keys: self.keys,
             store: Arc::new(store),
             body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
             sources: self.sources,
+            wallet_fields: self.wallet_fields,
+            deliver_tests: self.deliver_tests,
+            confirmer: self.confirmer,
         }
+    }
+
+    /// Sets how long a body may take to arrive once its headers did (default 10 s); a
+    /// slower one answers 408.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for reading a body.
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout
+    }
+
+    /// Sets the wallet fields QIWI signs, for the day QIWI changes its documented list; a
+    /// webhook whose `signFields` differs is refused (401).
+    pub fn with_wallet_sign_fields(mut self, fields: WalletSignFields) -> Self {
+        self.wallet_fields = fields;
+        self
+    }
+
+    /// Whether wallet test notifications (`GET …/hooks/test`) reach the handler. By default
+    /// they are acknowledged (200) and logged without calling it, because a test without a
+    /// `hash` is not authenticated at all. Either way they never touch the dedupe store.
+    pub fn with_test_notifications(mut self, deliver: bool) -> Self {
+        self.deliver_tests = deliver;
+        self
+    }
+
+    /// Confirms each new notification's state through QIWI's API before the handler runs
+    /// (see [`Confirmer`]).
+    pub fn with_confirmer<C: Confirmer>(mut self, confirmer: C) -> Self
+    where
+        for<'a> <C as Confirmer>::Error: Send + 'a,
+    {
+        let confirmer = Arc::new(confirmer);
+        self.confirmer = Some(Arc::new(move |event: Event| {
+            let confirmer = confirmer.clone();
+            Box::pin(async move { confirmer.confirm(&event).await.map_err(|e| e.to_string()) })
+        }));
+        self
     }
 
     /// Sets the largest body accepted, in bytes.
@@ -320,22 +435,23 @@ impl<S: DedupeStore> Receiver<S> {
         let result = match family {
             Family::Wallet => {
                 let key = self.keys.wallet.as_ref().ok_or(Rejection::FamilyDisabled)?;
-                verify_wallet_notification(body, key).map(|n| match n {
-                    WalletNotification::Payment(p) => Event::WalletPayment(p),
-                    WalletNotification::Test(t) => Event::WalletTest(t),
+                verify_wallet_notification_with(body, key, &self.wallet_fields).map(|n| match n {
+                    WalletNotification::Payment(p) => Notification::WalletPayment(p),
+                    WalletNotification::Test(t) => Notification::WalletTest(t),
                 })
             }
             Family::P2p => {
                 let key = self.keys.p2p.as_ref().ok_or(Rejection::FamilyDisabled)?;
-                verify_bill_notification(body, header(P2P_SIGNATURE_HEADER), key).map(Event::Bill)
+                verify_bill_notification(body, header(P2P_SIGNATURE_HEADER), key)
+                    .map(Notification::Bill)
             }
             Family::Payin => {
                 let key = self.keys.payin.as_ref().ok_or(Rejection::FamilyDisabled)?;
                 verify_payin_notification(body, header(PAYIN_SIGNATURE_HEADER), key)
-                    .map(Event::Payin)
+                    .map(Notification::Payin)
             }
         };
-        result.map_err(Rejection::from_signature)
+        result.map(Event::from).map_err(Rejection::from_signature)
     }
 
     /// Handles one delivery whose body has been read (within [`Receiver::body_limit`]):
@@ -370,9 +486,8 @@ impl<S: DedupeStore> Receiver<S> {
         let start = Instant::now();
         let reply = match self.verify(family, headers, body) {
             Ok(event) => {
-                let key = event.dedupe_key();
                 let id = event.id();
-                let mut reply = self.run(family, &key, &id, event, handler).await;
+                let mut reply = self.run(family, event, handler).await;
                 reply.id = Some(id);
                 reply
             }
@@ -382,23 +497,66 @@ impl<S: DedupeStore> Receiver<S> {
         reply
     }
 
-    async fn run<H: Handler>(
-        &self,
-        family: Family,
-        key: &str,
-        id: &str,
-        event: Event,
-        handler: &H,
-    ) -> Reply {
-        match self.store.claim(key).await {
-            Claim::Done => return Reply::ok(family, Outcome::Duplicate),
-            Claim::InProgress => {
-                let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::InFlight);
-                reply.headers.push((header::RETRY_AFTER, "5"));
-                return reply;
+    async fn run<H: Handler>(&self, family: Family, mut event: Event, handler: &H) -> Reply {
+        if matches!(event.notification(), Notification::WalletTest(_)) {
+            // Tests move no money and their flag is not signed: they never touch the store.
+            if !self.deliver_tests {
+                return Reply::ok(family, Outcome::TestAcknowledged);
             }
+            return self.call(family, event, handler, &[]).await;
+        }
+        let Some(claimed) = event.claimed_key() else {
+            return self.call(family, event, handler, &[]).await;
+        };
+        match self.store.claim(family, &claimed).await {
+            Claim::Done => return Reply::ok(family, Outcome::Duplicate),
+            Claim::InProgress => return in_flight(),
             Claim::New => {}
         }
+        let Some(confirmer) = &self.confirmer else {
+            return self.call(family, event, handler, &[claimed]).await;
+        };
+        match confirmer(event.clone()).await {
+            Ok(status) => event.confirm(status),
+            Err(error) => {
+                self.store.release(family, &claimed).await;
+                tracing::warn!(%family, id = event.id(), error, "could not confirm the notification's state; QIWI will retry");
+                return Reply::plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Outcome::ConfirmationFailed,
+                );
+            }
+        }
+        let confirmed = event.dedupe_key().unwrap_or_default();
+        if confirmed == claimed {
+            return self.call(family, event, handler, &[claimed]).await;
+        }
+        match self.store.claim(family, &confirmed).await {
+            Claim::New => {
+                self.call(family, event, handler, &[claimed, confirmed])
+                    .await
+            }
+            Claim::Done => {
+                // The confirmed state was handled already: this delivery adds nothing.
+                self.store.complete(family, &claimed).await;
+                Reply::ok(family, Outcome::Duplicate)
+            }
+            Claim::InProgress => {
+                self.store.release(family, &claimed).await;
+                in_flight()
+            }
+        }
+    }
+
+    /// Runs the handler; on success records `keys` as handled, on failure forgets them.
+    async fn call<H: Handler>(
+        &self,
+        family: Family,
+        event: Event,
+        handler: &H,
+        keys: &[String],
+    ) -> Reply {
+        let id = event.id();
         // The handler's error becomes text inside this block, before the next await, so it
         // need not be Send.
         let failure = match AssertUnwindSafe(handler.handle(event)).catch_unwind().await {
@@ -408,16 +566,27 @@ impl<S: DedupeStore> Receiver<S> {
         };
         match failure {
             None => {
-                self.store.complete(key).await;
+                for key in keys {
+                    self.store.complete(family, key).await;
+                }
                 Reply::ok(family, Outcome::Handled)
             }
             Some(error) => {
-                self.store.release(key).await;
+                for key in keys {
+                    self.store.release(family, key).await;
+                }
                 tracing::warn!(%family, id, error, "notification handler failed; QIWI will retry");
                 Reply::plain(StatusCode::INTERNAL_SERVER_ERROR, Outcome::HandlerFailed)
             }
         }
     }
+}
+
+/// Another delivery of the same state is being handled: ask QIWI to come back.
+fn in_flight() -> Reply {
+    let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::InFlight);
+    reply.headers.push((header::RETRY_AFTER, "5"));
+    reply
 }
 
 /// One tracing event per decision: family, id, status, outcome or reason, latency.

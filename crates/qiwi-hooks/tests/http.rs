@@ -1,102 +1,17 @@
 //! The receiver over real HTTP on 127.0.0.1: a real server, a real client.
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use qiwi_core::Amount;
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
-use qiwi_hooks::testing::{self, SignedRequest};
-use qiwi_hooks::{Event, Keys, Receiver, SourcePolicy};
+use common::*;
+use qiwi_core::secret::P2pSecretKey;
+use qiwi_hooks::testing::SignedRequest;
+use qiwi_hooks::{Keys, Receiver, SourcePolicy};
 use tokio::sync::Notify;
-
-const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
-
-fn keys() -> Keys {
-    Keys {
-        wallet: Some(WalletHookKey::from_base64(WALLET_KEY).unwrap()),
-        p2p: Some(P2pSecretKey::new("p2p-secret")),
-        payin: Some(NotificationKey::new("payin-key")),
-    }
-}
-
-/// What the handler saw, and how it should behave.
-#[derive(Default)]
-struct Script {
-    calls: Mutex<Vec<(String, String)>>,
-    /// Fail (or panic) on the first N calls.
-    fail_first: AtomicUsize,
-    panic: bool,
-    /// Wait for this before returning.
-    gate: Option<Arc<Notify>>,
-}
-
-impl Script {
-    fn calls(&self) -> Vec<(String, String)> {
-        self.calls.lock().unwrap().clone()
-    }
-}
-
-async fn start(receiver: Receiver, script: Arc<Script>) -> String {
-    let s = script.clone();
-    let router = receiver.router(move |event: Event| {
-        let s = s.clone();
-        async move {
-            s.calls
-                .lock()
-                .unwrap()
-                .push((event.family().to_string(), event.id()));
-            if let Some(gate) = &s.gate {
-                gate.notified().await;
-            }
-            if s.fail_first.load(Ordering::SeqCst) > 0 {
-                s.fail_first.fetch_sub(1, Ordering::SeqCst);
-                if s.panic {
-                    panic!("handler bug");
-                }
-                return Err("database down".to_owned());
-            }
-            Ok(())
-        }
-    });
-    let app = axum::Router::new().nest("/qiwi", router);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(qiwi_hooks::serve(listener, app));
-    format!("http://{addr}/qiwi")
-}
-
-async fn post(client: &reqwest::Client, url: &str, req: &SignedRequest) -> reqwest::Response {
-    let mut r = client.post(url).body(req.body.clone());
-    for (k, v) in &req.headers {
-        r = r.header(*k, v);
-    }
-    r.send().await.unwrap()
-}
-
-fn wallet_req(message: &str, txn: &str) -> SignedRequest {
-    let key = WalletHookKey::from_base64(WALLET_KEY).unwrap();
-    testing::wallet(
-        &testing::sample_wallet_payment(message, txn, Amount::from_minor(109)),
-        &key,
-    )
-}
-
-fn bill_req(bill: &str) -> SignedRequest {
-    testing::bill(
-        &testing::sample_bill(bill, "PAID"),
-        &P2pSecretKey::new("p2p-secret"),
-    )
-}
-
-fn payin_req(payment: &str) -> SignedRequest {
-    testing::payin(
-        &testing::sample_payment(payment),
-        &NotificationKey::new("payin-key"),
-    )
-}
 
 #[tokio::test]
 async fn valid_notifications_of_every_family_are_handled_once_and_acknowledged() {
@@ -299,9 +214,7 @@ async fn a_duplicate_during_handling_gets_a_retryable_status() {
         let (client, url, req) = (client.clone(), url.clone(), req.clone());
         tokio::spawn(async move { post(&client, &url, &req).await.status() })
     };
-    while script.calls().is_empty() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    script.wait_for_calls(1).await;
     let second = post(&client, &url, &req).await;
     assert_eq!(second.status(), 503, "an ack must never outrun the handler");
     assert_eq!(second.headers()["retry-after"], "5");
@@ -396,7 +309,7 @@ async fn the_source_allow_list_uses_forwarded_for_only_from_named_proxies() {
 #[tokio::test]
 async fn qiwis_documented_webhook_is_accepted_and_its_stale_twin_refused() {
     // shared/reference/test-vectors.md: W1 verifies; the docs' JSON hash (W3) must not.
-    let w1 = r#"{"messageId":"7814c49d-2d29-4b14-b2dc-36b377c76156","hookId":"5e2027d1-f5f3-4ad1-b409-058b8b8a8c22","payment":{"txnId":"13353941550","date":"2018-06-27T13:39:00+03:00","type":"IN","status":"SUCCESS","errorCode":"0","personId":78000008000,"account":"+79161112233","comment":"","provider":7,"sum":{"amount":1,"currency":643},"commission":{"amount":0,"currency":643},"total":{"amount":1,"currency":643},"signFields":"sum.currency,sum.amount,type,account,txnId"},"hash":"f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243","version":"1.0.0","test":false}"#;
+    let w1 = W1.trim_end();
     let w3 = w1.replace(
         "f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243",
         "76687ffe5c516c793faa46fafba0994e7ca7a6d735966e0e0c0b65eaa43bdca0",

@@ -107,4 +107,15 @@ impl BillNotification {
         "bill.siteId",
         "bill.status.value",
     ];
+
+    /// The key a repeated delivery of the same state shares with the first one, from signed
+    /// values only: site, bill and status (`confirmed`, when read from QIWI's API).
+    /// `changedDateTime` is not signed, so it is not part of the key.
+    pub fn dedupe_key(&self, confirmed: Option<&str>) -> String {
+        let status = confirmed.unwrap_or(self.bill.status.value.as_str());
+        format!(
+            "{:?}|{:?}|{:?}",
+            self.bill.site_id, self.bill.bill_id, status
+        )
+    }
 }

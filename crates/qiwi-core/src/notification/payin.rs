@@ -633,6 +633,86 @@ impl PayinNotification {
         }
     }
 
+    /// The id of the operation: the payment, capture, refund, card check (`requestUid`),
+    /// token account or payout; the `type` of an unknown type. Signed in every known type.
+    pub fn id(&self) -> &str {
+        match self {
+            PayinNotification::Payment(x) => &x.payment_id,
+            PayinNotification::Capture(x) => &x.capture_id,
+            PayinNotification::Refund(x) => &x.refund_id,
+            PayinNotification::CheckCard(x) => &x.request_uid,
+            PayinNotification::Token(x) => &x.account,
+            PayinNotification::Payout(x) => &x.payout_id,
+            PayinNotification::Unknown { type_name, .. } => type_name,
+        }
+    }
+
+    /// The status the notification claims (signed only for TOKEN); empty for an unknown type.
+    pub fn status(&self) -> &str {
+        match self {
+            PayinNotification::Payment(x) => x.status.value.as_str(),
+            PayinNotification::Capture(x) => x.status.value.as_str(),
+            PayinNotification::Refund(x) => x.status.value.as_str(),
+            PayinNotification::CheckCard(x) => x.status.as_str(),
+            PayinNotification::Token(x) => x.status.value.as_str(),
+            PayinNotification::Payout(x) => x.status.value.as_str(),
+            PayinNotification::Unknown { .. } => "",
+        }
+    }
+
+    /// Whether the claimed status is one QIWI documents (not an `Unknown` value).
+    fn status_is_documented(&self) -> bool {
+        let op = |s: &OperationStatus| !matches!(s, OperationStatus::Unknown(_));
+        match self {
+            PayinNotification::Payment(x) => op(&x.status.value),
+            PayinNotification::Capture(x) => op(&x.status.value),
+            PayinNotification::Refund(x) => op(&x.status.value),
+            PayinNotification::Payout(x) => op(&x.status.value),
+            PayinNotification::Token(x) => op(&x.status.value),
+            PayinNotification::CheckCard(x) => !matches!(x.status, CardCheckStatus::Unknown(_)),
+            PayinNotification::Unknown { .. } => false,
+        }
+    }
+
+    /// Whether QIWI flagged the operation `TEST`.
+    pub fn is_test(&self) -> bool {
+        let flags: &[String] = match self {
+            PayinNotification::Payment(x) => &x.flags,
+            PayinNotification::Capture(x) => &x.flags,
+            PayinNotification::Refund(x) => &x.flags,
+            PayinNotification::Payout(x) => &x.flags,
+            PayinNotification::CheckCard(_)
+            | PayinNotification::Token(_)
+            | PayinNotification::Unknown { .. } => &[],
+        };
+        flags.iter().any(|f| f == "TEST")
+    }
+
+    /// The key a repeated delivery of the same state shares with the first one, from signed
+    /// values only: the type and id, plus the status. TOKEN signs its status and change time,
+    /// so they are part of its key. The other types sign no status, so the key takes
+    /// `confirmed` (the status read from QIWI's API) when given, else the claimed status if
+    /// it is a documented value and `?` otherwise — a replay with an edited status gets at
+    /// most one new key per documented status.
+    pub fn dedupe_key(&self, confirmed: Option<&str>) -> String {
+        if let PayinNotification::Token(x) = self {
+            let changed = x.status.changed_date_time.as_ref().map(|t| t.as_str());
+            return format!(
+                "TOKEN|{:?}|{:?}|{:?}|{:?}",
+                x.merchant_site_uid,
+                x.account,
+                confirmed.unwrap_or(x.status.value.as_str()),
+                changed.unwrap_or_default()
+            );
+        }
+        let status = match confirmed {
+            Some(s) => s,
+            None if self.status_is_documented() => self.status(),
+            None => "?",
+        };
+        format!("{}|{:?}|{:?}", self.type_name(), self.id(), status)
+    }
+
     /// Whether the signature covers the status (only TOKEN's does).
     pub fn status_is_signed(&self) -> bool {
         match self {

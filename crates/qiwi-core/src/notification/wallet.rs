@@ -165,6 +165,31 @@ impl WalletPaymentNotification {
             .collect()
     }
 
+    /// The key a repeated delivery of the same state shares with the first one: the signed
+    /// `txnId` and the status. `messageId` is not signed, so it is not part of the key. With
+    /// QIWI's list the status is not signed either: the key takes `confirmed` (read from
+    /// QIWI's API) when given, else the claimed status if it is a documented value and `?`
+    /// otherwise — a replay with an edited status gets at most one new key per documented
+    /// status.
+    pub fn dedupe_key(&self, confirmed: Option<&str>) -> String {
+        let claimed = self.payment.status.as_ref();
+        let status = match (confirmed, claimed) {
+            (Some(s), _) => s,
+            (None, Some(s)) if self.status_is_signed() => s.as_str(),
+            (
+                None,
+                Some(
+                    s @ (WalletTxnStatus::Waiting
+                    | WalletTxnStatus::Success
+                    | WalletTxnStatus::Error),
+                ),
+            ) => s.as_str(),
+            (None, Some(WalletTxnStatus::Unknown(_))) => "?",
+            (None, None) => "",
+        };
+        format!("{:?}|{:?}", self.payment.txn_id, status)
+    }
+
     /// Whether the signature covers the payment's status (not with QIWI's list).
     pub fn status_is_signed(&self) -> bool {
         self.payment
