@@ -1,11 +1,13 @@
 //! qiwi-sys against a local HTTP server (wiremock on 127.0.0.1): what each generated client
 //! puts on the wire and how the shared transport behaves.
 
+mod common;
+
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
 use qiwi_core::secret::ApiToken;
-use qiwi_sys::hooks::{RetryPolicy, Transport, USER_AGENT};
+use qiwi_sys::hooks::{Failure, RetryPolicy, Transport, USER_AGENT};
 use qiwi_sys::{Error, p2p, payin, payout, wallet};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, headers, method, path, query_param};
@@ -258,7 +260,12 @@ async fn payin_non_idempotent_post_is_never_retried() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    // A 5xx after sending leaves the payment's outcome unknown: not retried, and said so.
+    assert_eq!(
+        Failure::of(&err),
+        Failure::OutcomeUnknown { status: Some(503) },
+        "{err}"
+    );
     // `expect(1)` is verified when the server drops.
 }
 
@@ -473,21 +480,7 @@ async fn wallet_vendor_accept_header_and_sinap_payment_body() {
         .unwrap()
         .into_inner();
     assert_eq!(found.elements[0].value.as_deref(), Some("36390"));
-    let payment = wallet::types::PaymentRequest {
-        id: "11111111111111".into(),
-        sum: wallet::types::SinapMoney {
-            amount: "100.50".parse().unwrap(),
-            currency: qiwi_core::Currency::RUB.into(),
-        },
-        payment_method: wallet::types::PaymentMethod {
-            type_: "Account".into(),
-            account_id: "643".into(),
-        },
-        comment: Some("Комментарий".into()),
-        fields: wallet::types::PaymentFields(
-            [("account".to_owned(), "+79121112233".to_owned())].into(),
-        ),
-    };
+    let payment = common::sinap_payment();
     let info = client
         .create_payment()
         .provider_id(99)

@@ -48,7 +48,17 @@ pub struct ErrorBody {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+/// The [`ErrorBody::extra`] key under which qiwi-sys keeps an error answer whose body was not
+/// QIWI's JSON (an HTML page from a proxy): its first 4 KiB of text.
+pub const NON_JSON_BODY: &str = "nonJsonBody";
+
 impl ErrorBody {
+    /// The text of an error answer that was not JSON (an HTML 502 page from a proxy), as kept
+    /// by the transport; `None` for QIWI's JSON errors.
+    pub fn non_json_body(&self) -> Option<&str> {
+        self.extra.get(NON_JSON_BODY).and_then(|v| v.as_str())
+    }
+
     /// The error code of either form: `errorCode`, else the short form's `code`.
     pub fn code(&self) -> Option<&str> {
         self.error_code.as_deref().or(self.code.as_deref())

@@ -48,9 +48,17 @@ impl Rules {
 
 /// When and how often a failed request is sent again.
 ///
-/// Only operations that are safe to repeat are retried (see [`Rules::retry_safe`]); a
-/// payment `POST` is never sent twice by the transport. Retried: connection failures and
-/// timeouts, `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503`, `504`.
+/// Operations that are safe to repeat (see [`Rules::retry_safe`]: every `GET`, and the `PUT`s
+/// keyed by an id the caller chose) are retried after connection failures, timeouts and
+/// connections lost mid-request, and after
+/// `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503` and `504`. Any other
+/// operation — a payment `POST` — is sent again only when it provably never left: the
+/// connection could not be established (refused, DNS, TLS). Once it may have reached QIWI, a
+/// failure is returned as [`Failure::OutcomeUnknown`], never retried.
+///
+/// A server's `Retry-After` is honoured and never shortened: when it asks for longer than
+/// [`RetryPolicy::max_delay`] (or than the time left), the call returns at once with QIWI's
+/// answer, which [`Failure::of`] reports as [`Failure::RateLimited`] with the wait.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -92,7 +100,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest single wait, also the cap on a server's `Retry-After`.
+    /// The longest single wait. A server's `Retry-After` beyond it ends the retries instead of
+    /// being shortened.
     pub fn max_delay(mut self, d: Duration) -> Self {
         self.max_delay = d;
         self
@@ -105,17 +114,18 @@ impl RetryPolicy {
     }
 
     /// The wait before attempt `attempt + 1`: full jitter over the exponential step, or the
-    /// server's `Retry-After` when it names one.
-    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    /// server's `Retry-After` when it names one — `None` when that is longer than the policy
+    /// allows, which ends the retries.
+    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if let Some(d) = retry_after {
-            return d.min(self.max_delay);
+            return (d <= self.max_delay).then_some(d);
         }
         let step = self
             .base_delay
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
             .min(self.max_delay);
         let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
-        Duration::from_nanos(fastrand::u64(0..=nanos))
+        Some(Duration::from_nanos(fastrand::u64(0..=nanos)))
     }
 }
 
@@ -243,7 +253,7 @@ impl Transport {
             let mut attempt = 1;
             let mut request = request;
             let result = loop {
-                let spare = if retry_safe && attempt < self.retry.max_attempts {
+                let spare = if attempt < self.retry.max_attempts {
                     request.try_clone()
                 } else {
                     None
@@ -251,12 +261,17 @@ impl Transport {
                 let result = client.execute(request).await;
                 let Some(next) = spare else { break result };
                 let retry_after = match &result {
-                    Ok(r) if is_retryable_status(r.status()) => retry_after(r),
+                    Ok(r) if retry_safe && is_retryable_status(r.status()) => retry_after(r),
                     Ok(_) => break result,
-                    Err(e) if e.is_connect() || e.is_timeout() => None,
+                    // Never reached the server: safe to send again, whatever the operation.
+                    Err(e) if e.is_connect() => None,
+                    // A timeout or a connection lost mid-request: harmless to repeat.
+                    Err(e) if retry_safe && !e.is_builder() => None,
                     Err(_) => break result,
                 };
-                let wait = self.retry.delay(attempt, retry_after);
+                let Some(wait) = self.retry.delay(attempt, retry_after) else {
+                    break result;
+                };
                 if start.elapsed() + wait > self.retry.max_elapsed {
                     break result;
                 }
@@ -272,7 +287,7 @@ impl Transport {
                 attempt += 1;
             };
             let result = match result {
-                Ok(r) => empty_error_body_as_json(r).await,
+                Ok(r) => error_body_as_json(r).await,
                 Err(e) => Err(e),
             };
             let span = tracing::Span::current();
@@ -290,15 +305,166 @@ impl Transport {
         .instrument(span)
         .await
     }
+
+    /// Turns what [`Transport::execute`] returned into the error a caller can act on: an
+    /// operation that is not safe to repeat and may have reached QIWI without a definite
+    /// answer (a timeout, a reset after sending, a 5xx) becomes [`Failure::OutcomeUnknown`];
+    /// a timeout says "timed out" and which timeout. The `Err` is the message of the
+    /// [`Error::Custom`](progenitor_client::Error::Custom) the call returns instead.
+    pub fn check(
+        &self,
+        result: &reqwest::Result<Response>,
+        operation: &str,
+        rules: &Rules,
+    ) -> Result<(), String> {
+        let retry_safe = rules.is_retry_safe(operation);
+        let timeout = |e: &reqwest::Error| {
+            if e.is_connect() {
+                format!(
+                    "timed out: {operation} could not connect within the connect timeout of {:?} \
+                     (Transport::with_connect_timeout)",
+                    self.connect_timeout
+                )
+            } else {
+                format!(
+                    "timed out: {operation} got no complete answer within the request timeout of \
+                     {:?} (Transport::with_timeout)",
+                    self.timeout
+                )
+            }
+        };
+        let message = match result {
+            Ok(r) if !retry_safe && r.status().is_server_error() => {
+                Failure::outcome_unknown(operation, &format!("{ANSWERED}{}", r.status()))
+            }
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_connect() && !e.is_timeout() => return Ok(()),
+            Err(e) if e.is_connect() => timeout(e),
+            Err(e) if !retry_safe => {
+                let cause = if e.is_timeout() {
+                    timeout(e)
+                } else {
+                    format!("the connection failed after sending: {}", error_chain(e))
+                };
+                Failure::outcome_unknown(operation, &cause)
+            }
+            Err(e) if e.is_timeout() => timeout(e),
+            Err(_) => return Ok(()),
+        };
+        Err(message)
+    }
 }
 
-/// QIWI answers some failures (a 500 it wants retried, a 503 from its balancer, a 401) with
-/// no body at all. The generated clients read every error body as JSON, so an empty one would
-/// surface as a decode error that has lost the HTTP status; as `{}` it becomes a typed error
-/// response with the status and an error body whose fields are all absent.
-async fn empty_error_body_as_json(r: Response) -> reqwest::Result<Response> {
+/// An error and its sources, one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// What a failed call means for the caller: the one place that reads progenitor's
+/// [`Error`](progenitor_client::Error) for the transport's own verdicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// A request that is not safe to repeat (a payment) may have reached QIWI, and no answer
+    /// says whether it did. Do not send it again blindly: look it up (the wallet history by
+    /// the payment's client `id`) and send it again only if it is not there.
+    OutcomeUnknown {
+        /// The HTTP status QIWI (or a proxy) answered, when the failure was an answer (a 5xx).
+        status: Option<u16>,
+    },
+    /// No answer in time; the message says which timeout.
+    TimedOut,
+    /// QIWI asked to slow down (`423`, `429`), for `retry_after` when it said.
+    RateLimited {
+        /// The HTTP status.
+        status: u16,
+        /// How long QIWI asked to wait.
+        retry_after: Option<Duration>,
+    },
+    /// Any other HTTP error answer (the body, even HTML or empty, is in the error).
+    Status(u16),
+    /// Anything else: a connection that could not be made, a body that did not decode …
+    Other,
+}
+
+const OUTCOME_UNKNOWN: &str = "outcome unknown: ";
+const TIMED_OUT: &str = "timed out: ";
+const ANSWERED: &str = "QIWI answered HTTP ";
+
+impl Failure {
+    fn outcome_unknown(operation: &str, cause: &str) -> String {
+        format!(
+            "{OUTCOME_UNKNOWN}{operation} may have reached QIWI ({cause}); it was not sent again. \
+             Look it up before repeating it (for a wallet payment: the payment history, by its \
+             client id)"
+        )
+    }
+
+    /// Classifies an error a generated client returned.
+    ///
+    /// ```
+    /// use qiwi_sys::hooks::Failure;
+    /// let e = qiwi_sys::Error::<()>::Custom("outcome unknown: create_payment …".into());
+    /// assert_eq!(Failure::of(&e), Failure::OutcomeUnknown { status: None });
+    /// ```
+    pub fn of<E>(error: &progenitor_client::Error<E>) -> Failure {
+        use progenitor_client::Error as E;
+        match error {
+            E::Custom(m) if m.starts_with(OUTCOME_UNKNOWN) => Failure::OutcomeUnknown {
+                status: m
+                    .split_once(ANSWERED)
+                    .and_then(|(_, rest)| rest.get(..3))
+                    .and_then(|s| s.parse().ok()),
+            },
+            E::Custom(m) if m.starts_with(TIMED_OUT) => Failure::TimedOut,
+            E::CommunicationError(e) | E::ResponseBodyError(e) if e.is_timeout() => {
+                Failure::TimedOut
+            }
+            E::ErrorResponse(r) => Failure::from_answer(r.status(), r.headers()),
+            E::UnexpectedResponse(r) => Failure::from_answer(r.status(), r.headers()),
+            _ => Failure::Other,
+        }
+    }
+
+    fn from_answer(status: StatusCode, headers: &header::HeaderMap) -> Failure {
+        match status.as_u16() {
+            s @ (423 | 429) => Failure::RateLimited {
+                status: s,
+                retry_after: retry_after_header(headers),
+            },
+            s => Failure::Status(s),
+        }
+    }
+
+    /// Whether sending the same request again later can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Failure::TimedOut | Failure::RateLimited { .. } => true,
+            Failure::Status(s) => matches!(s, 500 | 502 | 503 | 504),
+            Failure::OutcomeUnknown { .. } | Failure::Other => false,
+        }
+    }
+}
+
+/// The most of a non-JSON error body kept in the error.
+const NON_JSON_BODY_LIMIT: usize = 4096;
+
+/// The generated clients read every error body as QIWI's JSON error. QIWI answers some
+/// failures (a 500 it wants retried, a 503 from its balancer, a 401) with no body at all, and
+/// proxies in front of it with HTML; either would surface as a decode error that has lost the
+/// HTTP status. So an empty body becomes `{}` and any other body that is not a JSON object
+/// becomes `{"nonJsonBody": "<its first 4 KiB>"}` ([`qiwi_core::ErrorBody::non_json_body`]):
+/// a typed error response that keeps the status and the text.
+async fn error_body_as_json(r: Response) -> reqwest::Result<Response> {
     let status = r.status();
-    if !(status.is_client_error() || status.is_server_error()) || r.content_length() > Some(0) {
+    if !(status.is_client_error() || status.is_server_error()) {
         return Ok(r);
     }
     let version = r.version();
@@ -306,14 +472,28 @@ async fn empty_error_body_as_json(r: Response) -> reqwest::Result<Response> {
     let body = r.bytes().await?;
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         bytes::Bytes::from_static(b"{}")
-    } else {
+    } else if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body).is_ok() {
         body
+    } else {
+        let text = String::from_utf8_lossy(&body);
+        let end = text
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|end| *end <= NON_JSON_BODY_LIMIT)
+            .last()
+            .unwrap_or(0);
+        let wrapped = serde_json::json!({ qiwi_core::error::NON_JSON_BODY: &text[..end] });
+        bytes::Bytes::from(wrapped.to_string())
     };
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
+    rebuilt.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(Response::from(rebuilt))
 }
 
@@ -323,7 +503,11 @@ fn is_retryable_status(s: StatusCode) -> bool {
 
 /// `Retry-After` in seconds; an HTTP-date value is left to the backoff.
 fn retry_after(r: &Response) -> Option<Duration> {
-    r.headers()
+    retry_after_header(r.headers())
+}
+
+fn retry_after_header(headers: &header::HeaderMap) -> Option<Duration> {
+    headers
         .get(header::RETRY_AFTER)?
         .to_str()
         .ok()?
@@ -381,6 +565,16 @@ macro_rules! impl_client_hooks {
                     .execute(&self.client, request, info.operation_id, &RULES)
                     .await
             }
+
+            async fn post<E>(
+                &self,
+                result: &::reqwest::Result<::reqwest::Response>,
+                info: &progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                self.inner
+                    .check(result, info.operation_id, &RULES)
+                    .map_err(progenitor_client::Error::Custom)
+            }
         }
 
         impl Client {
@@ -421,16 +615,17 @@ mod tests {
             .base_delay(Duration::from_millis(100))
             .max_delay(Duration::from_millis(300));
         for attempt in 1..10 {
-            let d = p.delay(attempt, None);
+            let d = p.delay(attempt, None).unwrap();
             assert!(d <= Duration::from_millis(300), "{d:?}");
         }
         assert_eq!(
             p.delay(1, Some(Duration::from_secs(60))),
-            Duration::from_millis(300)
+            None,
+            "a longer Retry-After ends the retries, never shortened"
         );
         assert_eq!(
             p.delay(1, Some(Duration::from_millis(10))),
-            Duration::from_millis(10)
+            Some(Duration::from_millis(10))
         );
     }
 

@@ -10126,7 +10126,7 @@ let response = client.get_online_commission()
     }
     /**Pay a provider (wallet transfer, mobile, card, bank, any provider id)
 
-`fields` depend on the provider (99 wallet: `account` with `+`; mobile: 10-digit phone; cards 1963/21013/31652/22351: `account` = card number; banks: account_type, mfo, names …). Retry-safe because QIWI refuses a second payment with the same client `id`. The answer only says the payment was accepted: take the final status from the history or a webhook.
+`fields` depend on the provider (99 wallet: `account` with `+`; mobile: 10-digit phone; cards 1963/21013/31652/22351: `account` = card number; banks: account_type, mfo, names …). Never retried by the transport once it may have reached QIWI: whether QIWI refuses a repeated client `id` (errorCode 408) is not something to bet money on, and even then the caller would see an error for a payment that went through. An ambiguous failure is an "outcome unknown" error: look the payment up in the history by its client `id`. The answer only says the payment was accepted: take the final status from the history or a webhook.
 
 Sends a `POST` request to `/sinap/api/v2/terms/{providerId}/payments`
 
@@ -10183,7 +10183,7 @@ let response = client.lookup_kz_card()
     }
     /**Transfer to a Kazakhstan card (step 2 of 2)
 
-The path has no `/v2/`. Retry-safe because QIWI refuses a second payment with the same `id`.
+The path has no `/v2/`. A payment: never retried by the transport once it may have reached QIWI (see createPayment).
 
 Sends a `POST` request to `/sinap/api/terms/27292/payments`
 
@@ -15334,7 +15334,6 @@ pub mod prelude {
 /// QIWI's transport rules for this API, generated from the spec's extensions.
 pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
     retry_safe: &[
-        "create_payment",
         "get_active_webhook",
         "get_card_details",
         "get_card_statement",
@@ -15354,7 +15353,6 @@ pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
         "list_account_offers",
         "list_accounts",
         "list_cards",
-        "pay_kz_card",
         "rename_card",
         "resolve_mobile_provider",
         "search_bills",

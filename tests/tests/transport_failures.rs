@@ -1,0 +1,248 @@
+//! The transport against misbehaving local servers, counting what reached them: a payment is
+//! never sent twice, idempotent requests still retry, and every failure says what happened.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use qiwi_core::secret::ApiToken;
+use qiwi_sys::hooks::{Failure, RetryPolicy, Transport};
+use qiwi_sys::{Error, p2p, payin, wallet};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn transport() -> Transport {
+    Transport::new(ApiToken::new("test-token-123").unwrap())
+        .with_retry(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(20)),
+        )
+        .with_timeout(Duration::from_millis(300))
+}
+
+async fn pay(base: &str) -> Error<qiwi_core::ErrorBody> {
+    let client = wallet::Client::with_transport(base, transport()).unwrap();
+    client
+        .create_payment()
+        .provider_id(99)
+        .body(common::sinap_payment())
+        .send()
+        .await
+        .expect_err("the server never answers 200")
+}
+
+async fn hits(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_wallet_payment_facing_502_is_sent_once_and_its_outcome_is_unknown() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let err = pay(&server.uri()).await;
+    assert_eq!(hits(&server).await, 1);
+    assert_eq!(
+        Failure::of(&err),
+        Failure::OutcomeUnknown { status: Some(502) }
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("outcome unknown") && text.contains("history"),
+        "{text}"
+    );
+    assert!(!Failure::of(&err).is_retryable());
+}
+
+#[tokio::test]
+async fn a_wallet_payment_that_times_out_is_sent_once_and_says_timed_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let err = pay(&server.uri()).await;
+    assert_eq!(hits(&server).await, 1);
+    assert_eq!(Failure::of(&err), Failure::OutcomeUnknown { status: None });
+    let text = err.to_string();
+    assert!(
+        text.contains("timed out") && text.contains("request timeout of 300ms"),
+        "{text}"
+    );
+}
+
+/// A server that reads each request whole, counts it, and closes the connection without an
+/// answer.
+async fn reset_after_send() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let c = c.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then the body its content-length announces.
+                loop {
+                    let Ok(n @ 1..) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    seen.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&seen).to_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if seen.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                c.fetch_add(1, Ordering::SeqCst);
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test]
+async fn a_wallet_payment_reset_after_sending_is_sent_once() {
+    let (base, count) = reset_after_send().await;
+    let err = pay(&base).await;
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        Failure::of(&err),
+        Failure::OutcomeUnknown { status: None },
+        "{err}"
+    );
+
+    // The same server behind a GET: the transport retries it.
+    let client = p2p::Client::with_transport(&base, transport()).unwrap();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        4,
+        "1 payment + 3 GET attempts: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_that_never_left_is_a_plain_connection_failure() {
+    // A port nobody listens on: the connection is refused, nothing reached a server.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let start = Instant::now();
+    let err = pay(&format!("http://127.0.0.1:{port}")).await;
+    assert!(
+        matches!(err, Error::CommunicationError(ref e) if e.is_connect()),
+        "{err}"
+    );
+    assert_eq!(Failure::of(&err), Failure::Other);
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn gets_and_caller_keyed_puts_still_retry() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(504))
+        .mount(&server)
+        .await;
+    let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(hits(&server).await, 3);
+    let payin = payin::Client::with_transport(&server.uri(), transport()).unwrap();
+    let body: payin::types::CreateInvoiceRequest = serde_json::from_value(
+        json!({"amount": {"value": "10.00", "currency": "RUB"}, "expirationDateTime": "2030-01-01T00:00:00+03:00"}),
+    )
+    .unwrap();
+    let err = payin
+        .create_invoice()
+        .site_id("s")
+        .bill_id("b")
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(Failure::of(&err), Failure::Status(504));
+    assert_eq!(hits(&server).await, 6);
+
+    // A GET that times out is retried too, and says so at the end.
+    let slow = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&slow)
+        .await;
+    let client = p2p::Client::with_transport(&slow.uri(), transport()).unwrap();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert_eq!(hits(&slow).await, 3);
+    assert_eq!(Failure::of(&err), Failure::TimedOut);
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_returned_not_shortened() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120"))
+        .mount(&server)
+        .await;
+    let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
+    let start = Instant::now();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(hits(&server).await, 1, "not retried early");
+    assert_eq!(
+        Failure::of(&err),
+        Failure::RateLimited {
+            status: 429,
+            retry_after: Some(Duration::from_secs(120))
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_html_error_keeps_its_status_and_text() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(502)
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html><body>502 Bad Gateway</body></html>"),
+        )
+        .mount(&server)
+        .await;
+    let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(Failure::of(&err), Failure::Status(502));
+    let Error::ErrorResponse(body) = err else {
+        panic!("a typed error answer: {err}")
+    };
+    assert_eq!(
+        body.non_json_body(),
+        Some("<html><body>502 Bad Gateway</body></html>")
+    );
+}
