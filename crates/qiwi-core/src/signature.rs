@@ -2,18 +2,25 @@
 //!
 //! | family | key | signed text | signature |
 //! |---|---|---|---|
-//! | wallet webhook | [`WalletHookKey`], Base64-decoded | the `payment.signFields` values in that order, joined by `\|` | body field `hash`, hex |
+//! | wallet webhook | [`WalletHookKey`], Base64-decoded | the values of the receiver's [`WalletSignFields`] (QIWI's `sum.currency,sum.amount,type,account,txnId`), which `payment.signFields` must list exactly, joined by `\|` | body field `hash`, hex |
 //! | P2P bill | [`P2pSecretKey`] as is | `amount.currency\|amount.value\|billId\|siteId\|status.value`, amount with two decimals | header `X-Api-Signature-SHA256`, hex |
 //! | Payment Protocol | [`NotificationKey`] as is | per type (see below) | header `Signature` |
+//!
+//! **What a signature covers.** Only the values above: each verified model says which
+//! (`signed_paths`). The wallet's and most Payment Protocol types' *status* is not signed, so a
+//! captured notification can be replayed with its status edited; confirm the status through the
+//! API before shipping goods (qiwi-hooks' `Confirmer` does it before the handler runs). Bodies
+//! that are not JSON objects, and impossible date-times in signed fields, are refused.
 //!
 //! Signatures cover the text of values, and QIWI's users' top complaint is verifiers that
 //! re-serialize an object and so sign `1.0` where QIWI signed `1`. Here the signed text is
 //! built from the body QIWI sent: strings, ids and date-times have exactly QIWI's text in the
 //! typed model; a number is tried as the typed value prints (`1.09`), and, only if that does
 //! not match, as written in the body (`1.10`). Every candidate spells the same field values,
-//! so a match authenticates exactly the values returned; the second look at the body is paid
-//! only by notifications whose numbers QIWI wrote in a longer form. All comparisons are
-//! constant-time (through [`hmac::Mac::verify_slice`]).
+//! and an amount matched as written is returned as exactly that decimal, so what comes back
+//! is what was signed; the second look at the body is paid only by notifications whose
+//! numbers QIWI wrote in a longer form. No signed value is ever looked up by a path the body
+//! chose. All comparisons are constant-time (through [`hmac::Mac::verify_slice`]).
 //!
 //! ## Payment Protocol choices
 //!
@@ -466,6 +473,17 @@ fn real_date(path: &str, t: &QiwiDateTime) -> Result<(), SignatureError> {
     t.instant().map(drop).map_err(|e| malformed(path, e))
 }
 
+/// Refuses a signed `date` that names no instant.
+fn wallet_real_date(
+    payment: &WalletPayment,
+    fields: &WalletSignFields,
+) -> Result<(), SignatureError> {
+    match &payment.date {
+        Some(date) if fields.contains(WalletField::Date) => real_date("payment.date", date),
+        _ => Ok(()),
+    }
+}
+
 /// Which of two spellings of the signed text has the expected MAC: the typed one first (no
 /// second look at the body), then — only if it differs — the one as written.
 fn matches_either(
@@ -568,11 +586,7 @@ pub fn verify_wallet_notification_with(
     if spelling == Spelling::Written {
         exact_wallet_amounts(body, &mut payment, fields)?;
     }
-    if fields.contains(WalletField::Date)
-        && let Some(date) = &payment.date
-    {
-        real_date("payment.date", date)?;
-    }
+    wallet_real_date(&payment, fields)?;
     Ok(if webhook.test {
         WalletNotification::Test(WalletTestNotification {
             hook_id: webhook.hook_id,
@@ -605,6 +619,9 @@ pub fn sign_wallet_notification(
         .ok_or_else(|| missing("payment.signFields"))?;
     let fields = WalletSignFields::parse(listed)?;
     let text = wallet_signed_text(body, payment, &fields, Spelling::Written)?;
+    // Refuse to sign what verification would refuse.
+    exact_wallet_amounts(body, &mut payment.clone(), &fields)?;
+    wallet_real_date(payment, &fields)?;
     let hash = hex_mac(key.hmac_key(), &text);
     let text = std::str::from_utf8(body).map_err(|e| malformed(".", e))?;
     let top = RawObject::parse(text).ok_or_else(|| malformed(".", "not an object"))?;
@@ -924,8 +941,13 @@ pub fn sign_payin_notification(
     body: &[u8],
     key: &NotificationKey,
 ) -> Result<String, SignatureError> {
-    let notification = read_payin(body)?;
+    let mut notification = read_payin(body)?;
     let text = payin_signed(&notification)?.written(body)?;
+    // Refuse to sign what verification would refuse.
+    payin_real_dates(&notification)?;
+    if let Some((member, _)) = payin_amount_mut(&mut notification) {
+        exact_amount(body, &[member, "amount", "value"])?;
+    }
     Ok(hex_mac(key.hmac_key(), &text))
 }
 

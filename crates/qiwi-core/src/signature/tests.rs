@@ -334,11 +334,22 @@ fn what_qiwi_never_sends_is_refused() {
             &with_date.to_string(),
         )
         .replace("2018-06-27T13:39:00", "2018-06-27T13:99:00");
-    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let hash = independent_hmac(
+        &wallet_key_bytes(),
+        "643|1|IN|+79161112233|13353941550|2018-06-27T13:99:00+03:00",
+    );
+    let signed = body.replacen('{', &format!(r#"{{"hash":"{hash}","#), 1);
     assert!(matches!(
-        verify_wallet_notification_with(&signed, &wallet_key(), &with_date),
+        verify_wallet_notification_with(signed.as_bytes(), &wallet_key(), &with_date),
         Err(SignatureError::Malformed { path, .. }) if path == "payment.date"
     ));
+    // The signer refuses what the verifier refuses.
+    assert!(sign_wallet_notification(body.as_bytes(), &wallet_key()).is_err());
+    let pay = payin_body("PAYMENT", "payment", "paymentId", "1", "5")
+        .replace("2019-10-08T11:31:37", "2019-10-08T11:99:37");
+    assert!(sign_payin_notification(pay.as_bytes(), &payin_key()).is_err());
+    let exponent = payin_body("PAYMENT", "payment", "paymentId", "1", "5e2");
+    assert!(sign_payin_notification(exponent.as_bytes(), &payin_key()).is_err());
 }
 
 #[test]
