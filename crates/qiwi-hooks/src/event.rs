@@ -238,3 +238,147 @@ impl Event {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use qiwi_core::Amount;
+    use qiwi_core::notification::wallet::WalletTestNotification;
+    use qiwi_core::signature::parse_payin_notification;
+
+    use super::*;
+    use crate::testing;
+
+    fn wallet() -> Event {
+        Notification::WalletPayment(testing::sample_wallet_payment(
+            "m-1",
+            "101",
+            Amount::from(5),
+        ))
+        .into()
+    }
+
+    fn bill() -> Event {
+        Notification::Bill(testing::sample_bill("b-1", "PAID")).into()
+    }
+
+    fn payment() -> Event {
+        Notification::Payin(testing::sample_payment("p-1")).into()
+    }
+
+    fn token() -> Event {
+        let body = include_str!("../../../fixtures/payin/token.json");
+        Notification::Payin(parse_payin_notification(body.as_bytes()).unwrap()).into()
+    }
+
+    fn test(verified: bool) -> Event {
+        let mut payment = testing::sample_wallet_payment("m-2", "102", Amount::from(1)).payment;
+        payment.status = None;
+        Notification::WalletTest(WalletTestNotification {
+            hook_id: "h".into(),
+            message_id: "m-2".into(),
+            payment: verified.then_some(payment),
+            signature_verified: verified,
+        })
+        .into()
+    }
+
+    #[test]
+    fn families_and_their_names() {
+        let names: Vec<_> = Family::ALL
+            .iter()
+            .map(|f| (f.index(), f.to_string()))
+            .collect();
+        assert_eq!(
+            names,
+            [(0, "wallet".into()), (1, "p2p".into()), (2, "payin".into())]
+        );
+        assert_eq!(wallet().family(), Family::Wallet);
+        assert_eq!(test(false).family(), Family::Wallet);
+        assert_eq!(bill().family(), Family::P2p);
+        assert_eq!(payment().family(), Family::Payin);
+    }
+
+    #[test]
+    fn ids_statuses_and_tests() {
+        let cases = [
+            (wallet(), "101", "SUCCESS", false),
+            (bill(), "b-1", "PAID", false),
+            (payment(), "p-1", "SUCCESS", false),
+            (token(), "test", "CREATED", false),
+            (test(false), "m-2", "", true),
+            (test(true), "102", "", true),
+        ];
+        for (e, id, status, is_test) in cases {
+            assert_eq!(e.id(), id);
+            assert_eq!(e.claimed_status(), status, "{id}");
+            assert_eq!(e.status(), status, "{id}");
+            assert_eq!(e.is_test(), is_test, "{id}");
+            assert_eq!(e.confirmed_status(), None);
+        }
+        let flagged = parse_payin_notification(
+            include_str!("../../../fixtures/payin/payout.json").as_bytes(),
+        )
+        .unwrap();
+        assert!(Event::from(Notification::Payin(flagged)).is_test());
+        let mut w = wallet();
+        if let Notification::WalletPayment(n) = &mut w.notification {
+            n.payment.status = None;
+        }
+        assert_eq!(w.status(), "");
+        let mut t = test(true);
+        if let Notification::WalletTest(n) = &mut t.notification
+            && let Some(p) = &mut n.payment
+        {
+            p.status = Some(qiwi_core::notification::wallet::WalletTxnStatus::Error);
+        }
+        assert_eq!(t.claimed_status(), "ERROR");
+    }
+
+    #[test]
+    fn what_is_authenticated() {
+        assert!(!wallet().status_is_signed() && !wallet().status_is_authenticated());
+        assert!(bill().status_is_signed() && bill().status_is_authenticated());
+        assert!(!payment().status_is_signed() && token().status_is_signed());
+        assert!(!test(true).status_is_signed());
+        let mut confirmed = payment();
+        confirmed.confirm("DECLINE".into());
+        assert!(confirmed.status_is_authenticated());
+        assert_eq!(confirmed.status(), "DECLINE");
+        assert_eq!(confirmed.claimed_status(), "SUCCESS");
+        assert_eq!(confirmed.confirmed_status(), Some("DECLINE"));
+
+        let paths = |e: Event| {
+            e.signed_paths()
+                .into_iter()
+                .map(|p| p.into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(wallet())[4], "payment.txnId");
+        assert_eq!(paths(bill()), BillNotification::SIGNED_PATHS);
+        assert_eq!(paths(payment())[0], "payment.paymentId");
+        assert!(paths(test(false)).is_empty());
+        assert_eq!(paths(test(true)).len(), 5);
+        assert_eq!(paths(test(true))[1], "payment.sum.amount");
+    }
+
+    #[test]
+    fn keys_by_family_and_confirmation() {
+        assert_eq!(wallet().dedupe_key().unwrap(), r#"wallet|"101"|"SUCCESS""#);
+        assert_eq!(
+            bill().dedupe_key().unwrap(),
+            r#"p2p|"test-site"|"b-1"|"PAID""#
+        );
+        assert_eq!(
+            payment().dedupe_key().unwrap(),
+            r#"payin|PAYMENT|"p-1"|"SUCCESS""#
+        );
+        assert_eq!(test(true).dedupe_key(), None);
+        assert_eq!(test(false).claimed_key(), None);
+        let mut e = wallet();
+        e.confirm("ERROR".into());
+        assert_eq!(e.claimed_key().unwrap(), r#"wallet|"101"|"SUCCESS""#);
+        assert_eq!(e.dedupe_key().unwrap(), r#"wallet|"101"|"ERROR""#);
+        let n = e.clone().into_notification();
+        assert_eq!(e.notification(), &n);
+    }
+}

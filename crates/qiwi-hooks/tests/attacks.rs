@@ -381,6 +381,17 @@ async fn child_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_connections_do_not_stop_valid_notifications() {
     use tokio::io::AsyncBufReadExt;
+    // This side holds 1,600 sockets at once.
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        soft.is_none_or(|n| n >= 2048),
+        "this test needs `ulimit -n` of at least 2048 (it is {soft:?})"
+    );
     let exe = std::env::current_exe().unwrap();
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")

@@ -12,3 +12,6 @@ pub mod wallet;
 pub use p2p::BillNotification;
 pub use payin::PayinNotification;
 pub use wallet::WalletNotification;
+
+#[cfg(test)]
+mod tests;
