@@ -440,19 +440,18 @@ fn exact_wallet_amounts(
     payment: &mut WalletPayment,
     fields: &WalletSignFields,
 ) -> Result<(), SignatureError> {
-    for (field, member) in [
-        (WalletField::SumAmount, "sum"),
-        (WalletField::CommissionAmount, "commission"),
-        (WalletField::TotalAmount, "total"),
+    for (field, member, money) in [
+        (WalletField::SumAmount, "sum", &mut payment.sum),
+        (
+            WalletField::CommissionAmount,
+            "commission",
+            &mut payment.commission,
+        ),
+        (WalletField::TotalAmount, "total", &mut payment.total),
     ] {
         if !fields.contains(field) {
             continue;
         }
-        let money = match member {
-            "sum" => &mut payment.sum,
-            "commission" => &mut payment.commission,
-            _ => &mut payment.total,
-        };
         let money = money
             .as_mut()
             .ok_or_else(|| missing(format!("payment.{member}")))?;

@@ -631,3 +631,136 @@ mod tests {
         assert!(!is_json(&HeaderMap::new()));
     }
 }
+
+/// [`Receiver::deliver`], the entry point for other frameworks than axum.
+#[cfg(test)]
+mod deliver_tests {
+    use std::sync::Mutex;
+
+    use qiwi_core::secret::P2pSecretKey;
+
+    use super::*;
+    use crate::testing;
+
+    fn request(headers: &[(&'static str, String)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn block<F: Future>(f: F) -> F::Output {
+        futures_util::FutureExt::now_or_never(f).expect("nothing here waits")
+    }
+
+    #[test]
+    fn deliver_checks_verifies_dedupes_and_answers() {
+        let secret = P2pSecretKey::new("s");
+        let receiver = Receiver::new(Keys {
+            p2p: Some(secret.clone()),
+            ..Keys::default()
+        })
+        .with_body_limit(2048);
+        assert_eq!(receiver.body_limit(), 2048);
+        assert_eq!(receiver.body_timeout(), DEFAULT_BODY_TIMEOUT);
+        let seen = Mutex::new(Vec::new());
+        let handler = |e: Event| {
+            seen.lock().unwrap().push(e.id());
+            async { Ok::<(), String>(()) }
+        };
+        let handler = &handler;
+        let signed = testing::bill(&testing::sample_bill("b-1", "PAID"), &secret);
+        let headers = request(&signed.headers);
+        let deliver = |method: Method, body: &[u8]| {
+            block(receiver.deliver(Family::P2p, &method, &headers, None, body, handler))
+        };
+
+        let get = deliver(Method::GET, &signed.body);
+        assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(get.headers, vec![(header::ALLOW, "POST")]);
+        assert_eq!(get.outcome, Outcome::Rejected(Rejection::Method));
+        let ok = deliver(Method::POST, &signed.body);
+        assert_eq!((ok.status, ok.body), (StatusCode::OK, r#"{"error":"0"}"#));
+        assert_eq!(ok.outcome, Outcome::Handled);
+        assert_eq!(ok.id.as_deref(), Some("b-1"));
+        assert_eq!(
+            deliver(Method::POST, &signed.body).outcome,
+            Outcome::Duplicate
+        );
+        assert_eq!(*seen.lock().unwrap(), ["b-1"]);
+        let big = vec![b' '; 4096];
+        assert_eq!(
+            deliver(Method::POST, &big).outcome,
+            Outcome::Rejected(Rejection::TooLarge)
+        );
+        let wallet = block(receiver.deliver(
+            Family::Wallet,
+            &Method::POST,
+            &headers,
+            None,
+            &signed.body,
+            handler,
+        ));
+        assert_eq!(wallet.status, StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn every_rejection_has_its_status_and_reason() {
+        let cases = [
+            (Rejection::Method, 405, "method not allowed"),
+            (Rejection::FamilyDisabled, 404, "no key configured"),
+            (Rejection::Source, 403, "source address"),
+            (Rejection::MediaType, 415, "application/json"),
+            (Rejection::TooLarge, 413, "too large"),
+            (Rejection::Timeout, 408, "in time"),
+            (
+                Rejection::Signature(SignatureError::Mismatch),
+                401,
+                "does not match",
+            ),
+            (
+                Rejection::Malformed(SignatureError::MissingField { path: "x".into() }),
+                400,
+                "x is missing",
+            ),
+        ];
+        for (r, status, text) in cases {
+            assert_eq!(r.status().as_u16(), status, "{r}");
+            assert!(r.to_string().contains(text), "{r}");
+            let reply = Reply::rejected(r.clone());
+            assert_eq!(reply.status.as_u16(), status);
+            assert_eq!(reply.headers.is_empty(), r != Rejection::Method);
+        }
+        for (e, signature) in [
+            (SignatureError::MissingSignature, true),
+            (SignatureError::GarbledSignature, true),
+            (SignatureError::Mismatch, true),
+            (
+                SignatureError::UnexpectedSignFields { found: "x".into() },
+                true,
+            ),
+            (SignatureError::MissingField { path: "x".into() }, false),
+            (
+                SignatureError::UnsupportedType {
+                    type_name: "X".into(),
+                },
+                false,
+            ),
+        ] {
+            let r = Rejection::from_signature(e);
+            assert_eq!(matches!(r, Rejection::Signature(_)), signature, "{r}");
+        }
+    }
+
+    #[test]
+    fn keys_never_print() {
+        let keys = Keys {
+            p2p: Some(P2pSecretKey::new("very-secret")),
+            ..Keys::default()
+        };
+        let shown = format!("{keys:?}");
+        assert!(!shown.contains("very-secret"));
+        assert!(shown.contains("p2p: true") && shown.contains("wallet: false"));
+    }
+}

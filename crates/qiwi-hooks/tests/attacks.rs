@@ -128,6 +128,19 @@ async fn unsigned_test_notifications_cannot_flush_the_store() {
 
 #[tokio::test]
 async fn test_notifications_reach_the_handler_only_when_asked() {
+    let quiet = Receiver::new(keys());
+    let quiet_probe = quiet.clone();
+    let script = Arc::new(Script::default());
+    let base = start(quiet, script.clone()).await;
+    let client = reqwest::Client::new();
+    let unsigned = r#"{"hookId":"h","messageId":"m-quiet","test":true}"#;
+    assert_eq!(
+        post_json(&client, &format!("{base}/wallet"), unsigned).await,
+        200
+    );
+    assert!(script.calls().is_empty());
+    assert_eq!(quiet_probe.store().len(), 0);
+
     let receiver = Receiver::new(keys()).with_test_notifications(true);
     let probe = receiver.clone();
     let script = Arc::new(Script::default());

@@ -176,3 +176,40 @@ fn bill_dedupe_keys_ignore_the_change_time() {
     assert_eq!(later.dedupe_key(None), n.dedupe_key(None));
     assert_eq!(n.dedupe_key(Some("REJECTED")), r#""s-1"|"b-1"|"REJECTED""#);
 }
+
+#[test]
+fn numbers_qiwi_documents_as_numbers_but_sends_as_strings_keep_their_text() {
+    let body = br#"{"type":"PAYMENT","payment":{"paymentId":"p","createdDateTime":"2024-01-15T12:00:00+03:00","amount":{"value":5,"currency":"RUB"},"status":{"value":"SUCCESS"},"paymentMethod":{"type":"CARD","rrn":123456789012,"authCode":"A1B2"}}}"#;
+    let PayinNotification::Payment(p) = parse_payin_notification(body).unwrap() else {
+        panic!("a payment")
+    };
+    let method = p.payment_method.unwrap();
+    assert_eq!(method.rrn.as_deref(), Some("123456789012"));
+    assert_eq!(method.auth_code.as_deref(), Some("A1B2"));
+    let nulls = String::from_utf8_lossy(body)
+        .replace("123456789012", "null")
+        .replace(r#""A1B2""#, "null");
+    let PayinNotification::Payment(p) = parse_payin_notification(nulls.as_bytes()).unwrap() else {
+        panic!("a payment")
+    };
+    let method = p.payment_method.unwrap();
+    assert_eq!((method.rrn, method.auth_code), (None, None));
+}
+
+#[test]
+fn an_unknown_type_may_carry_any_shape_under_a_known_name() {
+    let body = br#"{"type":"NEW_KIND","payment":{"paymentId":1,"shape":"new"}}"#;
+    match parse_payin_notification(body).unwrap() {
+        PayinNotification::Unknown { type_name, raw } => {
+            assert_eq!(type_name, "NEW_KIND");
+            assert_eq!(raw["payment"]["shape"], "new");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same shape under a known type is malformed, and the error says where.
+    let known = br#"{"type":"PAYMENT","payment":{"paymentId":1,"shape":"new"}}"#;
+    assert!(matches!(
+        parse_payin_notification(known),
+        Err(crate::signature::SignatureError::Malformed { path, .. }) if path.starts_with("payment")
+    ));
+}

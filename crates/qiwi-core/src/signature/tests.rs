@@ -284,6 +284,66 @@ fn signed_amounts_come_back_exactly_as_signed() {
 }
 
 #[test]
+fn every_signed_amount_comes_back_as_written() {
+    let all = WalletSignFields::parse(
+        "sum.currency,sum.amount,commission.currency,commission.amount,total.currency,total.amount,txnId",
+    )
+    .unwrap();
+    let body = w1_body("")
+        .replace(r#""hash":"","#, "")
+        .replace(
+            "sum.currency,sum.amount,type,account,txnId",
+            &all.to_string(),
+        )
+        .replace(
+            r#""commission":{"amount":0,"currency":643}"#,
+            r#""commission":{"amount":0.10,"currency":643}"#,
+        )
+        .replace(
+            r#""total":{"amount":1,"currency":643}"#,
+            r#""total":{"amount":12345678901234567.10,"currency":643}"#,
+        );
+    let signed = sign_wallet_notification(body.as_bytes(), &wallet_key()).unwrap();
+    let expected = independent_hmac(
+        &wallet_key_bytes(),
+        "643|1|643|0.10|643|12345678901234567.10|13353941550",
+    );
+    assert!(String::from_utf8_lossy(&signed).contains(&expected));
+    let WalletNotification::Payment(p) =
+        verify_wallet_notification_with(&signed, &wallet_key(), &all).unwrap()
+    else {
+        panic!("a payment")
+    };
+    assert_eq!(p.payment.commission.unwrap().amount.to_string(), "0.10");
+    assert_eq!(
+        p.payment.total.unwrap().amount.to_string(),
+        "12345678901234567.10"
+    );
+}
+
+#[test]
+fn a_bill_currency_verifies_as_written_or_as_its_code() {
+    let body =
+        bill_body(r#""10.00""#, "PAID").replace(r#""currency":"RUB""#, r#""currency":"rub""#);
+    let secret = P2pSecretKey::new("k");
+    for signed in [
+        "RUB|10.00|billId|siteId|PAID",
+        "rub|10.00|billId|siteId|PAID",
+    ] {
+        let sig = independent_hmac(b"k", signed);
+        assert!(
+            verify_bill_notification(body.as_bytes(), &sig, &secret).is_ok(),
+            "{signed}"
+        );
+    }
+    let sig = independent_hmac(b"k", "USD|10.00|billId|siteId|PAID");
+    assert_eq!(
+        verify_bill_notification(body.as_bytes(), &sig, &secret),
+        Err(SignatureError::Mismatch)
+    );
+}
+
+#[test]
 fn the_signer_spells_values_as_the_body_does() {
     // qiwi-sdk and QIWI sign the text of the body: a currency written "RUB" is signed RUB,
     // an amount written 0 is signed 0.
