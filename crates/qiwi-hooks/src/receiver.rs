@@ -664,9 +664,10 @@ mod deliver_tests {
         .with_body_limit(2048);
         assert_eq!(receiver.body_limit(), 2048);
         assert_eq!(receiver.body_timeout(), DEFAULT_BODY_TIMEOUT);
-        let seen = Mutex::new(Vec::new());
-        let handler = |e: Event| {
-            seen.lock().unwrap().push(e.id());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let handler = move |e: Event| {
+            log.lock().unwrap().push(e.id());
             async { Ok::<(), String>(()) }
         };
         let handler = &handler;
