@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use qiwi_core::secret::{NotificationKey, WalletHookKey};
+use qiwi_core::secret::WalletHookKey;
 use qiwi_core::signature::sign_wallet_notification;
 use qiwi_hooks::testing;
 use qiwi_hooks::{Event, Receiver, ServeConfig};
@@ -328,12 +328,25 @@ async fn bodies_qiwi_never_sends_are_refused() {
         400
     );
     // An impossible signed date.
-    let key = NotificationKey::new(PAYIN_KEY);
     let mut payment = testing::sample_payment("pay-date");
     if let qiwi_core::notification::PayinNotification::Payment(p) = &mut payment {
         p.created_date_time = qiwi_core::QiwiDateTime::from_wire("2024-01-15T12:99:00+03:00");
     }
-    let req = testing::payin(&payment, &key);
+    // Signed here: our signer refuses to sign what the verifier refuses.
+    let body = payment.to_json().unwrap();
+    let signature = {
+        use hmac::{KeyInit, Mac};
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(PAYIN_KEY.as_bytes()).unwrap();
+        m.update(b"pay-date|2024-01-15T12:99:00+03:00|5");
+        hex::encode(m.finalize().into_bytes())
+    };
+    let req = testing::SignedRequest {
+        headers: vec![
+            ("content-type", "application/json".to_owned()),
+            (qiwi_hooks::PAYIN_SIGNATURE_HEADER, signature),
+        ],
+        body,
+    };
     assert_eq!(
         post(&client, &format!("{base}/payin"), &req).await.status(),
         400
