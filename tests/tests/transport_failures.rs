@@ -246,3 +246,148 @@ async fn an_html_error_keeps_its_status_and_text() {
         Some("<html><body>502 Bad Gateway</body></html>")
     );
 }
+
+/// A listener whose accept queue is full, so that the next connection attempt hangs: the
+/// connect timeout fires before anything was sent.
+async fn full_backlog() -> (String, Vec<tokio::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    // Fill the queue; never accept. Connections past it hang in SYN-SENT.
+    for _ in 0..4 {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => held.push(s),
+            _ => break,
+        }
+    }
+    std::mem::forget(listener);
+    (format!("http://{addr}"), held)
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_retried_even_for_a_payment_and_says_which_timeout() {
+    let (base, _held) = full_backlog().await;
+    let t = transport().with_connect_timeout(Duration::from_millis(150));
+    let client = wallet::Client::with_transport(&base, t.clone()).unwrap();
+    let start = Instant::now();
+    let err = client
+        .create_payment()
+        .provider_id(99)
+        .body(common::sinap_payment())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(Failure::of(&err), Failure::TimedOut, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("could not connect") && text.contains("connect timeout of 150ms"),
+        "{text}"
+    );
+    // Three connection attempts, each cut at 150 ms: it never left, so it was sent again.
+    assert!(
+        start.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(Failure::of(&err).is_retryable());
+}
+
+#[tokio::test]
+async fn a_refused_payment_is_qiwis_answer_not_an_unknown_outcome() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"code": "QWPRC-220", "message": "Недостаточно средств"})),
+        )
+        .mount(&server)
+        .await;
+    let err = pay(&server.uri()).await;
+    assert_eq!(hits(&server).await, 1);
+    assert_eq!(Failure::of(&err), Failure::Status(400));
+    assert!(!Failure::of(&err).is_retryable());
+    let Error::ErrorResponse(body) = err else {
+        panic!("QIWI's answer")
+    };
+    assert_eq!(body.code(), Some("QWPRC-220"));
+}
+
+#[tokio::test]
+async fn odd_answers_keep_their_status() {
+    let server = MockServer::start().await;
+    let big = format!("<html>{}</html>", "я".repeat(5000));
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/bill/v1/bills/big"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(big))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/bill/v1/bills/array"))
+        .respond_with(ResponseTemplate::new(409).set_body_string("[1,2]"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/bill/v1/bills/odd"))
+        .respond_with(ResponseTemplate::new(399))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/partner/bill/v1/bills/dated"))
+        .respond_with(
+            ResponseTemplate::new(423)
+                .insert_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        )
+        .mount(&server)
+        .await;
+    let client = p2p::Client::with_transport(
+        &server.uri(),
+        transport().with_retry(RetryPolicy::disabled()),
+    )
+    .unwrap();
+    let get = |id: &'static str| {
+        let client = client.clone();
+        async move { client.get_bill().bill_id(id).send().await.unwrap_err() }
+    };
+
+    let err = get("big").await;
+    assert_eq!(Failure::of(&err), Failure::Status(404));
+    let Error::ErrorResponse(body) = err else {
+        panic!("a typed answer")
+    };
+    let text = body.non_json_body().unwrap();
+    assert!(
+        text.starts_with("<html>яя") && text.len() <= 4096,
+        "{}",
+        text.len()
+    );
+    assert!(text.len() > 4090, "cut at a character boundary near 4 KiB");
+
+    let err = get("array").await;
+    assert_eq!(Failure::of(&err), Failure::Status(409));
+    let Error::ErrorResponse(body) = err else {
+        panic!("a typed answer")
+    };
+    assert_eq!(body.non_json_body(), Some("[1,2]"));
+
+    let err = get("odd").await;
+    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err}");
+    assert_eq!(Failure::of(&err), Failure::Status(399));
+
+    let err = get("dated").await;
+    assert_eq!(
+        Failure::of(&err),
+        Failure::RateLimited {
+            status: 423,
+            retry_after: None
+        }
+    );
+    assert!(Failure::of(&err).is_retryable());
+    assert!(Failure::Status(503).is_retryable() && !Failure::Other.is_retryable());
+}

@@ -627,6 +627,11 @@ mod tests {
             p.delay(1, Some(Duration::from_millis(10))),
             Some(Duration::from_millis(10))
         );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_millis(300))),
+            Some(Duration::from_millis(300)),
+            "a wait the policy allows is kept exactly"
+        );
     }
 
     #[test]
