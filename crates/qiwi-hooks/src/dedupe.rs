@@ -174,7 +174,9 @@ mod tests {
     #[test]
     fn claim_complete_release() {
         let s = MemoryStore::default();
+        assert!(s.is_empty());
         assert_eq!(block(s.claim(W, "a")), Claim::New);
+        assert!(!s.is_empty());
         assert_eq!(block(s.claim(W, "a")), Claim::InProgress);
         block(s.complete(W, "a"));
         assert_eq!(block(s.claim(W, "a")), Claim::Done);
@@ -220,16 +222,30 @@ mod tests {
         // Every touch queues the key again; the stale entries must be compacted away.
         let s = MemoryStore::new(3, Duration::from_secs(3600));
         block(s.complete(W, "first"));
+        let mut longest = 0;
         for _ in 0..1000 {
             block(s.complete(W, "hot"));
-            assert!(s.lock(W).order.len() <= 2 * 3 + 16 + 1);
+            longest = longest.max(s.lock(W).order.len());
         }
+        // Compaction is O(n): it runs only once the queue holds more than 2 × capacity + 16
+        // entries, never on every touch.
+        assert_eq!(longest, 2 * 3 + 16);
         assert_eq!(
             block(s.claim(W, "first")),
             Claim::Done,
             "compaction keeps live keys"
         );
         assert_eq!(block(s.claim(W, "hot")), Claim::Done);
+        // ... in their order: the oldest live key is still the first to go.
+        block(s.complete(W, "new"));
+        assert_eq!(s.len(), 3);
+        block(s.complete(W, "newer"));
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            block(s.claim(W, "first")),
+            Claim::New,
+            "the oldest went first"
+        );
     }
 
     #[test]

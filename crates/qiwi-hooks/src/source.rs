@@ -163,6 +163,28 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_networks_and_custom_allow_lists() {
+        let n: IpNet = "2a00:1450::/32".parse().unwrap();
+        assert!(n.contains("2a00:1450:4001::1".parse().unwrap()));
+        assert!(!n.contains("2a00:1451::1".parse().unwrap()));
+        assert!(!n.contains("1.2.3.4".parse().unwrap()), "no family mixing");
+        let host: IpNet = "::1".parse().unwrap();
+        assert!(host.contains("::1".parse().unwrap()));
+        assert!(!host.contains("::2".parse().unwrap()));
+        let all6: IpNet = "::/0".parse().unwrap();
+        assert!(all6.contains("2001:db8::7".parse().unwrap()));
+        let err = "10.0.0.0/33".parse::<IpNet>().unwrap_err();
+        assert_eq!(err.to_string(), r#"not an IP network: "10.0.0.0/33""#);
+
+        let policy = SourcePolicy::allow(["10.1.0.0/16".parse().unwrap(), n]);
+        let none = HeaderMap::new();
+        assert!(policy.allows(Some("10.1.2.3".parse().unwrap()), &none));
+        assert!(policy.allows(Some("2a00:1450::9".parse().unwrap()), &none));
+        assert!(!policy.allows(Some("10.2.0.1".parse().unwrap()), &none));
+        assert!(!policy.allows(None, &none));
+    }
+
+    #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let policy = SourcePolicy::qiwi_networks().trust_proxies(["10.0.0.0/8".parse().unwrap()]);
         let mut h = HeaderMap::new();

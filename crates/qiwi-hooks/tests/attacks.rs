@@ -387,6 +387,42 @@ async fn bodies_qiwi_never_sends_are_refused() {
     );
 }
 
+#[tokio::test]
+async fn connections_past_the_cap_are_closed_at_once() {
+    let router = Receiver::new(keys()).router(|_: Event| async { Ok::<(), String>(()) });
+    let app = axum::Router::new().nest("/qiwi", router);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ServeConfig::default()
+        .max_connections(2)
+        .header_read_timeout(Duration::from_secs(30));
+    tokio::spawn(qiwi_hooks::serve_with(listener, app, config));
+    let held = [
+        TcpStream::connect(addr).await.unwrap(),
+        TcpStream::connect(addr).await.unwrap(),
+    ];
+    // Let the server take both before the third arrives.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TcpStream::connect(addr).await.unwrap();
+    let mut b = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), third.read(&mut b)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "the third connection is closed long before the header timeout: {read:?}"
+    );
+    drop(held);
+    // Slots free up when connections end: a new one is served.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let client = reqwest::Client::new();
+    let r = post(
+        &client,
+        &format!("http://{addr}/qiwi/p2p"),
+        &bill_req("bill-cap"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
 /// The server half of [`hostile_connections_do_not_stop_valid_notifications`], run in a child
 /// process whose descriptor limit is 1,024: prints its address, then serves with a 1 s
 /// header timeout.

@@ -26,6 +26,10 @@ async fn valid_notifications_of_every_family_are_handled_once_and_acknowledged()
     )
     .await;
     assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("content-type").is_none(),
+        "an empty 200 declares no type"
+    );
     let r = post(&client, &format!("{base}/p2p"), &bill_req("bill-1")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
