@@ -130,6 +130,11 @@ async fn a_wallet_payment_reset_after_sending_is_sent_once() {
         Failure::OutcomeUnknown { status: None },
         "{err}"
     );
+    let text = err.to_string();
+    assert!(
+        text.contains("the connection failed after sending: error sending request"),
+        "{text}"
+    );
 
     // The same server behind a GET: the transport retries it.
     let client = p2p::Client::with_transport(&base, transport()).unwrap();
@@ -139,6 +144,8 @@ async fn a_wallet_payment_reset_after_sending_is_sent_once() {
         4,
         "1 payment + 3 GET attempts: {err}"
     );
+    assert_eq!(Failure::of(&err), Failure::Other);
+    assert!(!err.to_string().contains("timed out"), "{err}");
 }
 
 #[tokio::test]
@@ -390,4 +397,90 @@ async fn odd_answers_keep_their_status() {
     );
     assert!(Failure::of(&err).is_retryable());
     assert!(Failure::Status(503).is_retryable() && !Failure::Other.is_retryable());
+}
+
+#[tokio::test]
+async fn the_attempt_limit_and_the_time_budget_are_the_callers() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let five = transport().with_retry(
+        RetryPolicy::default()
+            .max_attempts(5)
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(5)),
+    );
+    let client = p2p::Client::with_transport(&server.uri(), five).unwrap();
+    let _ = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert_eq!(hits(&server).await, 5);
+
+    // QIWI asks for a second; the policy allows it, but not within a 300 ms budget.
+    let waiting = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
+        .mount(&waiting)
+        .await;
+    let budget = transport().with_retry(
+        RetryPolicy::default()
+            .max_delay(Duration::from_secs(2))
+            .max_elapsed(Duration::from_millis(300)),
+    );
+    let client = p2p::Client::with_transport(&waiting.uri(), budget).unwrap();
+    let start = Instant::now();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(hits(&waiting).await, 1);
+    assert_eq!(Failure::of(&err), Failure::Status(503));
+}
+
+/// A server that answers 200 with headers that promise a body, then stalls.
+async fn stalled_body() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            c.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+                let _ = s.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_200_says_timed_out_and_a_payment_stays_unknown() {
+    let (base, count) = stalled_body().await;
+    let err = pay(&base).await;
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        Failure::of(&err),
+        Failure::OutcomeUnknown { status: None },
+        "{err}"
+    );
+    assert!(err.to_string().contains("timed out"), "{err}");
+
+    let client = p2p::Client::with_transport(&base, transport()).unwrap();
+    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    assert!(matches!(err, Error::ResponseBodyError(_)), "{err}");
+    assert_eq!(Failure::of(&err), Failure::TimedOut);
+    assert_eq!(
+        Failure::of(&Error::<()>::Custom("something else".into())),
+        Failure::Other
+    );
 }

@@ -287,6 +287,7 @@ impl Transport {
                 attempt += 1;
             };
             let result = match result {
+                Ok(r) if !retry_safe && r.status().is_success() => buffered(r).await,
                 Ok(r) => error_body_as_json(r).await,
                 Err(e) => Err(e),
             };
@@ -451,6 +452,21 @@ impl Failure {
             Failure::OutcomeUnknown { .. } | Failure::Other => false,
         }
     }
+}
+
+/// A success answer read whole before it is handed on: for an operation that is not safe to
+/// repeat, a body lost on the way (a timeout, a reset) must be reported here, where the
+/// transport knows the outcome is unknown, not later as a plain body error.
+async fn buffered(r: Response) -> reqwest::Result<Response> {
+    let status = r.status();
+    let version = r.version();
+    let headers = r.headers().clone();
+    let body = r.bytes().await?;
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
 }
 
 /// The most of a non-JSON error body kept in the error.
@@ -637,6 +653,91 @@ mod tests {
     #[test]
     fn debug_hides_the_token() {
         let t = Transport::new(ApiToken::new("very-secret-token").unwrap());
-        assert!(!format!("{t:?}").contains("very-secret-token"));
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("very-secret-token"));
+        assert!(
+            shown.starts_with("Transport {") && shown.contains(r#"token: Some("***")"#),
+            "{shown}"
+        );
+        assert!(shown.contains("timeout: 30s") && shown.contains("connect_timeout: 10s"));
+        assert!(format!("{:?}", Transport::anonymous()).contains("token: None"));
+    }
+
+    #[test]
+    fn the_policy_builders_set_what_they_name() {
+        let p = RetryPolicy::default()
+            .max_attempts(5)
+            .base_delay(Duration::from_millis(10))
+            .max_delay(Duration::from_secs(1))
+            .max_elapsed(Duration::from_secs(7));
+        assert_eq!(p.max_attempts, 5);
+        assert_eq!(p.max_elapsed, Duration::from_secs(7));
+        // The first wait is jittered over [0, base]; later ones double.
+        for _ in 0..200 {
+            assert!(p.delay(1, None).unwrap() <= Duration::from_millis(10));
+            assert!(p.delay(3, None).unwrap() <= Duration::from_millis(40));
+        }
+        assert!(
+            (0..200).any(|_| p.delay(3, None).unwrap() > Duration::from_millis(10)),
+            "the third wait may be longer than the first"
+        );
+        assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
+        assert_eq!(RetryPolicy::disabled().max_attempts, 1);
+    }
+
+    #[test]
+    fn prepare_applies_qiwis_rules() {
+        const RULES: Rules = Rules {
+            retry_safe: &["get_thing"],
+            accept: &[("get_pdf", "application/pdf")],
+            content_type: &[("pay_bill", "application/json;charset=UTF-8")],
+            indexed_query: &["sources"],
+        };
+        let t = Transport::new(ApiToken::new("tok").unwrap());
+        let url: reqwest::Url = "https://edge.qiwi.com/x?sources=A&sources=B"
+            .parse()
+            .unwrap();
+        let mut r = Request::new(Method::GET, url.clone());
+        r.headers_mut()
+            .insert("api-version", HeaderValue::from_static("1"));
+        t.prepare(&mut r, "get_thing", &RULES);
+        let h = r.headers();
+        assert_eq!(h[header::ACCEPT], "application/json", "the default Accept");
+        assert_eq!(h[header::USER_AGENT], USER_AGENT);
+        assert_eq!(h[header::AUTHORIZATION], "Bearer tok");
+        assert!(h[header::AUTHORIZATION].is_sensitive());
+        assert!(h.get("api-version").is_none());
+        assert!(h.get(header::CONTENT_LENGTH).is_none(), "a GET has no body");
+        assert_eq!(r.url().query(), Some("sources%5B0%5D=A&sources%5B1%5D=B"));
+        assert!(RULES.is_retry_safe("get_thing") && !RULES.is_retry_safe("pay_bill"));
+
+        let mut pdf = Request::new(Method::GET, url.clone());
+        pdf.headers_mut()
+            .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        t.prepare(&mut pdf, "get_pdf", &RULES);
+        assert_eq!(pdf.headers()[header::ACCEPT], "application/pdf");
+
+        let mut own = Request::new(Method::GET, url.clone());
+        own.headers_mut()
+            .insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
+        t.prepare(&mut own, "get_thing", &RULES);
+        assert_eq!(
+            own.headers()[header::ACCEPT],
+            "text/csv",
+            "an Accept already set stays"
+        );
+
+        let mut post = Request::new(Method::POST, url);
+        t.prepare(&mut post, "pay_bill", &RULES);
+        assert_eq!(post.headers()[header::CONTENT_LENGTH], "0");
+        assert_eq!(
+            post.headers()[header::CONTENT_TYPE],
+            "application/json;charset=UTF-8"
+        );
+        assert!(post.body().is_some());
+
+        let mut anonymous = Request::new(Method::GET, "https://x/".parse().unwrap());
+        Transport::anonymous().prepare(&mut anonymous, "get_thing", &RULES);
+        assert!(anonymous.headers().get(header::AUTHORIZATION).is_none());
     }
 }
