@@ -1,0 +1,62 @@
+//! What the receiver logs. Alone in its test binary: it installs the process's global
+//! subscriber, which scoped subscribers in parallel tests would race with.
+
+use std::sync::{Arc, Mutex};
+
+use http::{HeaderMap, Method, StatusCode};
+use qiwi_core::secret::P2pSecretKey;
+use qiwi_hooks::{Event, Family, Keys, Receiver, testing};
+
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn rejections_are_logged_with_their_reason_and_never_a_key() {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+    let secret = P2pSecretKey::new("very-secret-key");
+    let receiver = Receiver::new(Keys {
+        p2p: Some(secret.clone()),
+        ..Keys::default()
+    });
+    let mut forged = testing::bill(&testing::sample_bill("b-log", "PAID"), &secret);
+    forged.headers[1].1 = "0".repeat(64);
+    let mut headers = HeaderMap::new();
+    for (k, v) in &forged.headers {
+        headers.insert(*k, v.parse().unwrap());
+    }
+    let handler = |_: Event| async { Ok::<(), String>(()) };
+    let reply = receiver
+        .deliver(
+            Family::P2p,
+            &Method::POST,
+            &headers,
+            None,
+            &forged.body,
+            &handler,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let logged = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("qiwi notification rejected")
+            && logged.contains("does not match")
+            && logged.contains("p2p"),
+        "{logged}"
+    );
+    assert!(!logged.contains("very-secret-key"), "{logged}");
+}
