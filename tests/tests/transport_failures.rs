@@ -78,46 +78,51 @@ async fn a_wallet_payment_that_times_out_is_sent_once_and_says_timed_out() {
     );
 }
 
-/// A server that reads each request whole, counts it, and closes the connection without an
-/// answer.
-async fn reset_after_send() -> (String, Arc<AtomicUsize>) {
+/// A raw TCP server on 127.0.0.1 that runs `serve` on each connection with a shared counter.
+async fn raw_server<F, Fut>(serve: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream, Arc<AtomicUsize>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
     tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = listener.accept().await else {
-                return;
-            };
-            let c = c.clone();
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 4096];
-                // Headers, then the body its content-length announces.
-                loop {
-                    let Ok(n @ 1..) = s.read(&mut buf).await else {
-                        return;
-                    };
-                    seen.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&seen).to_lowercase();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let length = text
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        if seen.len() >= end + 4 + length {
-                            break;
-                        }
-                    }
-                }
-                c.fetch_add(1, Ordering::SeqCst);
-                let _ = s.shutdown().await;
-            });
+        while let Ok((s, _)) = listener.accept().await {
+            tokio::spawn(serve(s, c.clone()));
         }
     });
     (format!("http://{addr}"), count)
+}
+
+/// Reads each request whole, counts it, and closes the connection without an answer.
+async fn reset_after_send() -> (String, Arc<AtomicUsize>) {
+    raw_server(|mut s, count| async move {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Headers, then the body its content-length announces.
+        loop {
+            let Ok(n @ 1..) = s.read(&mut buf).await else {
+                return;
+            };
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).to_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if seen.len() >= end + 4 + length {
+                    break;
+                }
+            }
+        }
+        count.fetch_add(1, Ordering::SeqCst);
+        let _ = s.shutdown().await;
+    })
+    .await
 }
 
 #[tokio::test]
@@ -439,28 +444,18 @@ async fn the_attempt_limit_and_the_time_budget_are_the_callers() {
     assert_eq!(Failure::of(&err), Failure::Status(503));
 }
 
-/// A server that answers 200 with headers that promise a body, then stalls.
+/// Answers 200 with headers that promise a body, then stalls.
 async fn stalled_body() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = listener.accept().await else {
-                return;
-            };
-            c.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = s.read(&mut buf).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
-                let _ = s.write_all(head.as_bytes()).await;
-                tokio::time::sleep(Duration::from_secs(10)).await;
-            });
-        }
-    });
-    (format!("http://{addr}"), count)
+    raw_server(|mut s, count| async move {
+        count.fetch_add(1, Ordering::SeqCst);
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+        let _ = s.write_all(head.as_bytes()).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    })
+    .await
 }
 
 #[tokio::test]
