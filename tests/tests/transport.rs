@@ -10,7 +10,7 @@ use qiwi_core::secret::ApiToken;
 use qiwi_sys::hooks::{Failure, RetryPolicy, Transport, USER_AGENT};
 use qiwi_sys::{Error, p2p, payin, payout, wallet};
 use serde_json::json;
-use wiremock::matchers::{body_json, header, headers, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "test-token-123";
@@ -415,9 +415,10 @@ async fn wallet_receipt_is_streamed_as_bytes() {
         .and(path(
             "/payment-history/v1/transactions/11233344692/cheque/file",
         ))
-        .and(query_param("type", "OUT"))
+        .and(query_param("type", "QIWI_CARD"))
         .and(query_param("format", "PDF"))
-        .and(headers("accept", vec!["application/pdf", "image/jpeg"]))
+        // QIWI's documents send JSON's Accept and answer with the file.
+        .and(header("accept", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(pdf.clone(), "application/pdf"))
         .expect(1)
         .mount(&server)
@@ -426,7 +427,7 @@ async fn wallet_receipt_is_streamed_as_bytes() {
     let file = client
         .get_cheque_file()
         .transaction_id(11233344692i64)
-        .type_(wallet::types::TxnDirection::Out)
+        .type_(wallet::types::TxnDirection::QiwiCard)
         .format(wallet::types::GetChequeFileFormat::Pdf)
         .send()
         .await

@@ -330,10 +330,9 @@ pub mod types {
         pub alias: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<CardPackageDetails>,
+        ///Undocumented; empty in QIWI's examples, so any JSON value is kept.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub features: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub features: ::std::vec::Vec<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -355,10 +354,9 @@ pub mod types {
     pub struct CardPackageDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///What the package offers, as text (`Покупки без комиссии`).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub features: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub features: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -2005,7 +2003,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///A transaction's direction.
+    ///A transaction's direction, as the history's `data[].type` gives it; `QIWI_CARD` for QIWI card operations (QIWI-API/qiwi-wallet-personal-docs, `_payment_history_ru.html.md`).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2023,12 +2021,15 @@ pub mod types {
         In,
         #[serde(rename = "OUT")]
         Out,
+        #[serde(rename = "QIWI_CARD")]
+        QiwiCard,
     }
     impl ::std::fmt::Display for TxnDirection {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::In => f.write_str("IN"),
                 Self::Out => f.write_str("OUT"),
+                Self::QiwiCard => f.write_str("QIWI_CARD"),
             }
         }
     }
@@ -2040,6 +2041,7 @@ pub mod types {
             match value {
                 "IN" => Ok(Self::In),
                 "OUT" => Ok(Self::Out),
+                "QIWI_CARD" => Ok(Self::QiwiCard),
                 _ => Err("invalid value".into()),
             }
         }
@@ -3340,9 +3342,7 @@ pub mod types {
                 ::std::string::String,
             >,
             features: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::serde_json::Value>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -3406,11 +3406,7 @@ pub mod types {
             }
             pub fn features<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.features = value
@@ -3517,9 +3513,7 @@ pub mod types {
                 ::std::string::String,
             >,
             features: ::std::result::Result<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             info: ::std::result::Result<
@@ -3566,11 +3560,7 @@ pub mod types {
             }
             pub fn features<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.features = value
@@ -9997,7 +9987,7 @@ let response = client.get_transaction()
     }
     /**Download a transaction's receipt (PDF or JPEG)
 
-Streamed as bytes; QIWI answers `cheque.not.available` until the payment completes.
+Streamed as bytes; QIWI answers `cheque.not.available` until the payment completes. The request's `Accept` is `application/json`, as QIWI's documents and examples send it (QIWI-API/qiwi-wallet-personal-docs, `_payment_history_ru.html.md`, #receipt_file), although the answer is a PDF or JPEG file.
 
 Sends a `GET` request to `/payment-history/v1/transactions/{transactionId}/cheque/file`
 
@@ -10279,6 +10269,8 @@ let response = client.submit_card_order()
     }
     /**List the wallet's QIWI Master cards
 
+The example is QIWI's own (QIWI-API/qiwi-wallet-personal-docs, `_master_ru.html.md`, #qiwi-master-list): `details.features` is an array of strings.
+
 Sends a `GET` request to `/cards/v1/cards`
 
 Arguments:
@@ -10293,6 +10285,8 @@ let response = client.list_cards()
         builder::ListCards::new(self)
     }
     /**Download a card's statement (PDF, at most 90 days)
+
+QIWI documents the request with `Accept: application/json` and the answer as a PDF file (QIWI-API/qiwi-wallet-personal-docs, `_master_ru.html.md`, #card-payments).
 
 Sends a `GET` request to `/payment-history/v1/persons/{wallet}/cards/{cardId}/statement`
 
@@ -15360,11 +15354,11 @@ pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
         "send_test_webhook",
     ],
     accept: &[
-        ("get_cheque_file", "application/pdf, image/jpeg"),
+        ("get_cheque_file", "application/json"),
         ("find_card_provider", "application/vnd.qiwi.v1+json"),
         ("lookup_kz_card", "application/vnd.qiwi.v1+json"),
         ("pay_kz_card", "application/vnd.qiwi.v2+json"),
-        ("get_card_statement", "application/pdf"),
+        ("get_card_statement", "application/json"),
     ],
     content_type: &[("pay_bill", "application/json;charset=UTF-8")],
     indexed_query: &["sources", "types"],
