@@ -557,3 +557,25 @@ async fn amounts_that_would_lose_digits_are_refused_before_sending() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[test]
+fn payin_payment_keeps_its_callback_url_and_a_posted_qr_code_needs_its_id() {
+    let p: payin::types::Payment = serde_json::from_value(
+        json!({"paymentId": "p-1", "callbackUrl": "https://example.com/callbacks"}),
+    )
+    .unwrap();
+    assert_eq!(
+        p.callback_url.as_deref(),
+        Some("https://example.com/callbacks")
+    );
+    assert_eq!(
+        serde_json::to_value(&p).unwrap()["callbackUrl"],
+        "https://example.com/callbacks",
+        "a round trip keeps it"
+    );
+    let qr = json!({"qrCode": {"type": "DYNAMIC", "ttl": 60}});
+    assert!(
+        serde_json::from_value::<payin::types::CreateQrCodeWithUidRequest>(qr.clone()).is_err()
+    );
+    assert!(serde_json::from_value::<payin::types::CreateQrCodeRequest>(qr).is_ok());
+}

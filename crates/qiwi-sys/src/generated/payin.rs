@@ -451,7 +451,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///An SBP QR code to issue; `qrCodeUid` only when posting without the id in the path.
+    ///An SBP QR code to issue with its id in the path (`PUT …/sbp/qrCodes/{qrCodeUid}`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateQrCodeRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -465,11 +465,6 @@ pub mod types {
         pub payment_purpose: ::std::option::Option<::std::string::String>,
         #[serde(rename = "qrCode")]
         pub qr_code: QrCodeRequest,
-        #[serde(
-            rename = "qrCodeUid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub qr_code_uid: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "redirectUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -488,6 +483,43 @@ pub mod types {
     }
     impl CreateQrCodeRequest {
         pub fn builder() -> builder::CreateQrCodeRequest {
+            Default::default()
+        }
+    }
+    ///An SBP QR code to issue with its id in the body (`POST …/sbp/qrCodes`), where QIWI requires `qrCodeUid` (QIWI-API/payments-docs, `_api-methods_ru.html.md`, #qr-code-sbp-post).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateQrCodeWithUidRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub amount: ::std::option::Option<Amount>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flags: ::std::option::Option<Flags>,
+        #[serde(
+            rename = "paymentPurpose",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub payment_purpose: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "qrCode")]
+        pub qr_code: QrCodeRequest,
+        #[serde(rename = "qrCodeUid")]
+        pub qr_code_uid: ::std::string::String,
+        #[serde(
+            rename = "redirectUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub redirect_url: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "tokenizationAccount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tokenization_account: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "tokenizationPurpose",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tokenization_purpose: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateQrCodeWithUidRequest {
+        pub fn builder() -> builder::CreateQrCodeWithUidRequest {
             Default::default()
         }
     }
@@ -721,6 +753,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub bill_id: ::std::option::Option<::std::string::String>,
+        ///The operation's notification URL, as QIWI's 2024 answers carry it (a round-trip must not drop it).
+        #[serde(
+            rename = "callbackUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub callback_url: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "capturedAmount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3473,10 +3511,6 @@ pub mod types {
                 ::std::string::String,
             >,
             qr_code: ::std::result::Result<super::QrCodeRequest, ::std::string::String>,
-            qr_code_uid: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
             redirect_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3497,7 +3531,6 @@ pub mod types {
                     flags: Ok(Default::default()),
                     payment_purpose: Ok(Default::default()),
                     qr_code: Err("no value supplied for qr_code".to_string()),
-                    qr_code_uid: Ok(Default::default()),
                     redirect_url: Ok(Default::default()),
                     tokenization_account: Ok(Default::default()),
                     tokenization_purpose: Ok(Default::default()),
@@ -3555,18 +3588,6 @@ pub mod types {
                     });
                 self
             }
-            pub fn qr_code_uid<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.qr_code_uid = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for qr_code_uid: {e}")
-                    });
-                self
-            }
             pub fn redirect_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3619,7 +3640,6 @@ pub mod types {
                     flags: value.flags?,
                     payment_purpose: value.payment_purpose?,
                     qr_code: value.qr_code?,
-                    qr_code_uid: value.qr_code_uid?,
                     redirect_url: value.redirect_url?,
                     tokenization_account: value.tokenization_account?,
                     tokenization_purpose: value.tokenization_purpose?,
@@ -3628,6 +3648,188 @@ pub mod types {
         }
         impl ::std::convert::From<super::CreateQrCodeRequest> for CreateQrCodeRequest {
             fn from(value: super::CreateQrCodeRequest) -> Self {
+                Self {
+                    amount: Ok(value.amount),
+                    flags: Ok(value.flags),
+                    payment_purpose: Ok(value.payment_purpose),
+                    qr_code: Ok(value.qr_code),
+                    redirect_url: Ok(value.redirect_url),
+                    tokenization_account: Ok(value.tokenization_account),
+                    tokenization_purpose: Ok(value.tokenization_purpose),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateQrCodeWithUidRequest {
+            amount: ::std::result::Result<
+                ::std::option::Option<super::Amount>,
+                ::std::string::String,
+            >,
+            flags: ::std::result::Result<
+                ::std::option::Option<super::Flags>,
+                ::std::string::String,
+            >,
+            payment_purpose: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            qr_code: ::std::result::Result<super::QrCodeRequest, ::std::string::String>,
+            qr_code_uid: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            redirect_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tokenization_account: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tokenization_purpose: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateQrCodeWithUidRequest {
+            fn default() -> Self {
+                Self {
+                    amount: Ok(Default::default()),
+                    flags: Ok(Default::default()),
+                    payment_purpose: Ok(Default::default()),
+                    qr_code: Err("no value supplied for qr_code".to_string()),
+                    qr_code_uid: Err("no value supplied for qr_code_uid".to_string()),
+                    redirect_url: Ok(Default::default()),
+                    tokenization_account: Ok(Default::default()),
+                    tokenization_purpose: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateQrCodeWithUidRequest {
+            pub fn amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for amount: {e}")
+                    });
+                self
+            }
+            pub fn flags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Flags>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flags: {e}")
+                    });
+                self
+            }
+            pub fn payment_purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.payment_purpose = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for payment_purpose: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn qr_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::QrCodeRequest>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.qr_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for qr_code: {e}")
+                    });
+                self
+            }
+            pub fn qr_code_uid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.qr_code_uid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for qr_code_uid: {e}")
+                    });
+                self
+            }
+            pub fn redirect_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.redirect_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for redirect_url: {e}")
+                    });
+                self
+            }
+            pub fn tokenization_account<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tokenization_account = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tokenization_account: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tokenization_purpose<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tokenization_purpose = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tokenization_purpose: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateQrCodeWithUidRequest>
+        for super::CreateQrCodeWithUidRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateQrCodeWithUidRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    amount: value.amount?,
+                    flags: value.flags?,
+                    payment_purpose: value.payment_purpose?,
+                    qr_code: value.qr_code?,
+                    qr_code_uid: value.qr_code_uid?,
+                    redirect_url: value.redirect_url?,
+                    tokenization_account: value.tokenization_account?,
+                    tokenization_purpose: value.tokenization_purpose?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateQrCodeWithUidRequest>
+        for CreateQrCodeWithUidRequest {
+            fn from(value: super::CreateQrCodeWithUidRequest) -> Self {
                 Self {
                     amount: Ok(value.amount),
                     flags: Ok(value.flags),
@@ -4451,6 +4653,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            callback_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             captured_amount: ::std::result::Result<
                 ::std::option::Option<super::Amount>,
                 ::std::string::String,
@@ -4521,6 +4727,7 @@ pub mod types {
                 Self {
                     amount: Ok(Default::default()),
                     bill_id: Ok(Default::default()),
+                    callback_url: Ok(Default::default()),
                     captured_amount: Ok(Default::default()),
                     cheque_data: Ok(Default::default()),
                     comment: Ok(Default::default()),
@@ -4562,6 +4769,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for bill_id: {e}")
+                    });
+                self
+            }
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
                     });
                 self
             }
@@ -4782,6 +5001,7 @@ pub mod types {
                 Ok(Self {
                     amount: value.amount?,
                     bill_id: value.bill_id?,
+                    callback_url: value.callback_url?,
                     captured_amount: value.captured_amount?,
                     cheque_data: value.cheque_data?,
                     comment: value.comment?,
@@ -4806,6 +5026,7 @@ pub mod types {
                 Self {
                     amount: Ok(value.amount),
                     bill_id: Ok(value.bill_id),
+                    callback_url: Ok(value.callback_url),
                     captured_amount: Ok(value.captured_amount),
                     cheque_data: Ok(value.cheque_data),
                     comment: Ok(value.comment),
@@ -8708,7 +8929,7 @@ pub mod builder {
     pub struct CreateQrCode<'a> {
         client: &'a super::Client,
         site_id: Result<::std::string::String, String>,
-        body: Result<types::builder::CreateQrCodeRequest, String>,
+        body: Result<types::builder::CreateQrCodeWithUidRequest, String>,
     }
     impl<'a> CreateQrCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -8732,24 +8953,27 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CreateQrCodeRequest>,
+            V: std::convert::TryInto<types::CreateQrCodeWithUidRequest>,
             <V as std::convert::TryInto<
-                types::CreateQrCodeRequest,
+                types::CreateQrCodeWithUidRequest,
             >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `CreateQrCodeRequest` for body failed: {}", s)
+                    format!(
+                        "conversion to `CreateQrCodeWithUidRequest` for body failed: {}",
+                        s
+                    )
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CreateQrCodeRequest,
-            ) -> types::builder::CreateQrCodeRequest,
+                types::builder::CreateQrCodeWithUidRequest,
+            ) -> types::builder::CreateQrCodeWithUidRequest,
         {
             self.body = self.body.map(f);
             self
@@ -8762,7 +8986,8 @@ pub mod builder {
             let site_id = site_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::CreateQrCodeRequest::try_from(v).map_err(|e| e.to_string())
+                    types::CreateQrCodeWithUidRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -9769,6 +9994,9 @@ pub mod schema_registry {
                 "RefundList" => round_trip_as::<super::types::RefundList>(value),
                 "QrImageRequest" => round_trip_as::<super::types::QrImageRequest>(value),
                 "QrCodeRequest" => round_trip_as::<super::types::QrCodeRequest>(value),
+                "CreateQrCodeWithUidRequest" => {
+                    round_trip_as::<super::types::CreateQrCodeWithUidRequest>(value)
+                }
                 "CreateQrCodeRequest" => {
                     round_trip_as::<super::types::CreateQrCodeRequest>(value)
                 }
