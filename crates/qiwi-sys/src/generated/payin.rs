@@ -7406,6 +7406,8 @@ let response = client.pay_sbp_token()
     }
     /**Delete a customer's card token
 
+QIWI's DELETE carries a JSON body (QIWI-API/payments-docs, the 2024 `.erb` API methods page). OpenAPI 3.0.3 leaves a DELETE body's meaning undefined and some tools drop it; the qiwi-sys client sends it (tested in `tests/tests/transport.rs`).
+
 Sends a `DELETE` request to `/partner/payin/v1/sites/{siteId}/tokens`
 
 Arguments:

@@ -9873,7 +9873,7 @@ Sends a `GET` request to `/qw-limits/v1/persons/{personId}/actual-limits`
 
 Arguments:
 - `person_id`: The wallet number: digits only, no `+`.
-- `types`: Limit types, at least one; sent as `types[0]=…&types[1]=…`.
+- `types`: Limit types, at least one. QIWI reads indexed arrays (`types[0]=…&types[1]=…`), which OpenAPI cannot express: `form`/`explode` is the nearest style, and qiwi-sys's transport rewrites it to the indexed form; other tools send `types=…&types=…`.
 ```ignore
 let response = client.get_limits()
     .person_id(person_id)
@@ -9927,7 +9927,7 @@ Arguments:
 - `next_txn_id`: From the previous page (with `nextTxnDate`).
 - `operation`: Which payments (default `ALL`).
 - `rows`: Page size (1 to 50).
-- `sources`: Funding sources; sent as `sources[0]=…&sources[1]=…`.
+- `sources`: Funding sources. QIWI reads indexed arrays (`sources[0]=…&sources[1]=…`), which OpenAPI cannot express: `form`/`explode` is the nearest style, and qiwi-sys's transport rewrites it to the indexed form; other tools send `sources=…&sources=…`.
 - `start_date`: Start of the period (with `endDate`).
 ```ignore
 let response = client.get_payment_history()
@@ -9953,7 +9953,7 @@ Arguments:
 - `wallet`: The wallet number: digits only, no `+`.
 - `end_date`: End of the period.
 - `operation`: Which payments (default `ALL`).
-- `sources`: Funding sources; sent as `sources[0]=…&sources[1]=…`.
+- `sources`: Funding sources. QIWI reads indexed arrays (`sources[0]=…&sources[1]=…`), which OpenAPI cannot express: `form`/`explode` is the nearest style, and qiwi-sys's transport rewrites it to the indexed form; other tools send `sources=…&sources=…`.
 - `start_date`: Start of the period (at most 90 days before `endDate`).
 ```ignore
 let response = client.get_payment_totals()
