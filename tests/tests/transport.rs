@@ -603,3 +603,33 @@ async fn payin_card_token_delete_sends_its_json_body() {
         .unwrap();
     assert_common_headers(&server.received_requests().await.unwrap());
 }
+
+#[tokio::test]
+async fn payin_invoice_sends_receiver_data() {
+    let server = MockServer::start().await;
+    let body = json!({"amount": {"value": "42.24", "currency": "RUB"}, "expirationDateTime": "2030-01-01T00:00:00+03:00",
+                      "receiverData": {"type": "CARD", "receiverFirstName": "Ivan"}});
+    Mock::given(method("PUT"))
+        .and(path("/partner/payin/v1/sites/test-01/bills/b-rd"))
+        .and(body_json(body.clone()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"billId": "b-rd",
+            "invoiceUid": "d875277b-6f0f-445d-8a83-f62c7c07be77", "amount": {"value": "42.24", "currency": "RUB"},
+            "status": {"value": "CREATED", "changedDateTime": "2022-04-05T11:27:41"},
+            "payUrl": "https://oplata.qiwi.com/form/?invoice_uid=d875277b-6f0f-445d-8a83-f62c7c07be77"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = payin::Client::with_transport(&server.uri(), transport()).unwrap();
+    let request: payin::types::CreateInvoiceRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(request.receiver_data["receiverFirstName"], "Ivan");
+    let bill = client
+        .create_invoice()
+        .site_id("test-01")
+        .bill_id("b-rd")
+        .body(request)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bill.bill_id, "b-rd");
+}

@@ -397,6 +397,13 @@ pub mod types {
         pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
+        ///The payment's recipient, which QIWI lists among an invoice's optional data (QIWI-API/payments-docs, `_qiwi-form_ru.html.md`, #qiwi-form-invoice-api) without a schema: sent as the caller gives it.
+        #[serde(
+            rename = "receiverData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub receiver_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub splits: ::std::vec::Vec<Split>,
     }
@@ -445,6 +452,13 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub payment_splits: ::std::vec::Vec<Split>,
+        ///The payment's recipient, which QIWI lists among an invoice's optional data (QIWI-API/payments-docs, `_qiwi-form_ru.html.md`, #qiwi-form-invoice-api) without a schema: sent as the caller gives it.
+        #[serde(
+            rename = "receiverData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub receiver_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreatePaymentRequest {
         pub fn builder() -> builder::CreatePaymentRequest {
@@ -3087,6 +3101,10 @@ pub mod types {
                 ::std::option::Option<super::Flags>,
                 ::std::string::String,
             >,
+            receiver_data: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
             splits: ::std::result::Result<
                 ::std::vec::Vec<super::Split>,
                 ::std::string::String,
@@ -3105,6 +3123,7 @@ pub mod types {
                         "no value supplied for expiration_date_time".to_string(),
                     ),
                     flags: Ok(Default::default()),
+                    receiver_data: Ok(Default::default()),
                     splits: Ok(Default::default()),
                 }
             }
@@ -3210,6 +3229,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn receiver_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for receiver_data: {e}")
+                    });
+                self
+            }
             pub fn splits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
@@ -3238,6 +3271,7 @@ pub mod types {
                     customer: value.customer?,
                     expiration_date_time: value.expiration_date_time?,
                     flags: value.flags?,
+                    receiver_data: value.receiver_data?,
                     splits: value.splits?,
                 })
             }
@@ -3253,6 +3287,7 @@ pub mod types {
                     customer: Ok(value.customer),
                     expiration_date_time: Ok(value.expiration_date_time),
                     flags: Ok(value.flags),
+                    receiver_data: Ok(value.receiver_data),
                     splits: Ok(value.splits),
                 }
             }
@@ -3300,6 +3335,10 @@ pub mod types {
                 ::std::vec::Vec<super::Split>,
                 ::std::string::String,
             >,
+            receiver_data: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreatePaymentRequest {
             fn default() -> Self {
@@ -3317,6 +3356,7 @@ pub mod types {
                         "no value supplied for payment_method".to_string(),
                     ),
                     payment_splits: Ok(Default::default()),
+                    receiver_data: Ok(Default::default()),
                 }
             }
         }
@@ -3457,6 +3497,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn receiver_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for receiver_data: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreatePaymentRequest>
         for super::CreatePaymentRequest {
@@ -3476,6 +3530,7 @@ pub mod types {
                     flags: value.flags?,
                     payment_method: value.payment_method?,
                     payment_splits: value.payment_splits?,
+                    receiver_data: value.receiver_data?,
                 })
             }
         }
@@ -3493,6 +3548,7 @@ pub mod types {
                     flags: Ok(value.flags),
                     payment_method: Ok(value.payment_method),
                     payment_splits: Ok(value.payment_splits),
+                    receiver_data: Ok(value.receiver_data),
                 }
             }
         }
