@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
 use qiwi_core::secret::ApiToken;
-use qiwi_sys::hooks::{Failure, RetryPolicy, Transport, USER_AGENT};
+use qiwi_sys::transport::{Failure, RetryPolicy, Transport, USER_AGENT};
 use qiwi_sys::{Error, p2p, payin, payout, wallet};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};

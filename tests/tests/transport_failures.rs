@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use qiwi_core::secret::ApiToken;
-use qiwi_sys::hooks::{Failure, RetryPolicy, Transport};
+use qiwi_sys::transport::{Failure, RetryPolicy, Transport};
 use qiwi_sys::{Error, p2p, payin, wallet};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

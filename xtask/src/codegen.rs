@@ -48,8 +48,8 @@ pub fn settings() -> GenerationSettings {
     s.with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         // Auth, retries, QIWI's query and header quirks and tracing live in qiwi-sys's
-        // hand-written `hooks` module; a client without them must not compile.
-        .with_inner_type(quote!(crate::hooks::Transport))
+        // hand-written `transport` module; a client without them must not compile.
+        .with_inner_type(quote!(crate::transport::Transport))
         .with_hooks(HooksMode::Expected)
         .with_crate(
             "qiwi-core",
@@ -155,7 +155,7 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
     let indexed = indexed.into_iter();
     let tokens = quote! {
         /// QIWI's transport rules for this API, generated from the spec's extensions.
-        pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
+        pub static RULES: crate::transport::Rules = crate::transport::Rules {
             retry_safe: &[#(#retry_safe),*],
             accept: &[#(#accept),*],
             content_type: &[#(#content_type),*],

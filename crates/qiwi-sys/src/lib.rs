@@ -4,12 +4,12 @@
 //! The generated code is checked in under `src/generated/` and rebuilt with
 //! `cargo xtask codegen`. Everything QIWI needs on the wire beyond the spec — auth,
 //! `User-Agent`, indexed query arrays, `Accept` quirks, retries, tracing — lives once in
-//! [`hooks`].
+//! [`transport`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use qiwi_core::secret::ApiToken;
-//! use qiwi_sys::{hooks::Transport, p2p};
+//! use qiwi_sys::{transport::Transport, p2p};
 //!
 //! let token = ApiToken::new(std::env::var("QIWI_P2P_SECRET")?)?;
 //! let client = p2p::Client::with_transport(p2p::BASE_URL, Transport::new(token))?;
@@ -18,7 +18,7 @@
 //! # Ok(()) }
 //! ```
 
-pub mod hooks;
+pub mod transport;
 
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 
@@ -29,7 +29,7 @@ pub mod wallet {
     /// QIWI's production server for this API.
     pub const BASE_URL: &str = "https://edge.qiwi.com";
     include!("generated/wallet.rs");
-    crate::hooks::impl_client_hooks!();
+    crate::transport::impl_client_hooks!();
 }
 
 /// The Payment Protocol pay-in API (`/partner/payin/v1`).
@@ -42,7 +42,7 @@ pub mod payin {
     /// The host QIWI's 2024 documents use for the Payment Protocol.
     pub const BASE_URL_B2B: &str = "https://b2b-api.qiwi.com";
     include!("generated/payin.rs");
-    crate::hooks::impl_client_hooks!();
+    crate::transport::impl_client_hooks!();
 }
 
 /// The Payment Protocol payout API (requests signed with `X-Digital-Sign`).
@@ -54,7 +54,7 @@ pub mod payout {
     /// The host QIWI's 2024 documents use for the Payment Protocol.
     pub const BASE_URL_B2B: &str = "https://b2b-api.qiwi.com";
     include!("generated/payout.rs");
-    crate::hooks::impl_client_hooks!();
+    crate::transport::impl_client_hooks!();
 }
 
 /// The P2P bills API (`/partner/bill/v1`).
@@ -64,5 +64,5 @@ pub mod p2p {
     /// QIWI's production server for this API.
     pub const BASE_URL: &str = "https://api.qiwi.com";
     include!("generated/p2p.rs");
-    crate::hooks::impl_client_hooks!();
+    crate::transport::impl_client_hooks!();
 }

@@ -1296,7 +1296,7 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Transport,
+    pub(crate) inner: crate::transport::Transport,
 }
 impl Client {
     /// Create a new client.
@@ -1304,7 +1304,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::hooks::Transport) -> Self {
+    pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1323,7 +1323,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Transport,
+        inner: crate::transport::Transport,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1332,7 +1332,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Transport> for Client {
+impl ClientInfo<crate::transport::Transport> for Client {
     fn api_version() -> &'static str {
         "1"
     }
@@ -1342,7 +1342,7 @@ impl ClientInfo<crate::hooks::Transport> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Transport {
+    fn inner(&self) -> &crate::transport::Transport {
         &self.inner
     }
 }
@@ -1350,7 +1350,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Transport>,
+        Client: ClientHooks<crate::transport::Transport>,
     {}
 };
 impl Client {
@@ -1822,7 +1822,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// QIWI's transport rules for this API, generated from the spec's extensions.
-pub static RULES: crate::hooks::Rules = crate::hooks::Rules {
+pub static RULES: crate::transport::Rules = crate::transport::Rules {
     retry_safe: &["complete_payout", "create_payout", "get_payout"],
     accept: &[],
     content_type: &[],

@@ -8,126 +8,28 @@
 //! open one tracing span per operation. The per-operation facts come from the specs through
 //! the generated [`Rules`] of each API.
 
+mod failure;
+mod quirks;
+mod retry;
+mod rules;
+
 use std::time::{Duration, Instant};
 
 use qiwi_core::secret::ApiToken;
 use reqwest::header::{self, HeaderValue};
-use reqwest::{Method, Request, Response, StatusCode};
+use reqwest::{Method, Request, Response};
 use tracing::Instrument as _;
+
+pub use failure::Failure;
+use failure::{ANSWERED, error_chain};
+pub use quirks::index_query_arrays;
+use quirks::{buffered, error_body_as_json};
+pub use retry::RetryPolicy;
+use retry::{is_retryable_status, retry_after};
+pub use rules::Rules;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("qiwi-rs/", env!("CARGO_PKG_VERSION"));
-
-/// Per-operation transport facts of one API, generated from its spec.
-#[derive(Debug)]
-pub struct Rules {
-    /// Operations that may be sent again after a failure: every `GET`, and the `PUT`s keyed
-    /// by an id the caller chose (`x-qiwi-retry-safe` in the spec).
-    pub retry_safe: &'static [&'static str],
-    /// Operations that need another `Accept` than `application/json`.
-    pub accept: &'static [(&'static str, &'static str)],
-    /// Operations that need another `Content-Type` than `application/json`.
-    pub content_type: &'static [(&'static str, &'static str)],
-    /// Query parameters QIWI reads as indexed arrays (`types[0]=…`).
-    pub indexed_query: &'static [&'static str],
-}
-
-impl Rules {
-    fn lookup(table: &[(&str, &'static str)], operation: &str) -> Option<&'static str> {
-        table
-            .iter()
-            .find(|(op, _)| *op == operation)
-            .map(|(_, v)| *v)
-    }
-
-    /// Whether `operation` may be repeated.
-    pub fn is_retry_safe(&self, operation: &str) -> bool {
-        self.retry_safe.contains(&operation)
-    }
-}
-
-/// When and how often a failed request is sent again.
-///
-/// Operations that are safe to repeat (see [`Rules::retry_safe`]: every `GET`, and the `PUT`s
-/// keyed by an id the caller chose) are retried after connection failures, timeouts and
-/// connections lost mid-request, and after
-/// `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503` and `504`. Any other
-/// operation — a payment `POST` — is sent again only when it provably never left: the
-/// connection could not be established (refused, DNS, TLS). Once it may have reached QIWI, a
-/// failure is returned as [`Failure::OutcomeUnknown`], never retried.
-///
-/// A server's `Retry-After` is honoured and never shortened: when it asks for longer than
-/// [`RetryPolicy::max_delay`] (or than the time left), the call returns at once with QIWI's
-/// answer, which [`Failure::of`] reports as [`Failure::RateLimited`] with the wait.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    max_attempts: u32,
-    base_delay: Duration,
-    max_delay: Duration,
-    max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Three attempts, backoff from 250 ms up to 5 s with full jitter, 30 s in all.
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(5),
-            max_elapsed: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Never retry.
-    pub fn disabled() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// How many times a request is sent at most, the first included (at least 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// The first backoff; each further one doubles, up to [`RetryPolicy::max_delay`].
-    pub fn base_delay(mut self, d: Duration) -> Self {
-        self.base_delay = d;
-        self
-    }
-
-    /// The longest single wait. A server's `Retry-After` beyond it ends the retries instead of
-    /// being shortened.
-    pub fn max_delay(mut self, d: Duration) -> Self {
-        self.max_delay = d;
-        self
-    }
-
-    /// No retry starts once this much time has passed since the first attempt.
-    pub fn max_elapsed(mut self, d: Duration) -> Self {
-        self.max_elapsed = d;
-        self
-    }
-
-    /// The wait before attempt `attempt + 1`: full jitter over the exponential step, or the
-    /// server's `Retry-After` when it names one — `None` when that is longer than the policy
-    /// allows, which ends the retries.
-    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        if let Some(d) = retry_after {
-            return (d <= self.max_delay).then_some(d);
-        }
-        let step = self
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
-            .min(self.max_delay);
-        let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
-        Some(Duration::from_nanos(fastrand::u64(0..=nanos)))
-    }
-}
 
 /// The hand-written half of every generated client: credentials and transport settings.
 #[derive(Clone)]
@@ -356,213 +258,10 @@ impl Transport {
     }
 }
 
-/// An error and its sources, one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// What a failed call means for the caller: the one place that reads progenitor's
-/// [`Error`](progenitor_client::Error) for the transport's own verdicts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Failure {
-    /// A request that is not safe to repeat (a payment) may have reached QIWI, and no answer
-    /// says whether it did. Do not send it again blindly: look it up (the wallet history by
-    /// the payment's client `id`) and send it again only if it is not there.
-    OutcomeUnknown {
-        /// The HTTP status QIWI (or a proxy) answered, when the failure was an answer (a 5xx).
-        status: Option<u16>,
-    },
-    /// No answer in time; the message says which timeout.
-    TimedOut,
-    /// QIWI asked to slow down (`423`, `429`), for `retry_after` when it said.
-    RateLimited {
-        /// The HTTP status.
-        status: u16,
-        /// How long QIWI asked to wait.
-        retry_after: Option<Duration>,
-    },
-    /// Any other HTTP error answer (the body, even HTML or empty, is in the error).
-    Status(u16),
-    /// Anything else: a connection that could not be made, a body that did not decode …
-    Other,
-}
-
-const OUTCOME_UNKNOWN: &str = "outcome unknown: ";
-const TIMED_OUT: &str = "timed out: ";
-const ANSWERED: &str = "QIWI answered HTTP ";
-
-impl Failure {
-    fn outcome_unknown(operation: &str, cause: &str) -> String {
-        format!(
-            "{OUTCOME_UNKNOWN}{operation} may have reached QIWI ({cause}); it was not sent again. \
-             Look it up before repeating it (for a wallet payment: the payment history, by its \
-             client id)"
-        )
-    }
-
-    /// Classifies an error a generated client returned.
-    ///
-    /// ```
-    /// use qiwi_sys::hooks::Failure;
-    /// let e = qiwi_sys::Error::<()>::Custom("outcome unknown: create_payment …".into());
-    /// assert_eq!(Failure::of(&e), Failure::OutcomeUnknown { status: None });
-    /// ```
-    pub fn of<E>(error: &progenitor_client::Error<E>) -> Failure {
-        use progenitor_client::Error as E;
-        match error {
-            E::Custom(m) if m.starts_with(OUTCOME_UNKNOWN) => Failure::OutcomeUnknown {
-                status: m
-                    .split_once(ANSWERED)
-                    .and_then(|(_, rest)| rest.get(..3))
-                    .and_then(|s| s.parse().ok()),
-            },
-            E::Custom(m) if m.starts_with(TIMED_OUT) => Failure::TimedOut,
-            E::CommunicationError(e) | E::ResponseBodyError(e) if e.is_timeout() => {
-                Failure::TimedOut
-            }
-            E::ErrorResponse(r) => Failure::from_answer(r.status(), r.headers()),
-            E::UnexpectedResponse(r) => Failure::from_answer(r.status(), r.headers()),
-            _ => Failure::Other,
-        }
-    }
-
-    fn from_answer(status: StatusCode, headers: &header::HeaderMap) -> Failure {
-        match status.as_u16() {
-            s @ (423 | 429) => Failure::RateLimited {
-                status: s,
-                retry_after: retry_after_header(headers),
-            },
-            s => Failure::Status(s),
-        }
-    }
-
-    /// Whether sending the same request again later can succeed.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Failure::TimedOut | Failure::RateLimited { .. } => true,
-            Failure::Status(s) => matches!(s, 500 | 502 | 503 | 504),
-            Failure::OutcomeUnknown { .. } | Failure::Other => false,
-        }
-    }
-}
-
-/// A success answer read whole before it is handed on: for an operation that is not safe to
-/// repeat, a body lost on the way (a timeout, a reset) must be reported here, where the
-/// transport knows the outcome is unknown, not later as a plain body error.
-async fn buffered(r: Response) -> reqwest::Result<Response> {
-    let status = r.status();
-    let version = r.version();
-    let headers = r.headers().clone();
-    let body = r.bytes().await?;
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
-}
-
-/// The most of a non-JSON error body kept in the error.
-const NON_JSON_BODY_LIMIT: usize = 4096;
-
-/// The generated clients read every error body as QIWI's JSON error. QIWI answers some
-/// failures (a 500 it wants retried, a 503 from its balancer, a 401) with no body at all, and
-/// proxies in front of it with HTML; either would surface as a decode error that has lost the
-/// HTTP status. So an empty body becomes `{}` and any other body that is not a JSON object
-/// becomes `{"nonJsonBody": "<its first 4 KiB>"}` ([`qiwi_core::ErrorBody::non_json_body`]):
-/// a typed error response that keeps the status and the text.
-async fn error_body_as_json(r: Response) -> reqwest::Result<Response> {
-    let status = r.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return Ok(r);
-    }
-    let version = r.version();
-    let headers = r.headers().clone();
-    let body = r.bytes().await?;
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        bytes::Bytes::from_static(b"{}")
-    } else if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body).is_ok() {
-        body
-    } else {
-        let text = String::from_utf8_lossy(&body);
-        let end = text
-            .char_indices()
-            .map(|(i, c)| i + c.len_utf8())
-            .take_while(|end| *end <= NON_JSON_BODY_LIMIT)
-            .last()
-            .unwrap_or(0);
-        let wrapped = serde_json::json!({ qiwi_core::error::NON_JSON_BODY: &text[..end] });
-        bytes::Bytes::from(wrapped.to_string())
-    };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.headers_mut().remove(header::CONTENT_LENGTH);
-    rebuilt.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(Response::from(rebuilt))
-}
-
-fn is_retryable_status(s: StatusCode) -> bool {
-    matches!(s.as_u16(), 423 | 429 | 500 | 502 | 503 | 504)
-}
-
-/// `Retry-After` in seconds; an HTTP-date value is left to the backoff.
-fn retry_after(r: &Response) -> Option<Duration> {
-    retry_after_header(r.headers())
-}
-
-fn retry_after_header(headers: &header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-/// Rewrites `name=a&name=b` to `name[0]=a&name[1]=b` for the parameters QIWI reads as
-/// indexed arrays, keeping every other pair and the order.
-pub fn index_query_arrays(url: &mut reqwest::Url, names: &[&str]) {
-    if url.query().is_none() {
-        return;
-    }
-    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    if !pairs.iter().any(|(k, _)| names.contains(&k.as_str())) {
-        return;
-    }
-    let mut counters = vec![0usize; names.len()];
-    let mut q = url.query_pairs_mut();
-    q.clear();
-    for (k, v) in &pairs {
-        match names.iter().position(|n| n == k) {
-            Some(i) => {
-                q.append_pair(&format!("{k}[{}]", counters[i]), v);
-                counters[i] += 1;
-            }
-            None => {
-                q.append_pair(k, v);
-            }
-        }
-    }
-}
-
 /// Implements progenitor's hooks for a generated `Client`, with the API's generated rules.
 macro_rules! impl_client_hooks {
     () => {
-        impl progenitor_client::ClientHooks<$crate::hooks::Transport> for Client {
+        impl progenitor_client::ClientHooks<$crate::transport::Transport> for Client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -598,7 +297,7 @@ macro_rules! impl_client_hooks {
             /// request through `transport`.
             pub fn with_transport(
                 baseurl: &str,
-                transport: $crate::hooks::Transport,
+                transport: $crate::transport::Transport,
             ) -> ::std::result::Result<Self, ::reqwest::Error> {
                 let http = transport.http_client()?;
                 Ok(Self::new_with_client(baseurl, http, transport))
