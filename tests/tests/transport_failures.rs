@@ -7,33 +7,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use qiwi_core::secret::ApiToken;
 use qiwi_sys::transport::{Failure, RetryPolicy, Transport};
-use qiwi_sys::{Error, p2p, payin, wallet};
+use qiwi_sys::{Error, p2p, payin};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn transport() -> Transport {
-    Transport::new(ApiToken::new("test-token-123").unwrap())
-        .with_retry(
-            RetryPolicy::default()
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(20)),
-        )
-        .with_timeout(Duration::from_millis(300))
+    common::transport().with_timeout(Duration::from_millis(300))
 }
 
 async fn pay(base: &str) -> Error<qiwi_core::ErrorBody> {
-    let client = wallet::Client::with_transport(base, transport()).unwrap();
-    client
-        .create_payment()
-        .provider_id(99)
-        .body(common::sinap_payment())
-        .send()
-        .await
-        .expect_err("the server never answers 200")
+    common::pay(base, transport()).await
 }
 
 async fn hits(server: &MockServer) -> usize {
@@ -42,11 +28,7 @@ async fn hits(server: &MockServer) -> usize {
 
 #[tokio::test]
 async fn a_wallet_payment_facing_502_is_sent_once_and_its_outcome_is_unknown() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(502))
-        .mount(&server)
-        .await;
+    let server = common::answering("POST", 502).await;
     let err = pay(&server.uri()).await;
     assert_eq!(hits(&server).await, 1);
     assert_eq!(
@@ -172,11 +154,7 @@ async fn a_payment_that_never_left_is_a_plain_connection_failure() {
 
 #[tokio::test]
 async fn gets_and_caller_keyed_puts_still_retry() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502))
-        .mount(&server)
-        .await;
+    let server = common::answering("GET", 502).await;
     Mock::given(method("PUT"))
         .respond_with(ResponseTemplate::new(504))
         .mount(&server)
@@ -287,15 +265,8 @@ async fn full_backlog() -> (String, Vec<tokio::net::TcpStream>) {
 async fn a_connect_timeout_is_retried_even_for_a_payment_and_says_which_timeout() {
     let (base, _held) = full_backlog().await;
     let t = transport().with_connect_timeout(Duration::from_millis(150));
-    let client = wallet::Client::with_transport(&base, t.clone()).unwrap();
     let start = Instant::now();
-    let err = client
-        .create_payment()
-        .provider_id(99)
-        .body(common::sinap_payment())
-        .send()
-        .await
-        .unwrap_err();
+    let err = common::pay(&base, t).await;
     assert_eq!(Failure::of(&err), Failure::TimedOut, "{err}");
     let text = err.to_string();
     assert!(
@@ -406,11 +377,7 @@ async fn odd_answers_keep_their_status() {
 
 #[tokio::test]
 async fn the_attempt_limit_and_the_time_budget_are_the_callers() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = common::answering("GET", 503).await;
     let five = transport().with_retry(
         RetryPolicy::default()
             .max_attempts(5)

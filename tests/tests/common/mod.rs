@@ -1,6 +1,34 @@
-//! Requests the transport tests share.
+//! What the transport tests share: a transport with short waits, servers answering one
+//! status, QIWI's documented payment.
 
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use qiwi_core::secret::ApiToken;
+use qiwi_sys::transport::{RetryPolicy, Transport};
 use qiwi_sys::wallet;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A transport with the test token and millisecond backoff.
+pub fn transport() -> Transport {
+    Transport::new(ApiToken::new("test-token-123").unwrap()).with_retry(
+        RetryPolicy::default()
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(5)),
+    )
+}
+
+/// A local server that answers every `http_method` request with `status`.
+pub async fn answering(http_method: &str, status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(http_method))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    server
+}
 
 /// A wallet transfer of 100.50 RUB to +79121112233 (QIWI's documented sinap payment).
 pub fn sinap_payment() -> wallet::types::PaymentRequest {
@@ -19,4 +47,16 @@ pub fn sinap_payment() -> wallet::types::PaymentRequest {
             [("account".to_owned(), "+79121112233".to_owned())].into(),
         ),
     }
+}
+
+/// Sends [`sinap_payment`] through `transport` to `base`; the test servers never answer 200.
+pub async fn pay(base: &str, transport: Transport) -> qiwi_sys::Error<qiwi_core::ErrorBody> {
+    let client = wallet::Client::with_transport(base, transport).unwrap();
+    client
+        .create_payment()
+        .provider_id(99)
+        .body(sinap_payment())
+        .send()
+        .await
+        .expect_err("the server never answers 200")
 }

@@ -12,12 +12,14 @@ mod failure;
 mod quirks;
 mod retry;
 mod rules;
+mod seams;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use qiwi_core::secret::ApiToken;
 use reqwest::header::{self, HeaderValue};
-use reqwest::{Method, Request, Response};
+use reqwest::{Method, Response};
 use tracing::Instrument as _;
 
 pub use failure::Failure;
@@ -27,6 +29,10 @@ use quirks::{buffered, error_body_as_json};
 pub use retry::RetryPolicy;
 use retry::{is_retryable_status, retry_after};
 pub use rules::Rules;
+pub use seams::{Idempotency, RequestSigner, SeamFuture, SpecIdempotency, Throttle};
+
+/// The request a [`RequestSigner`] signs.
+pub use reqwest::Request;
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("qiwi-rs/", env!("CARGO_PKG_VERSION"));
@@ -38,6 +44,9 @@ pub struct Transport {
     retry: RetryPolicy,
     timeout: Duration,
     connect_timeout: Duration,
+    throttle: Option<Arc<dyn Throttle>>,
+    signer: Option<Arc<dyn RequestSigner>>,
+    idempotency: Arc<dyn Idempotency>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -47,6 +56,8 @@ impl std::fmt::Debug for Transport {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("throttle", &seams::describe(&self.throttle))
+            .field("signer", &seams::describe(&self.signer))
             .finish()
     }
 }
@@ -68,7 +79,29 @@ impl Transport {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            throttle: None,
+            signer: None,
+            idempotency: Arc::new(SpecIdempotency),
         }
+    }
+
+    /// Waits on `throttle` before every attempt of every request.
+    pub fn with_throttle(mut self, throttle: impl Throttle + 'static) -> Self {
+        self.throttle = Some(Arc::new(throttle));
+        self
+    }
+
+    /// Signs every request with `signer` once it is prepared.
+    pub fn with_signer(mut self, signer: impl RequestSigner + 'static) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// Replaces the decision of which operations may be sent again ([`SpecIdempotency`] by
+    /// default).
+    pub fn with_idempotency(mut self, idempotency: impl Idempotency + 'static) -> Self {
+        self.idempotency = Arc::new(idempotency);
+        self
     }
 
     /// Replaces the retry policy ([`RetryPolicy::disabled`] turns retries off).
@@ -97,8 +130,14 @@ impl Transport {
             .build()
     }
 
-    /// Applies QIWI's request rules to `request` for `operation`.
-    pub fn prepare(&self, request: &mut Request, operation: &str, rules: &Rules) {
+    /// Applies QIWI's request rules to `request` for `operation`, then the signer, if any;
+    /// the `Err` is the signer's.
+    pub fn prepare(
+        &self,
+        request: &mut Request,
+        operation: &str,
+        rules: &Rules,
+    ) -> Result<(), String> {
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
@@ -129,6 +168,12 @@ impl Transport {
         if !rules.indexed_query.is_empty() {
             index_query_arrays(request.url_mut(), rules.indexed_query);
         }
+        match &self.signer {
+            Some(signer) => signer
+                .sign(request, operation)
+                .map_err(|e| format!("{operation}: the request could not be signed: {e}")),
+            None => Ok(()),
+        }
     }
 
     /// Sends `request`, retrying per the policy when `operation` is safe to repeat, inside a
@@ -149,7 +194,7 @@ impl Transport {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let retry_safe = rules.is_retry_safe(operation);
+        let retry_safe = self.idempotency.is_repeatable(operation, rules);
         async move {
             let start = Instant::now();
             let mut attempt = 1;
@@ -160,6 +205,9 @@ impl Transport {
                 } else {
                     None
                 };
+                if let Some(throttle) = &self.throttle {
+                    throttle.acquire(operation).await;
+                }
                 let result = client.execute(request).await;
                 let Some(next) = spare else { break result };
                 let retry_after = match &result {
@@ -220,7 +268,7 @@ impl Transport {
         operation: &str,
         rules: &Rules,
     ) -> Result<(), String> {
-        let retry_safe = rules.is_retry_safe(operation);
+        let retry_safe = self.idempotency.is_repeatable(operation, rules);
         let timeout = |e: &reqwest::Error| {
             if e.is_connect() {
                 format!(
@@ -267,8 +315,9 @@ macro_rules! impl_client_hooks {
                 request: &mut ::reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
-                self.inner.prepare(request, info.operation_id, &RULES);
-                Ok(())
+                self.inner
+                    .prepare(request, info.operation_id, &RULES)
+                    .map_err(progenitor_client::Error::Custom)
             }
 
             async fn exec(
@@ -399,7 +448,7 @@ mod tests {
         let mut r = Request::new(Method::GET, url.clone());
         r.headers_mut()
             .insert("api-version", HeaderValue::from_static("1"));
-        t.prepare(&mut r, "get_thing", &RULES);
+        t.prepare(&mut r, "get_thing", &RULES).unwrap();
         let h = r.headers();
         assert_eq!(h[header::ACCEPT], "application/json", "the default Accept");
         assert_eq!(h[header::USER_AGENT], USER_AGENT);
@@ -413,13 +462,13 @@ mod tests {
         let mut pdf = Request::new(Method::GET, url.clone());
         pdf.headers_mut()
             .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        t.prepare(&mut pdf, "get_pdf", &RULES);
+        t.prepare(&mut pdf, "get_pdf", &RULES).unwrap();
         assert_eq!(pdf.headers()[header::ACCEPT], "application/pdf");
 
         let mut own = Request::new(Method::GET, url.clone());
         own.headers_mut()
             .insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
-        t.prepare(&mut own, "get_thing", &RULES);
+        t.prepare(&mut own, "get_thing", &RULES).unwrap();
         assert_eq!(
             own.headers()[header::ACCEPT],
             "text/csv",
@@ -427,7 +476,7 @@ mod tests {
         );
 
         let mut post = Request::new(Method::POST, url);
-        t.prepare(&mut post, "pay_bill", &RULES);
+        t.prepare(&mut post, "pay_bill", &RULES).unwrap();
         assert_eq!(post.headers()[header::CONTENT_LENGTH], "0");
         assert_eq!(
             post.headers()[header::CONTENT_TYPE],
@@ -436,7 +485,9 @@ mod tests {
         assert!(post.body().is_some());
 
         let mut anonymous = Request::new(Method::GET, "https://x/".parse().unwrap());
-        Transport::anonymous().prepare(&mut anonymous, "get_thing", &RULES);
+        Transport::anonymous()
+            .prepare(&mut anonymous, "get_thing", &RULES)
+            .unwrap();
         assert!(anonymous.headers().get(header::AUTHORIZATION).is_none());
     }
 }
