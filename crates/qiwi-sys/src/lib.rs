@@ -4,9 +4,18 @@
 //! The generated code is checked in under `src/generated/` and rebuilt with
 //! `cargo xtask codegen`. Everything QIWI needs on the wire beyond the spec — auth,
 //! `User-Agent`, indexed query arrays, `Accept` quirks, retries, tracing — lives once in
-//! [`transport`].
+//! `transport`.
+//!
+//! Each API's data types (`wallet::types`, `p2p::types` …) need only serde and qiwi-core: a
+//! crate that reads or writes QIWI's JSON without calling QIWI (an emulator, a queue consumer)
+//! turns the default `client` feature off and compiles no HTTP client:
+//!
+//! ```toml
+//! qiwi-sys = { version = "0.1", default-features = false, features = ["p2p"] }
+//! ```
 //!
 //! ```no_run
+//! # #[cfg(all(feature = "client", feature = "p2p"))]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use qiwi_core::secret::ApiToken;
 //! use qiwi_sys::{transport::Transport, p2p};
@@ -18,8 +27,10 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "client")]
 pub mod transport;
 
+#[cfg(feature = "client")]
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 
 /// The QIWI Wallet API (`edge.qiwi.com`).
@@ -28,7 +39,10 @@ pub use progenitor_client::{ByteStream, Error, ResponseValue};
 pub mod wallet {
     /// QIWI's production server for this API.
     pub const BASE_URL: &str = "https://edge.qiwi.com";
-    include!("generated/wallet.rs");
+    include!("generated/wallet/types.rs");
+    #[cfg(feature = "client")]
+    include!("generated/wallet/client.rs");
+    #[cfg(feature = "client")]
     crate::transport::impl_client_hooks!();
 }
 
@@ -41,7 +55,10 @@ pub mod payin {
     pub const BASE_URL: &str = "https://api.qiwi.com";
     /// The host QIWI's 2024 documents use for the Payment Protocol.
     pub const BASE_URL_B2B: &str = "https://b2b-api.qiwi.com";
-    include!("generated/payin.rs");
+    include!("generated/payin/types.rs");
+    #[cfg(feature = "client")]
+    include!("generated/payin/client.rs");
+    #[cfg(feature = "client")]
     crate::transport::impl_client_hooks!();
 }
 
@@ -53,7 +70,10 @@ pub mod payout {
     pub const BASE_URL: &str = "https://api.qiwi.com";
     /// The host QIWI's 2024 documents use for the Payment Protocol.
     pub const BASE_URL_B2B: &str = "https://b2b-api.qiwi.com";
-    include!("generated/payout.rs");
+    include!("generated/payout/types.rs");
+    #[cfg(feature = "client")]
+    include!("generated/payout/client.rs");
+    #[cfg(feature = "client")]
     crate::transport::impl_client_hooks!();
 }
 
@@ -63,6 +83,9 @@ pub mod payout {
 pub mod p2p {
     /// QIWI's production server for this API.
     pub const BASE_URL: &str = "https://api.qiwi.com";
-    include!("generated/p2p.rs");
+    include!("generated/p2p/types.rs");
+    #[cfg(feature = "client")]
+    include!("generated/p2p/client.rs");
+    #[cfg(feature = "client")]
     crate::transport::impl_client_hooks!();
 }
