@@ -2,17 +2,37 @@
 //! Rust type generated for its schema, and writing it back loses no field it had.
 //!
 //! Also: every operation whose success response has a JSON body carries an example of it,
-//! unless the spec says why not (`x-qiwi-no-example`).
+//! unless the spec says why not (`x-qiwi-no-example`); and no generated type's `Debug` shows a
+//! secret an example holds.
 
 use serde_json::Value;
 
-type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
+use std::collections::BTreeSet;
 
-const SPECS: &[(&str, RoundTrip)] = &[
-    ("wallet", qiwi_sys::wallet::schema_registry::round_trip),
-    ("payin", qiwi_sys::payin::schema_registry::round_trip),
-    ("payout", qiwi_sys::payout::schema_registry::round_trip),
-    ("p2p", qiwi_sys::p2p::schema_registry::round_trip),
+type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
+type Debug = fn(&str, Value) -> Option<Result<String, serde_json::Error>>;
+
+const SPECS: &[(&str, RoundTrip, Debug)] = &[
+    (
+        "wallet",
+        qiwi_sys::wallet::schema_registry::round_trip,
+        qiwi_sys::wallet::schema_registry::debug,
+    ),
+    (
+        "payin",
+        qiwi_sys::payin::schema_registry::round_trip,
+        qiwi_sys::payin::schema_registry::debug,
+    ),
+    (
+        "payout",
+        qiwi_sys::payout::schema_registry::round_trip,
+        qiwi_sys::payout::schema_registry::debug,
+    ),
+    (
+        "p2p",
+        qiwi_sys::p2p::schema_registry::round_trip,
+        qiwi_sys::p2p::schema_registry::debug,
+    ),
 ];
 
 fn load(stem: &str) -> Value {
@@ -101,14 +121,29 @@ struct Checker<'a> {
     round_trip: RoundTrip,
     checked: usize,
     failures: Vec<String>,
+    /// Every example checked against a component schema: where, which schema, the example.
+    seen: Vec<(String, String, Value)>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(spec_name: &'a str, spec: &'a Value, round_trip: RoundTrip) -> Self {
+        Checker {
+            spec_name,
+            spec,
+            round_trip,
+            checked: 0,
+            failures: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
     /// Checks `example` against `schema` (a `$ref` to a component, an array of them, or an
     /// inline scalar type).
     fn check(&mut self, place: &str, schema: &Value, example: &Value) {
         self.checked += 1;
         if let Some(name) = ref_name(schema) {
+            self.seen
+                .push((place.to_owned(), name.to_owned(), example.clone()));
             match (self.round_trip)(name, example.clone()) {
                 None => self
                     .failures
@@ -219,15 +254,9 @@ impl Checker<'_> {
 fn every_spec_example_deserializes_into_its_generated_type() {
     let mut failures = Vec::new();
     let mut total = 0;
-    for (name, round_trip) in SPECS {
+    for (name, round_trip, _) in SPECS {
         let spec = load(name);
-        let mut c = Checker {
-            spec_name: name,
-            spec: &spec,
-            round_trip: *round_trip,
-            checked: 0,
-            failures: Vec::new(),
-        };
+        let mut c = Checker::new(name, &spec, *round_trip);
         c.run();
         println!("{name}: {} examples checked", c.checked);
         assert!(c.checked > 0, "{name}: no examples found");
@@ -248,13 +277,7 @@ fn a_broken_example_is_caught() {
     // The checker itself must be able to fail: a Bill without its required `billId`, and a
     // P2P amount that is not a number.
     let spec = load("p2p");
-    let mut c = Checker {
-        spec_name: "p2p",
-        spec: &spec,
-        round_trip: qiwi_sys::p2p::schema_registry::round_trip,
-        checked: 0,
-        failures: Vec::new(),
-    };
+    let mut c = Checker::new("p2p", &spec, qiwi_sys::p2p::schema_registry::round_trip);
     let bill = serde_json::json!({"$ref": "#/components/schemas/Bill"});
     c.check("bill", &bill, &serde_json::json!({"amount": {"value": "1.00", "currency": "RUB"}, "status": {"value": "PAID"}}));
     let amount = serde_json::json!({"$ref": "#/components/schemas/MoneyAmount"});
@@ -272,4 +295,102 @@ fn a_broken_example_is_caught() {
         &mut lost,
     );
     assert_eq!(lost, vec![".a missing".to_owned()]);
+}
+
+/// The qiwi-core type a property maps to, when its schema (or the one schema an `allOf` wraps)
+/// references a component with an `x-rust-type`.
+fn rust_type_of<'a>(spec: &'a Value, schema: &'a Value) -> Option<&'a str> {
+    let target = schema.get("allOf").and_then(|a| a.get(0)).unwrap_or(schema);
+    resolve(spec, target)["x-rust-type"]["path"].as_str()
+}
+
+/// Walks `example` along `schema` and replaces every string held by a property whose type is
+/// one of qiwi-core's secrets with a marker no other text contains (QIWI's example values are
+/// short: a CVV `123` is also inside a phone number); returns the type and marker of each.
+fn mark_secrets(
+    spec: &Value,
+    schema: &Value,
+    example: &mut Value,
+    out: &mut Vec<(String, String)>,
+) {
+    let schema = resolve(spec, schema);
+    match example {
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                let Some(prop) = schema["properties"].get(k) else {
+                    continue;
+                };
+                match rust_type_of(spec, prop) {
+                    Some(ty)
+                        if ty.starts_with("qiwi_core::secret::")
+                            && ty != "qiwi_core::secret::P2pPublicKey"
+                            && v.is_string() =>
+                    {
+                        let ty = ty.rsplit("::").next().unwrap_or(ty).to_owned();
+                        let marker = if ty == "WalletHookKey" {
+                            // It must still be Base64 of 32 bytes.
+                            format!("c2VjcmV0LW1hcmtlci{:025}=", out.len())
+                        } else {
+                            format!("s3cr3t-marker-{}", out.len())
+                        };
+                        *v = Value::String(marker.clone());
+                        out.push((ty, marker));
+                    }
+                    _ => mark_secrets(spec, prop, v, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                mark_secrets(spec, &schema["items"], item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_generated_debug_shows_a_secret() {
+    let mut failures = Vec::new();
+    let mut types_seen = BTreeSet::new();
+    for (name, round_trip, debug) in SPECS {
+        let spec = load(name);
+        let mut c = Checker::new(name, &spec, *round_trip);
+        c.run();
+        for (place, schema, example) in &c.seen {
+            let mut secrets = Vec::new();
+            let mut example = example.clone();
+            let reference = serde_json::json!({"$ref": format!("#/components/schemas/{schema}")});
+            mark_secrets(&spec, &reference, &mut example, &mut secrets);
+            if secrets.is_empty() {
+                continue;
+            }
+            let shown = match debug(schema, example) {
+                Some(Ok(shown)) => shown,
+                other => {
+                    failures.push(format!("{place}: {schema} cannot be formatted: {other:?}"));
+                    continue;
+                }
+            };
+            for (ty, secret) in secrets {
+                types_seen.insert(ty.clone());
+                if shown.contains(&secret) {
+                    failures.push(format!("{place}: the {ty} {secret:?} is in {shown}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The examples exercise every kind of secret the specs map.
+    let expected = [
+        "CardNumber",
+        "CardSecurityCode",
+        "P2pSecretKey",
+        "PaymentToken",
+        "WalletHookKey",
+    ];
+    assert_eq!(
+        types_seen.iter().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
 }

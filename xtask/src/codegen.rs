@@ -43,6 +43,13 @@ pub fn load_spec(stem: &str) -> Result<OpenAPI, String> {
     serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Reads `spec/<stem>.yaml` as plain JSON, for rules that walk every schema.
+pub fn load_spec_json(stem: &str) -> Result<serde_json::Value, String> {
+    let path = root().join("spec").join(format!("{stem}.yaml"));
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// The generator settings every qiwi-rs client is built with.
 pub fn settings() -> GenerationSettings {
     let mut s = GenerationSettings::new();
@@ -73,6 +80,16 @@ pub struct Generated {
 /// Generates the Rust source for one spec, split into types and client, each formatted and
 /// with its preamble.
 pub fn generate(stem: &str) -> Result<Generated, String> {
+    let secrets = crate::secrets::plain_string_secrets(&load_spec_json(stem)?);
+    if !secrets.is_empty() {
+        return Err(format!(
+            "spec/{stem}.yaml: these properties are named like secrets but are plain strings, \
+             which a generated `Debug` would print:\n  {}\n\
+             map each to a qiwi-core secret type (`$ref` a component with \
+             `x-rust-type: {{path: qiwi_core::secret::…}}`), as spec/README.md says",
+            secrets.join("\n  ")
+        ));
+    }
     let api = load_spec(stem)?;
     let mut generator = Generator::new(&settings());
     let client = generator
@@ -199,6 +216,7 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
 /// every example embedded in the spec deserializes into the type generated for it.
 fn schema_registry(api: &OpenAPI) -> proc_macro2::TokenStream {
     let mut arms = Vec::new();
+    let mut debug_arms = Vec::new();
     if let Some(components) = &api.components {
         for (name, schema) in &components.schemas {
             let ty = match rust_type_extension(schema) {
@@ -212,20 +230,24 @@ fn schema_registry(api: &OpenAPI) -> proc_macro2::TokenStream {
                     quote!(super::types::#ident)
                 }
             };
-            arms.push(quote! { #name => round_trip_as::<#ty>(value), });
+            arms.push(quote! { #name => crate::spec_support::round_trip::<#ty>(value), });
+            debug_arms.push(quote! { #name => crate::spec_support::debug::<#ty>(value), });
         }
     }
     quote! {
         /// Support for the spec example tests; not part of the API.
         #[doc(hidden)]
         pub mod schema_registry {
-            fn round_trip_as<T>(
+            /// Reads `value` as the type generated for component schema `name` and formats it
+            /// with `Debug`; `None` when the spec has no such schema.
+            pub fn debug(
+                name: &str,
                 value: ::serde_json::Value,
-            ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>
-            where
-                T: ::serde::de::DeserializeOwned + ::serde::Serialize,
-            {
-                ::serde_json::to_value(::serde_json::from_value::<T>(value)?)
+            ) -> ::std::option::Option<::std::result::Result<::std::string::String, ::serde_json::Error>> {
+                Some(match name {
+                    #(#debug_arms)*
+                    _ => return None,
+                })
             }
 
             /// Reads `value` as the type generated for component schema `name` and writes it

@@ -6,6 +6,7 @@
 //! ```
 
 mod codegen;
+mod secrets;
 mod surface;
 
 use std::process::ExitCode;

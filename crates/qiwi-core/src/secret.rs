@@ -9,11 +9,36 @@
 //! | [`P2pPublicKey`] | P2P `PublicKey` | payment-form links (not a secret) |
 //! | [`NotificationKey`] | Payment Protocol notification key | HMAC key **as is** |
 //! | [`ApiToken`] | any bearer credential (Payment Protocol API key …) | what the transport sends |
+//!
+//! Card data and payment tokens travel in API bodies and get the same care:
+//!
+//! | type | what | `Debug` shows |
+//! |---|---|---|
+//! | [`CardNumber`] | a full card number (PAN) | its last four digits |
+//! | [`CardSecurityCode`] | CVV/CVC2 | nothing |
+//! | [`PaymentToken`] | a card or SBP token that pays without the payer | nothing |
+//!
+//! Every type here (de)serializes as the plain string QIWI's JSON carries, so the generated API
+//! types hold them directly: a request body still carries the value, a `Debug` of the body does
+//! not.
+//!
+//! ```
+//! use qiwi_core::secret::{CardNumber, P2pSecretKey};
+//!
+//! let key: P2pSecretKey = serde_json::from_str(r#""eyJ2ZXJzaW9uIjoi""#).unwrap();
+//! assert_eq!(format!("{key:?}"), "P2pSecretKey(***)");
+//!
+//! let pan = CardNumber::new("4111111111111111");
+//! assert_eq!(format!("{pan:?}"), "CardNumber(***1111)");
+//! // Serializing is how a request carries it: the value is written as is.
+//! assert_eq!(serde_json::to_string(&pan).unwrap(), r#""4111111111111111""#);
+//! ```
 
 use std::fmt;
 
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why a text cannot be a bearer credential. Never contains the credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +75,42 @@ fn check_header_safe(token: &str) -> Result<&str, TokenError> {
     Ok(trimmed)
 }
 
+/// Serde for a type that is its text in JSON: written as is (a request must carry it), read
+/// through the given constructor.
+macro_rules! text_serde {
+    ($t:ident, |$s:ident| $read:expr, |$v:ident| $write:expr) => {
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let $v = self;
+                serializer.serialize_str($write)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let $s = String::deserialize(deserializer)?;
+                $read
+            }
+        }
+    };
+}
+
+/// Equality for the API and notification models that hold secrets; it does not stop early at
+/// the first differing byte, so comparing with a guess says nothing about where it was wrong.
+macro_rules! secret_eq {
+    ($t:ident, |$v:ident| $bytes:expr) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                fn bytes($v: &$t) -> &[u8] {
+                    $bytes
+                }
+                let (a, b) = (bytes(self), bytes(other));
+                a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+            }
+        }
+        impl Eq for $t {}
+    };
+}
+
 macro_rules! redacted_debug {
     ($t:ident) => {
         impl fmt::Debug for $t {
@@ -84,6 +145,13 @@ impl ApiToken {
     }
 }
 
+secret_eq!(ApiToken, |v| v.expose_secret().as_bytes());
+text_serde!(
+    ApiToken,
+    |s| ApiToken::new(s).map_err(serde::de::Error::custom),
+    |v| v.expose_secret()
+);
+
 impl std::str::FromStr for ApiToken {
     type Err = TokenError;
     fn from_str(s: &str) -> Result<Self, TokenError> {
@@ -103,6 +171,13 @@ impl WalletToken {
     }
 }
 
+secret_eq!(WalletToken, |v| v.0.expose_secret().as_bytes());
+text_serde!(
+    WalletToken,
+    |s| WalletToken::new(s).map_err(serde::de::Error::custom),
+    |v| v.0.expose_secret()
+);
+
 impl From<WalletToken> for ApiToken {
     fn from(t: WalletToken) -> Self {
         t.0
@@ -121,10 +196,19 @@ impl P2pSecretKey {
         P2pSecretKey(SecretString::from(key.into()))
     }
 
+    /// The key's text, for the request that carries it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
     pub(crate) fn hmac_key(&self) -> &[u8] {
         self.0.expose_secret().as_bytes()
     }
 }
+
+secret_eq!(P2pSecretKey, |v| v.hmac_key());
+text_serde!(P2pSecretKey, |s| Ok(P2pSecretKey::new(s)), |v| v
+    .expose_secret());
 
 impl TryFrom<&P2pSecretKey> for ApiToken {
     type Error = TokenError;
@@ -149,6 +233,8 @@ impl P2pPublicKey {
         &self.0
     }
 }
+
+text_serde!(P2pPublicKey, |s| Ok(P2pPublicKey::new(s)), |v| v.as_str());
 
 impl fmt::Debug for P2pPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -183,8 +269,28 @@ impl WalletHookKey {
         WalletHookKey(SecretBox::new(Box::new(bytes)))
     }
 
+    /// The key as QIWI writes it (standard Base64), for the answer that carries it.
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0.expose_secret())
+    }
+
     pub(crate) fn hmac_key(&self) -> &[u8] {
         self.0.expose_secret()
+    }
+}
+
+secret_eq!(WalletHookKey, |v| v.hmac_key());
+
+impl Serialize for WalletHookKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> Deserialize<'de> for WalletHookKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = SecretString::from(String::deserialize(deserializer)?);
+        WalletHookKey::from_base64(text.expose_secret()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -204,6 +310,98 @@ impl NotificationKey {
         self.0.expose_secret().as_bytes()
     }
 }
+
+secret_eq!(NotificationKey, |v| v.hmac_key());
+text_serde!(NotificationKey, |s| Ok(NotificationKey::new(s)), |v| v
+    .0
+    .expose_secret());
+
+/// A full card number (PAN), as a payment request sends it or the wallet's card details return
+/// it. `Debug` shows only the last four digits; QIWI's masked forms (`maskedPan`) stay strings.
+///
+/// ```
+/// let pan = qiwi_core::secret::CardNumber::new("4256 9012 3456 7890");
+/// assert_eq!(pan.last_four(), "7890");
+/// assert_eq!(format!("{pan:?}"), "CardNumber(***7890)");
+/// ```
+#[derive(Clone)]
+pub struct CardNumber(SecretString);
+
+impl CardNumber {
+    /// Wraps a card number as given; QIWI, not the SDK, decides whether it is valid.
+    pub fn new(pan: impl Into<String>) -> Self {
+        CardNumber(SecretString::from(pan.into()))
+    }
+
+    /// The number, for the request that carries it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The last four digits (fewer if the number is shorter), which receipts may show.
+    pub fn last_four(&self) -> String {
+        let digits: Vec<char> = self
+            .0
+            .expose_secret()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        digits[digits.len().saturating_sub(4)..].iter().collect()
+    }
+}
+
+impl fmt::Debug for CardNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CardNumber(***{})", self.last_four())
+    }
+}
+
+secret_eq!(CardNumber, |v| v.expose_secret().as_bytes());
+text_serde!(CardNumber, |s| Ok(CardNumber::new(s)), |v| v
+    .expose_secret());
+
+/// A card's security code (CVV2/CVC2). Never shown.
+#[derive(Clone)]
+pub struct CardSecurityCode(SecretString);
+redacted_debug!(CardSecurityCode);
+
+impl CardSecurityCode {
+    /// Wraps the code as given.
+    pub fn new(code: impl Into<String>) -> Self {
+        CardSecurityCode(SecretString::from(code.into()))
+    }
+
+    /// The code, for the request that carries it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+secret_eq!(CardSecurityCode, |v| v.expose_secret().as_bytes());
+text_serde!(CardSecurityCode, |s| Ok(CardSecurityCode::new(s)), |v| v
+    .expose_secret());
+
+/// A card token (`paymentToken`, `createdToken.token`) or SBP token: whoever holds it can charge
+/// the payer without them, so it is never shown.
+#[derive(Clone)]
+pub struct PaymentToken(SecretString);
+redacted_debug!(PaymentToken);
+
+impl PaymentToken {
+    /// Wraps the token as QIWI issued it.
+    pub fn new(token: impl Into<String>) -> Self {
+        PaymentToken(SecretString::from(token.into()))
+    }
+
+    /// The token, for the request that pays with it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+secret_eq!(PaymentToken, |v| v.expose_secret().as_bytes());
+text_serde!(PaymentToken, |s| Ok(PaymentToken::new(s)), |v| v
+    .expose_secret());
 
 #[cfg(test)]
 mod tests {
@@ -240,6 +438,68 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn secrets_travel_in_json_as_their_text_and_never_print() {
+        let hook_b64 = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+        fn round_trip<T>(text: &str) -> (T, String, String)
+        where
+            T: serde::de::DeserializeOwned + Serialize + fmt::Debug,
+        {
+            let json = serde_json::to_string(text).unwrap();
+            let value: T = serde_json::from_str(&json).unwrap();
+            let back = serde_json::to_string(&value).unwrap();
+            assert_eq!(back, json, "{}", std::any::type_name::<T>());
+            let shown = format!("{value:?}");
+            (value, back, shown)
+        }
+        let shown = [
+            round_trip::<ApiToken>(SECRET).2,
+            round_trip::<WalletToken>(SECRET).2,
+            round_trip::<P2pSecretKey>(SECRET).2,
+            round_trip::<NotificationKey>(SECRET).2,
+            round_trip::<CardSecurityCode>(SECRET).2,
+            round_trip::<PaymentToken>(SECRET).2,
+            round_trip::<WalletHookKey>(hook_b64).2,
+            round_trip::<CardNumber>("4111111111111111").2,
+        ];
+        for s in &shown {
+            assert!(
+                !s.contains(SECRET) && !s.contains(hook_b64) && !s.contains("411111"),
+                "{s}"
+            );
+        }
+        assert_eq!(shown[7], "CardNumber(***1111)");
+        // The public key is not a secret and shows as itself.
+        assert_eq!(
+            round_trip::<P2pPublicKey>("pub").2,
+            r#"P2pPublicKey("pub")"#
+        );
+        // What the constructors refuse, JSON cannot smuggle in.
+        assert!(serde_json::from_str::<ApiToken>(r#""a b""#).is_err());
+        assert!(serde_json::from_str::<WalletHookKey>(r#""c2VjcmV0""#).is_err());
+        let err = serde_json::from_str::<WalletHookKey>(&format!("\"{SECRET}\"")).unwrap_err();
+        assert!(!err.to_string().contains(SECRET), "{err}");
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert_eq!(PaymentToken::new("t1"), PaymentToken::new("t1"));
+        assert_ne!(PaymentToken::new("t1"), PaymentToken::new("t2"));
+        assert_ne!(PaymentToken::new("t1"), PaymentToken::new("t10"));
+        assert_eq!(CardNumber::new("4111"), CardNumber::new("4111"));
+        assert_ne!(P2pSecretKey::new("a"), P2pSecretKey::new("b"));
+        assert_eq!(
+            WalletHookKey::from_bytes([7; 32]),
+            WalletHookKey::from_bytes([7; 32])
+        );
+        assert_ne!(
+            WalletHookKey::from_bytes([7; 32]),
+            WalletHookKey::from_bytes([8; 32])
+        );
+        assert_eq!(CardNumber::new("12").last_four(), "12");
+        assert_eq!(CardNumber::new("4256 9012 3456 7890").last_four(), "7890");
     }
 
     #[test]

@@ -30,6 +30,9 @@
 #[cfg(feature = "client")]
 pub mod transport;
 
+#[doc(hidden)]
+pub mod spec_support;
+
 #[cfg(feature = "client")]
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 

@@ -9,6 +9,7 @@ use crate::QiwiDateTime;
 use crate::currency::CurrencyAlpha;
 use crate::money::{AmountNumber, AmountString};
 use crate::open_enum::open_enum;
+use crate::secret::PaymentToken;
 use crate::vocabulary::ReasonCode;
 
 open_enum! {
@@ -136,7 +137,7 @@ pub struct PaymentMethod {
     pub masked_pan: Option<String>,
     /// The card token used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment_token: Option<String>,
+    pub payment_token: Option<PaymentToken>,
     /// Retrieval reference number.
     #[serde(
         default,
@@ -263,7 +264,7 @@ pub struct Split {
 #[serde(rename_all = "camelCase")]
 pub struct TokenData {
     /// The token.
-    pub payment_token: String,
+    pub payment_token: PaymentToken,
     /// When it expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_date: Option<QiwiDateTime>,
@@ -274,7 +275,7 @@ pub struct TokenData {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedToken {
     /// The token.
-    pub token: String,
+    pub token: PaymentToken,
     /// The masked card number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -988,13 +988,58 @@ pub mod types {
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {
-    fn round_trip_as<T>(
+    /// Reads `value` as the type generated for component schema `name` and formats it
+    /// with `Debug`; `None` when the spec has no such schema.
+    pub fn debug(
+        name: &str,
         value: ::serde_json::Value,
-    ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>
-    where
-        T: ::serde::de::DeserializeOwned + ::serde::Serialize,
-    {
-        ::serde_json::to_value(::serde_json::from_value::<T>(value)?)
+    ) -> ::std::option::Option<
+        ::std::result::Result<::std::string::String, ::serde_json::Error>,
+    > {
+        Some(
+            match name {
+                "ErrorBody" => {
+                    crate::spec_support::debug::<::qiwi_core::error::ErrorBody>(value)
+                }
+                "AmountString" => {
+                    crate::spec_support::debug::<::qiwi_core::money::AmountString>(value)
+                }
+                "CurrencyAlpha" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "QiwiDateTime" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
+                }
+                "MoneyAmount" => {
+                    crate::spec_support::debug::<super::types::MoneyAmount>(value)
+                }
+                "Customer" => crate::spec_support::debug::<super::types::Customer>(value),
+                "CustomFields" => {
+                    crate::spec_support::debug::<super::types::CustomFields>(value)
+                }
+                "CreateBillRequest" => {
+                    crate::spec_support::debug::<super::types::CreateBillRequest>(value)
+                }
+                "BillStatusValue" => {
+                    crate::spec_support::debug::<super::types::BillStatusValue>(value)
+                }
+                "BillStatus" => {
+                    crate::spec_support::debug::<super::types::BillStatus>(value)
+                }
+                "Bill" => crate::spec_support::debug::<super::types::Bill>(value),
+                "CreateRefundRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateRefundRequest,
+                    >(value)
+                }
+                "Refund" => crate::spec_support::debug::<super::types::Refund>(value),
+                _ => return None,
+            },
+        )
     }
     /// Reads `value` as the type generated for component schema `name` and writes it
     /// back; `None` when the spec has no such schema.
@@ -1006,31 +1051,57 @@ pub mod schema_registry {
     > {
         Some(
             match name {
-                "ErrorBody" => round_trip_as::<::qiwi_core::error::ErrorBody>(value),
+                "ErrorBody" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::error::ErrorBody,
+                    >(value)
+                }
                 "AmountString" => {
-                    round_trip_as::<::qiwi_core::money::AmountString>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::money::AmountString,
+                    >(value)
                 }
                 "CurrencyAlpha" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
                 }
                 "QiwiDateTime" => {
-                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
                 }
-                "MoneyAmount" => round_trip_as::<super::types::MoneyAmount>(value),
-                "Customer" => round_trip_as::<super::types::Customer>(value),
-                "CustomFields" => round_trip_as::<super::types::CustomFields>(value),
+                "MoneyAmount" => {
+                    crate::spec_support::round_trip::<super::types::MoneyAmount>(value)
+                }
+                "Customer" => {
+                    crate::spec_support::round_trip::<super::types::Customer>(value)
+                }
+                "CustomFields" => {
+                    crate::spec_support::round_trip::<super::types::CustomFields>(value)
+                }
                 "CreateBillRequest" => {
-                    round_trip_as::<super::types::CreateBillRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateBillRequest,
+                    >(value)
                 }
                 "BillStatusValue" => {
-                    round_trip_as::<super::types::BillStatusValue>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::BillStatusValue,
+                    >(value)
                 }
-                "BillStatus" => round_trip_as::<super::types::BillStatus>(value),
-                "Bill" => round_trip_as::<super::types::Bill>(value),
+                "BillStatus" => {
+                    crate::spec_support::round_trip::<super::types::BillStatus>(value)
+                }
+                "Bill" => crate::spec_support::round_trip::<super::types::Bill>(value),
                 "CreateRefundRequest" => {
-                    round_trip_as::<super::types::CreateRefundRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateRefundRequest,
+                    >(value)
                 }
-                "Refund" => round_trip_as::<super::types::Refund>(value),
+                "Refund" => {
+                    crate::spec_support::round_trip::<super::types::Refund>(value)
+                }
                 _ => return None,
             },
         )

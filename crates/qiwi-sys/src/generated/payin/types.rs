@@ -232,7 +232,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CardData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cvv2: ::std::option::Option<::std::string::String>,
+        pub cvv2: ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
         ///`MM/YY`
         #[serde(rename = "expiryDate")]
         pub expiry_date: ::std::string::String,
@@ -241,7 +241,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub holder_name: ::std::option::Option<::std::string::String>,
-        pub pan: ::std::string::String,
+        pub pan: ::qiwi_core::secret::CardNumber,
     }
     impl CardData {
         pub fn builder() -> builder::CardData {
@@ -569,7 +569,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub token: ::std::option::Option<::std::string::String>,
+        pub token: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
     }
     impl CreatedToken {
         pub fn builder() -> builder::CreatedToken {
@@ -636,7 +636,7 @@ pub mod types {
     pub struct DeleteCardTokenRequest {
         #[serde(rename = "customerAccountId")]
         pub customer_account_id: ::std::string::String,
-        pub token: ::std::string::String,
+        pub token: ::qiwi_core::secret::PaymentToken,
     }
     impl DeleteCardTokenRequest {
         pub fn builder() -> builder::DeleteCardTokenRequest {
@@ -744,7 +744,7 @@ pub mod types {
     ///The customer and SBP token to pay with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PaySbpTokenRequest {
-        pub token: ::std::string::String,
+        pub token: ::qiwi_core::secret::PaymentToken,
         #[serde(rename = "tokenizationAccount")]
         pub tokenization_account: ::std::string::String,
     }
@@ -921,7 +921,7 @@ pub mod types {
             rename = "paymentToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_token: ::std::option::Option<::std::string::String>,
+        pub payment_token: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -946,7 +946,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cryptogram: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cvv2: ::std::option::Option<::std::string::String>,
+        pub cvv2: ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
         #[serde(
             rename = "expiryDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -968,12 +968,12 @@ pub mod types {
         )]
         pub holder_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pan: ::std::option::Option<::std::string::String>,
+        pub pan: ::std::option::Option<::qiwi_core::secret::CardNumber>,
         #[serde(
             rename = "paymentToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_token: ::std::option::Option<::std::string::String>,
+        pub payment_token: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
@@ -1207,7 +1207,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
+        pub value: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
     }
     impl SbpToken {
         pub fn builder() -> builder::SbpToken {
@@ -2414,7 +2414,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CardData {
             cvv2: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
                 ::std::string::String,
             >,
             expiry_date: ::std::result::Result<
@@ -2425,7 +2425,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            pan: ::std::result::Result<::std::string::String, ::std::string::String>,
+            pan: ::std::result::Result<
+                ::qiwi_core::secret::CardNumber,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CardData {
             fn default() -> Self {
@@ -2440,7 +2443,9 @@ pub mod types {
         impl CardData {
             pub fn cvv2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.cvv2 = value
@@ -2476,7 +2481,7 @@ pub mod types {
             }
             pub fn pan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::qiwi_core::secret::CardNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pan = value
@@ -4009,7 +4014,7 @@ pub mod types {
                 ::std::string::String,
             >,
             token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
                 ::std::string::String,
             >,
         }
@@ -4064,7 +4069,9 @@ pub mod types {
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -4206,7 +4213,10 @@ pub mod types {
                 ::std::string::String,
                 ::std::string::String,
             >,
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::qiwi_core::secret::PaymentToken,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DeleteCardTokenRequest {
             fn default() -> Self {
@@ -4235,7 +4245,7 @@ pub mod types {
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::qiwi_core::secret::PaymentToken>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -4632,7 +4642,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct PaySbpTokenRequest {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::qiwi_core::secret::PaymentToken,
+                ::std::string::String,
+            >,
             tokenization_account: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -4651,7 +4664,7 @@ pub mod types {
         impl PaySbpTokenRequest {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::qiwi_core::secret::PaymentToken>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -5246,7 +5259,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
@@ -5329,7 +5342,9 @@ pub mod types {
             }
             pub fn payment_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_token = value
@@ -5418,7 +5433,7 @@ pub mod types {
                 ::std::string::String,
             >,
             cvv2: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
                 ::std::string::String,
             >,
             expiry_date: ::std::result::Result<
@@ -5438,11 +5453,11 @@ pub mod types {
                 ::std::string::String,
             >,
             pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardNumber>,
                 ::std::string::String,
             >,
             payment_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
@@ -5497,7 +5512,9 @@ pub mod types {
             }
             pub fn cvv2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.cvv2 = value
@@ -5563,7 +5580,9 @@ pub mod types {
             }
             pub fn pan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardNumber>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.pan = value
@@ -5575,7 +5594,9 @@ pub mod types {
             }
             pub fn payment_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_token = value
@@ -6562,7 +6583,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
                 ::std::string::String,
             >,
         }
@@ -6604,7 +6625,9 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -7082,13 +7105,173 @@ pub mod types {
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {
-    fn round_trip_as<T>(
+    /// Reads `value` as the type generated for component schema `name` and formats it
+    /// with `Debug`; `None` when the spec has no such schema.
+    pub fn debug(
+        name: &str,
         value: ::serde_json::Value,
-    ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>
-    where
-        T: ::serde::de::DeserializeOwned + ::serde::Serialize,
-    {
-        ::serde_json::to_value(::serde_json::from_value::<T>(value)?)
+    ) -> ::std::option::Option<
+        ::std::result::Result<::std::string::String, ::serde_json::Error>,
+    > {
+        Some(
+            match name {
+                "ErrorBody" => {
+                    crate::spec_support::debug::<::qiwi_core::error::ErrorBody>(value)
+                }
+                "AmountString" => {
+                    crate::spec_support::debug::<::qiwi_core::money::AmountString>(value)
+                }
+                "CurrencyAlpha" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::debug::<::qiwi_core::secret::CardNumber>(value)
+                }
+                "CardSecurityCode" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::CardSecurityCode,
+                    >(value)
+                }
+                "PaymentToken" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::PaymentToken,
+                    >(value)
+                }
+                "QiwiDateTime" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
+                }
+                "Amount" => crate::spec_support::debug::<super::types::Amount>(value),
+                "Flags" => crate::spec_support::debug::<super::types::Flags>(value),
+                "CustomFields" => {
+                    crate::spec_support::debug::<super::types::CustomFields>(value)
+                }
+                "Status" => crate::spec_support::debug::<super::types::Status>(value),
+                "Address" => crate::spec_support::debug::<super::types::Address>(value),
+                "Customer" => crate::spec_support::debug::<super::types::Customer>(value),
+                "DeviceData" => {
+                    crate::spec_support::debug::<super::types::DeviceData>(value)
+                }
+                "Split" => crate::spec_support::debug::<super::types::Split>(value),
+                "SplitCommissions" => {
+                    crate::spec_support::debug::<super::types::SplitCommissions>(value)
+                }
+                "ChequePosition" => {
+                    crate::spec_support::debug::<super::types::ChequePosition>(value)
+                }
+                "Cheque" => crate::spec_support::debug::<super::types::Cheque>(value),
+                "ChequeData" => {
+                    crate::spec_support::debug::<super::types::ChequeData>(value)
+                }
+                "CreateInvoiceRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateInvoiceRequest,
+                    >(value)
+                }
+                "Bill" => crate::spec_support::debug::<super::types::Bill>(value),
+                "BillDetails" => {
+                    crate::spec_support::debug::<super::types::BillDetails>(value)
+                }
+                "FirstTransaction" => {
+                    crate::spec_support::debug::<super::types::FirstTransaction>(value)
+                }
+                "External3dSec" => {
+                    crate::spec_support::debug::<super::types::External3dSec>(value)
+                }
+                "PaymentMethodRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::PaymentMethodRequest,
+                    >(value)
+                }
+                "PaymentMethod" => {
+                    crate::spec_support::debug::<super::types::PaymentMethod>(value)
+                }
+                "PaymentCardInfo" => {
+                    crate::spec_support::debug::<super::types::PaymentCardInfo>(value)
+                }
+                "ThreeDsRequirement" => {
+                    crate::spec_support::debug::<super::types::ThreeDsRequirement>(value)
+                }
+                "Requirements" => {
+                    crate::spec_support::debug::<super::types::Requirements>(value)
+                }
+                "CreatedToken" => {
+                    crate::spec_support::debug::<super::types::CreatedToken>(value)
+                }
+                "CreatePaymentRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreatePaymentRequest,
+                    >(value)
+                }
+                "Payment" => crate::spec_support::debug::<super::types::Payment>(value),
+                "PaymentList" => {
+                    crate::spec_support::debug::<super::types::PaymentList>(value)
+                }
+                "Complete3dsRequest" => {
+                    crate::spec_support::debug::<super::types::Complete3dsRequest>(value)
+                }
+                "CaptureRequest" => {
+                    crate::spec_support::debug::<super::types::CaptureRequest>(value)
+                }
+                "Capture" => crate::spec_support::debug::<super::types::Capture>(value),
+                "CreateRefundRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateRefundRequest,
+                    >(value)
+                }
+                "Refund" => crate::spec_support::debug::<super::types::Refund>(value),
+                "RefundList" => {
+                    crate::spec_support::debug::<super::types::RefundList>(value)
+                }
+                "QrImageRequest" => {
+                    crate::spec_support::debug::<super::types::QrImageRequest>(value)
+                }
+                "QrCodeRequest" => {
+                    crate::spec_support::debug::<super::types::QrCodeRequest>(value)
+                }
+                "CreateQrCodeWithUidRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateQrCodeWithUidRequest,
+                    >(value)
+                }
+                "CreateQrCodeRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateQrCodeRequest,
+                    >(value)
+                }
+                "QrImage" => crate::spec_support::debug::<super::types::QrImage>(value),
+                "QrCode" => crate::spec_support::debug::<super::types::QrCode>(value),
+                "SbpToken" => crate::spec_support::debug::<super::types::SbpToken>(value),
+                "QrPayment" => {
+                    crate::spec_support::debug::<super::types::QrPayment>(value)
+                }
+                "SbpQr" => crate::spec_support::debug::<super::types::SbpQr>(value),
+                "PaySbpTokenRequest" => {
+                    crate::spec_support::debug::<super::types::PaySbpTokenRequest>(value)
+                }
+                "DeleteCardTokenRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::DeleteCardTokenRequest,
+                    >(value)
+                }
+                "CardData" => crate::spec_support::debug::<super::types::CardData>(value),
+                "CheckCardRequest" => {
+                    crate::spec_support::debug::<super::types::CheckCardRequest>(value)
+                }
+                "CardCheck" => {
+                    crate::spec_support::debug::<super::types::CardCheck>(value)
+                }
+                "CompleteCardCheckRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CompleteCardCheckRequest,
+                    >(value)
+                }
+                _ => return None,
+            },
+        )
     }
     /// Reads `value` as the type generated for component schema `name` and writes it
     /// back; `None` when the spec has no such schema.
@@ -7100,92 +7283,209 @@ pub mod schema_registry {
     > {
         Some(
             match name {
-                "ErrorBody" => round_trip_as::<::qiwi_core::error::ErrorBody>(value),
+                "ErrorBody" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::error::ErrorBody,
+                    >(value)
+                }
                 "AmountString" => {
-                    round_trip_as::<::qiwi_core::money::AmountString>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::money::AmountString,
+                    >(value)
                 }
                 "CurrencyAlpha" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::CardNumber,
+                    >(value)
+                }
+                "CardSecurityCode" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::CardSecurityCode,
+                    >(value)
+                }
+                "PaymentToken" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::PaymentToken,
+                    >(value)
                 }
                 "QiwiDateTime" => {
-                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
                 }
-                "Amount" => round_trip_as::<super::types::Amount>(value),
-                "Flags" => round_trip_as::<super::types::Flags>(value),
-                "CustomFields" => round_trip_as::<super::types::CustomFields>(value),
-                "Status" => round_trip_as::<super::types::Status>(value),
-                "Address" => round_trip_as::<super::types::Address>(value),
-                "Customer" => round_trip_as::<super::types::Customer>(value),
-                "DeviceData" => round_trip_as::<super::types::DeviceData>(value),
-                "Split" => round_trip_as::<super::types::Split>(value),
+                "Amount" => {
+                    crate::spec_support::round_trip::<super::types::Amount>(value)
+                }
+                "Flags" => crate::spec_support::round_trip::<super::types::Flags>(value),
+                "CustomFields" => {
+                    crate::spec_support::round_trip::<super::types::CustomFields>(value)
+                }
+                "Status" => {
+                    crate::spec_support::round_trip::<super::types::Status>(value)
+                }
+                "Address" => {
+                    crate::spec_support::round_trip::<super::types::Address>(value)
+                }
+                "Customer" => {
+                    crate::spec_support::round_trip::<super::types::Customer>(value)
+                }
+                "DeviceData" => {
+                    crate::spec_support::round_trip::<super::types::DeviceData>(value)
+                }
+                "Split" => crate::spec_support::round_trip::<super::types::Split>(value),
                 "SplitCommissions" => {
-                    round_trip_as::<super::types::SplitCommissions>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::SplitCommissions,
+                    >(value)
                 }
-                "ChequePosition" => round_trip_as::<super::types::ChequePosition>(value),
-                "Cheque" => round_trip_as::<super::types::Cheque>(value),
-                "ChequeData" => round_trip_as::<super::types::ChequeData>(value),
+                "ChequePosition" => {
+                    crate::spec_support::round_trip::<
+                        super::types::ChequePosition,
+                    >(value)
+                }
+                "Cheque" => {
+                    crate::spec_support::round_trip::<super::types::Cheque>(value)
+                }
+                "ChequeData" => {
+                    crate::spec_support::round_trip::<super::types::ChequeData>(value)
+                }
                 "CreateInvoiceRequest" => {
-                    round_trip_as::<super::types::CreateInvoiceRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateInvoiceRequest,
+                    >(value)
                 }
-                "Bill" => round_trip_as::<super::types::Bill>(value),
-                "BillDetails" => round_trip_as::<super::types::BillDetails>(value),
+                "Bill" => crate::spec_support::round_trip::<super::types::Bill>(value),
+                "BillDetails" => {
+                    crate::spec_support::round_trip::<super::types::BillDetails>(value)
+                }
                 "FirstTransaction" => {
-                    round_trip_as::<super::types::FirstTransaction>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::FirstTransaction,
+                    >(value)
                 }
-                "External3dSec" => round_trip_as::<super::types::External3dSec>(value),
+                "External3dSec" => {
+                    crate::spec_support::round_trip::<super::types::External3dSec>(value)
+                }
                 "PaymentMethodRequest" => {
-                    round_trip_as::<super::types::PaymentMethodRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::PaymentMethodRequest,
+                    >(value)
                 }
-                "PaymentMethod" => round_trip_as::<super::types::PaymentMethod>(value),
+                "PaymentMethod" => {
+                    crate::spec_support::round_trip::<super::types::PaymentMethod>(value)
+                }
                 "PaymentCardInfo" => {
-                    round_trip_as::<super::types::PaymentCardInfo>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::PaymentCardInfo,
+                    >(value)
                 }
                 "ThreeDsRequirement" => {
-                    round_trip_as::<super::types::ThreeDsRequirement>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::ThreeDsRequirement,
+                    >(value)
                 }
-                "Requirements" => round_trip_as::<super::types::Requirements>(value),
-                "CreatedToken" => round_trip_as::<super::types::CreatedToken>(value),
+                "Requirements" => {
+                    crate::spec_support::round_trip::<super::types::Requirements>(value)
+                }
+                "CreatedToken" => {
+                    crate::spec_support::round_trip::<super::types::CreatedToken>(value)
+                }
                 "CreatePaymentRequest" => {
-                    round_trip_as::<super::types::CreatePaymentRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreatePaymentRequest,
+                    >(value)
                 }
-                "Payment" => round_trip_as::<super::types::Payment>(value),
-                "PaymentList" => round_trip_as::<super::types::PaymentList>(value),
+                "Payment" => {
+                    crate::spec_support::round_trip::<super::types::Payment>(value)
+                }
+                "PaymentList" => {
+                    crate::spec_support::round_trip::<super::types::PaymentList>(value)
+                }
                 "Complete3dsRequest" => {
-                    round_trip_as::<super::types::Complete3dsRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::Complete3dsRequest,
+                    >(value)
                 }
-                "CaptureRequest" => round_trip_as::<super::types::CaptureRequest>(value),
-                "Capture" => round_trip_as::<super::types::Capture>(value),
+                "CaptureRequest" => {
+                    crate::spec_support::round_trip::<
+                        super::types::CaptureRequest,
+                    >(value)
+                }
+                "Capture" => {
+                    crate::spec_support::round_trip::<super::types::Capture>(value)
+                }
                 "CreateRefundRequest" => {
-                    round_trip_as::<super::types::CreateRefundRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateRefundRequest,
+                    >(value)
                 }
-                "Refund" => round_trip_as::<super::types::Refund>(value),
-                "RefundList" => round_trip_as::<super::types::RefundList>(value),
-                "QrImageRequest" => round_trip_as::<super::types::QrImageRequest>(value),
-                "QrCodeRequest" => round_trip_as::<super::types::QrCodeRequest>(value),
+                "Refund" => {
+                    crate::spec_support::round_trip::<super::types::Refund>(value)
+                }
+                "RefundList" => {
+                    crate::spec_support::round_trip::<super::types::RefundList>(value)
+                }
+                "QrImageRequest" => {
+                    crate::spec_support::round_trip::<
+                        super::types::QrImageRequest,
+                    >(value)
+                }
+                "QrCodeRequest" => {
+                    crate::spec_support::round_trip::<super::types::QrCodeRequest>(value)
+                }
                 "CreateQrCodeWithUidRequest" => {
-                    round_trip_as::<super::types::CreateQrCodeWithUidRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateQrCodeWithUidRequest,
+                    >(value)
                 }
                 "CreateQrCodeRequest" => {
-                    round_trip_as::<super::types::CreateQrCodeRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateQrCodeRequest,
+                    >(value)
                 }
-                "QrImage" => round_trip_as::<super::types::QrImage>(value),
-                "QrCode" => round_trip_as::<super::types::QrCode>(value),
-                "SbpToken" => round_trip_as::<super::types::SbpToken>(value),
-                "QrPayment" => round_trip_as::<super::types::QrPayment>(value),
-                "SbpQr" => round_trip_as::<super::types::SbpQr>(value),
+                "QrImage" => {
+                    crate::spec_support::round_trip::<super::types::QrImage>(value)
+                }
+                "QrCode" => {
+                    crate::spec_support::round_trip::<super::types::QrCode>(value)
+                }
+                "SbpToken" => {
+                    crate::spec_support::round_trip::<super::types::SbpToken>(value)
+                }
+                "QrPayment" => {
+                    crate::spec_support::round_trip::<super::types::QrPayment>(value)
+                }
+                "SbpQr" => crate::spec_support::round_trip::<super::types::SbpQr>(value),
                 "PaySbpTokenRequest" => {
-                    round_trip_as::<super::types::PaySbpTokenRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::PaySbpTokenRequest,
+                    >(value)
                 }
                 "DeleteCardTokenRequest" => {
-                    round_trip_as::<super::types::DeleteCardTokenRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::DeleteCardTokenRequest,
+                    >(value)
                 }
-                "CardData" => round_trip_as::<super::types::CardData>(value),
+                "CardData" => {
+                    crate::spec_support::round_trip::<super::types::CardData>(value)
+                }
                 "CheckCardRequest" => {
-                    round_trip_as::<super::types::CheckCardRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CheckCardRequest,
+                    >(value)
                 }
-                "CardCheck" => round_trip_as::<super::types::CardCheck>(value),
+                "CardCheck" => {
+                    crate::spec_support::round_trip::<super::types::CardCheck>(value)
+                }
                 "CompleteCardCheckRequest" => {
-                    round_trip_as::<super::types::CompleteCardCheckRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CompleteCardCheckRequest,
+                    >(value)
                 }
                 _ => return None,
             },

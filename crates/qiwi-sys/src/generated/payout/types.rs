@@ -127,7 +127,7 @@ pub mod types {
         )]
         pub bank_member_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pan: ::std::option::Option<::std::string::String>,
+        pub pan: ::std::option::Option<::qiwi_core::secret::CardNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -767,7 +767,7 @@ pub mod types {
                 ::std::string::String,
             >,
             pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardNumber>,
                 ::std::string::String,
             >,
             phone: ::std::result::Result<
@@ -813,7 +813,9 @@ pub mod types {
             }
             pub fn pan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardNumber>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.pan = value
@@ -1286,13 +1288,58 @@ pub mod types {
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {
-    fn round_trip_as<T>(
+    /// Reads `value` as the type generated for component schema `name` and formats it
+    /// with `Debug`; `None` when the spec has no such schema.
+    pub fn debug(
+        name: &str,
         value: ::serde_json::Value,
-    ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>
-    where
-        T: ::serde::de::DeserializeOwned + ::serde::Serialize,
-    {
-        ::serde_json::to_value(::serde_json::from_value::<T>(value)?)
+    ) -> ::std::option::Option<
+        ::std::result::Result<::std::string::String, ::serde_json::Error>,
+    > {
+        Some(
+            match name {
+                "ErrorBody" => {
+                    crate::spec_support::debug::<::qiwi_core::error::ErrorBody>(value)
+                }
+                "AmountString" => {
+                    crate::spec_support::debug::<::qiwi_core::money::AmountString>(value)
+                }
+                "CurrencyAlpha" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::debug::<::qiwi_core::secret::CardNumber>(value)
+                }
+                "QiwiDateTime" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
+                }
+                "Amount" => crate::spec_support::debug::<super::types::Amount>(value),
+                "Status" => crate::spec_support::debug::<super::types::Status>(value),
+                "ReceiverDataRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::ReceiverDataRequest,
+                    >(value)
+                }
+                "ReceiverData" => {
+                    crate::spec_support::debug::<super::types::ReceiverData>(value)
+                }
+                "SplitCommissions" => {
+                    crate::spec_support::debug::<super::types::SplitCommissions>(value)
+                }
+                "Split" => crate::spec_support::debug::<super::types::Split>(value),
+                "CreatePayoutRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreatePayoutRequest,
+                    >(value)
+                }
+                "Payout" => crate::spec_support::debug::<super::types::Payout>(value),
+                _ => return None,
+            },
+        )
     }
     /// Reads `value` as the type generated for component schema `name` and writes it
     /// back; `None` when the spec has no such schema.
@@ -1304,30 +1351,59 @@ pub mod schema_registry {
     > {
         Some(
             match name {
-                "ErrorBody" => round_trip_as::<::qiwi_core::error::ErrorBody>(value),
+                "ErrorBody" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::error::ErrorBody,
+                    >(value)
+                }
                 "AmountString" => {
-                    round_trip_as::<::qiwi_core::money::AmountString>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::money::AmountString,
+                    >(value)
                 }
                 "CurrencyAlpha" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::CardNumber,
+                    >(value)
                 }
                 "QiwiDateTime" => {
-                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
                 }
-                "Amount" => round_trip_as::<super::types::Amount>(value),
-                "Status" => round_trip_as::<super::types::Status>(value),
+                "Amount" => {
+                    crate::spec_support::round_trip::<super::types::Amount>(value)
+                }
+                "Status" => {
+                    crate::spec_support::round_trip::<super::types::Status>(value)
+                }
                 "ReceiverDataRequest" => {
-                    round_trip_as::<super::types::ReceiverDataRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::ReceiverDataRequest,
+                    >(value)
                 }
-                "ReceiverData" => round_trip_as::<super::types::ReceiverData>(value),
+                "ReceiverData" => {
+                    crate::spec_support::round_trip::<super::types::ReceiverData>(value)
+                }
                 "SplitCommissions" => {
-                    round_trip_as::<super::types::SplitCommissions>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::SplitCommissions,
+                    >(value)
                 }
-                "Split" => round_trip_as::<super::types::Split>(value),
+                "Split" => crate::spec_support::round_trip::<super::types::Split>(value),
                 "CreatePayoutRequest" => {
-                    round_trip_as::<super::types::CreatePayoutRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreatePayoutRequest,
+                    >(value)
                 }
-                "Payout" => round_trip_as::<super::types::Payout>(value),
+                "Payout" => {
+                    crate::spec_support::round_trip::<super::types::Payout>(value)
+                }
                 _ => return None,
             },
         )

@@ -220,14 +220,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CardDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cvv: ::std::option::Option<::std::string::String>,
+        pub cvv: ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
         #[serde(
             rename = "errorCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub error_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pan: ::std::option::Option<::std::string::String>,
+        pub pan: ::std::option::Option<::qiwi_core::secret::CardNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
     }
@@ -902,7 +902,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HookKey {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub key: ::std::option::Option<::std::string::String>,
+        pub key: ::std::option::Option<::qiwi_core::secret::WalletHookKey>,
     }
     impl HookKey {
         pub fn builder() -> builder::HookKey {
@@ -1334,12 +1334,12 @@ pub mod types {
             rename = "PublicKey",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub public_key: ::std::option::Option<::std::string::String>,
+        pub public_key: ::std::option::Option<::qiwi_core::secret::P2pPublicKey>,
         #[serde(
             rename = "SecretKey",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub secret_key: ::std::option::Option<::std::string::String>,
+        pub secret_key: ::std::option::Option<::qiwi_core::secret::P2pSecretKey>,
     }
     impl P2pKeys {
         pub fn builder() -> builder::P2pKeys {
@@ -2951,7 +2951,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CardDetails {
             cvv: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
                 ::std::string::String,
             >,
             error_code: ::std::result::Result<
@@ -2959,7 +2959,7 @@ pub mod types {
                 ::std::string::String,
             >,
             pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardNumber>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -2980,7 +2980,9 @@ pub mod types {
         impl CardDetails {
             pub fn cvv<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardSecurityCode>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.cvv = value
@@ -3004,7 +3006,9 @@ pub mod types {
             }
             pub fn pan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardNumber>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.pan = value
@@ -5095,7 +5099,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct HookKey {
             key: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::WalletHookKey>,
                 ::std::string::String,
             >,
         }
@@ -5109,7 +5113,9 @@ pub mod types {
         impl HookKey {
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::WalletHookKey>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
@@ -6686,11 +6692,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct P2pKeys {
             public_key: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::P2pPublicKey>,
                 ::std::string::String,
             >,
             secret_key: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::P2pSecretKey>,
                 ::std::string::String,
             >,
         }
@@ -6705,7 +6711,9 @@ pub mod types {
         impl P2pKeys {
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::P2pPublicKey>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.public_key = value
@@ -6717,7 +6725,9 @@ pub mod types {
             }
             pub fn secret_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::P2pSecretKey>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.secret_key = value
@@ -9685,13 +9695,295 @@ pub mod types {
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {
-    fn round_trip_as<T>(
+    /// Reads `value` as the type generated for component schema `name` and formats it
+    /// with `Debug`; `None` when the spec has no such schema.
+    pub fn debug(
+        name: &str,
         value: ::serde_json::Value,
-    ) -> ::std::result::Result<::serde_json::Value, ::serde_json::Error>
-    where
-        T: ::serde::de::DeserializeOwned + ::serde::Serialize,
-    {
-        ::serde_json::to_value(::serde_json::from_value::<T>(value)?)
+    ) -> ::std::option::Option<
+        ::std::result::Result<::std::string::String, ::serde_json::Error>,
+    > {
+        Some(
+            match name {
+                "ErrorBody" => {
+                    crate::spec_support::debug::<::qiwi_core::error::ErrorBody>(value)
+                }
+                "AmountNumber" => {
+                    crate::spec_support::debug::<::qiwi_core::money::AmountNumber>(value)
+                }
+                "CurrencyNumeric" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyNumeric,
+                    >(value)
+                }
+                "CurrencyNumericString" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyNumericString,
+                    >(value)
+                }
+                "CurrencyAlpha" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::debug::<::qiwi_core::secret::CardNumber>(value)
+                }
+                "CardSecurityCode" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::CardSecurityCode,
+                    >(value)
+                }
+                "WalletHookKey" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::WalletHookKey,
+                    >(value)
+                }
+                "P2pSecretKey" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::P2pSecretKey,
+                    >(value)
+                }
+                "P2pPublicKey" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::secret::P2pPublicKey,
+                    >(value)
+                }
+                "QiwiDateTime" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
+                }
+                "Money" => crate::spec_support::debug::<super::types::Money>(value),
+                "SinapMoney" => {
+                    crate::spec_support::debug::<super::types::SinapMoney>(value)
+                }
+                "EmptyObject" => {
+                    crate::spec_support::debug::<super::types::EmptyObject>(value)
+                }
+                "TxnDirection" => {
+                    crate::spec_support::debug::<super::types::TxnDirection>(value)
+                }
+                "HistoryOperation" => {
+                    crate::spec_support::debug::<super::types::HistoryOperation>(value)
+                }
+                "HistorySource" => {
+                    crate::spec_support::debug::<super::types::HistorySource>(value)
+                }
+                "LimitType" => {
+                    crate::spec_support::debug::<super::types::LimitType>(value)
+                }
+                "MobilePinInfo" => {
+                    crate::spec_support::debug::<super::types::MobilePinInfo>(value)
+                }
+                "PassInfo" => crate::spec_support::debug::<super::types::PassInfo>(value),
+                "AuthInfo" => crate::spec_support::debug::<super::types::AuthInfo>(value),
+                "IdentificationInfo" => {
+                    crate::spec_support::debug::<super::types::IdentificationInfo>(value)
+                }
+                "ContractInfo" => {
+                    crate::spec_support::debug::<super::types::ContractInfo>(value)
+                }
+                "UserInfo" => crate::spec_support::debug::<super::types::UserInfo>(value),
+                "Profile" => crate::spec_support::debug::<super::types::Profile>(value),
+                "IdentificationRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::IdentificationRequest,
+                    >(value)
+                }
+                "Identification" => {
+                    crate::spec_support::debug::<super::types::Identification>(value)
+                }
+                "IdentificationDowngradeRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::IdentificationDowngradeRequest,
+                    >(value)
+                }
+                "IdentificationDowngradeCreated" => {
+                    crate::spec_support::debug::<
+                        super::types::IdentificationDowngradeCreated,
+                    >(value)
+                }
+                "IdentificationDowngrade" => {
+                    crate::spec_support::debug::<
+                        super::types::IdentificationDowngrade,
+                    >(value)
+                }
+                "LimitInterval" => {
+                    crate::spec_support::debug::<super::types::LimitInterval>(value)
+                }
+                "Limit" => crate::spec_support::debug::<super::types::Limit>(value),
+                "Limits" => crate::spec_support::debug::<super::types::Limits>(value),
+                "P2pPaymentCountLimit" => {
+                    crate::spec_support::debug::<
+                        super::types::P2pPaymentCountLimit,
+                    >(value)
+                }
+                "Restriction" => {
+                    crate::spec_support::debug::<super::types::Restriction>(value)
+                }
+                "RestrictionList" => {
+                    crate::spec_support::debug::<super::types::RestrictionList>(value)
+                }
+                "ProviderInfo" => {
+                    crate::spec_support::debug::<super::types::ProviderInfo>(value)
+                }
+                "TransactionFeatures" => {
+                    crate::spec_support::debug::<
+                        super::types::TransactionFeatures,
+                    >(value)
+                }
+                "Transaction" => {
+                    crate::spec_support::debug::<super::types::Transaction>(value)
+                }
+                "PaymentHistory" => {
+                    crate::spec_support::debug::<super::types::PaymentHistory>(value)
+                }
+                "PaymentTotals" => {
+                    crate::spec_support::debug::<super::types::PaymentTotals>(value)
+                }
+                "ChequeSendRequest" => {
+                    crate::spec_support::debug::<super::types::ChequeSendRequest>(value)
+                }
+                "AccountType" => {
+                    crate::spec_support::debug::<super::types::AccountType>(value)
+                }
+                "Account" => crate::spec_support::debug::<super::types::Account>(value),
+                "AccountList" => {
+                    crate::spec_support::debug::<super::types::AccountList>(value)
+                }
+                "CreateAccountRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CreateAccountRequest,
+                    >(value)
+                }
+                "AccountOffer" => {
+                    crate::spec_support::debug::<super::types::AccountOffer>(value)
+                }
+                "AccountOfferList" => {
+                    crate::spec_support::debug::<super::types::AccountOfferList>(value)
+                }
+                "SetDefaultAccountRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::SetDefaultAccountRequest,
+                    >(value)
+                }
+                "PaymentMethod" => {
+                    crate::spec_support::debug::<super::types::PaymentMethod>(value)
+                }
+                "CommissionRequest" => {
+                    crate::spec_support::debug::<super::types::CommissionRequest>(value)
+                }
+                "Commission" => {
+                    crate::spec_support::debug::<super::types::Commission>(value)
+                }
+                "PaymentFields" => {
+                    crate::spec_support::debug::<super::types::PaymentFields>(value)
+                }
+                "PaymentRequest" => {
+                    crate::spec_support::debug::<super::types::PaymentRequest>(value)
+                }
+                "PaymentInfo" => {
+                    crate::spec_support::debug::<super::types::PaymentInfo>(value)
+                }
+                "CrossRate" => {
+                    crate::spec_support::debug::<super::types::CrossRate>(value)
+                }
+                "CrossRates" => {
+                    crate::spec_support::debug::<super::types::CrossRates>(value)
+                }
+                "CardProviderRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::CardProviderRequest,
+                    >(value)
+                }
+                "KzCardLookupRequest" => {
+                    crate::spec_support::debug::<
+                        super::types::KzCardLookupRequest,
+                    >(value)
+                }
+                "ContainerElement" => {
+                    crate::spec_support::debug::<super::types::ContainerElement>(value)
+                }
+                "Containers" => {
+                    crate::spec_support::debug::<super::types::Containers>(value)
+                }
+                "ProviderSearchItem" => {
+                    crate::spec_support::debug::<super::types::ProviderSearchItem>(value)
+                }
+                "ProviderSearch" => {
+                    crate::spec_support::debug::<super::types::ProviderSearch>(value)
+                }
+                "MobileProvider" => {
+                    crate::spec_support::debug::<super::types::MobileProvider>(value)
+                }
+                "MobileProviders" => {
+                    crate::spec_support::debug::<super::types::MobileProviders>(value)
+                }
+                "Nickname" => crate::spec_support::debug::<super::types::Nickname>(value),
+                "CardOrderRequest" => {
+                    crate::spec_support::debug::<super::types::CardOrderRequest>(value)
+                }
+                "CardOrder" => {
+                    crate::spec_support::debug::<super::types::CardOrder>(value)
+                }
+                "CardLimit" => {
+                    crate::spec_support::debug::<super::types::CardLimit>(value)
+                }
+                "QvxCard" => crate::spec_support::debug::<super::types::QvxCard>(value),
+                "CardPackageDetails" => {
+                    crate::spec_support::debug::<super::types::CardPackageDetails>(value)
+                }
+                "CardPackage" => {
+                    crate::spec_support::debug::<super::types::CardPackage>(value)
+                }
+                "Card" => crate::spec_support::debug::<super::types::Card>(value),
+                "CardList" => crate::spec_support::debug::<super::types::CardList>(value),
+                "CardUnblock" => {
+                    crate::spec_support::debug::<super::types::CardUnblock>(value)
+                }
+                "CardDetailsRequest" => {
+                    crate::spec_support::debug::<super::types::CardDetailsRequest>(value)
+                }
+                "CardDetails" => {
+                    crate::spec_support::debug::<super::types::CardDetails>(value)
+                }
+                "CardAliasRequest" => {
+                    crate::spec_support::debug::<super::types::CardAliasRequest>(value)
+                }
+                "CardAliasResult" => {
+                    crate::spec_support::debug::<super::types::CardAliasResult>(value)
+                }
+                "P2pKeysRequest" => {
+                    crate::spec_support::debug::<super::types::P2pKeysRequest>(value)
+                }
+                "P2pKeys" => crate::spec_support::debug::<super::types::P2pKeys>(value),
+                "CheckoutProvider" => {
+                    crate::spec_support::debug::<super::types::CheckoutProvider>(value)
+                }
+                "CheckoutBill" => {
+                    crate::spec_support::debug::<super::types::CheckoutBill>(value)
+                }
+                "BillSearch" => {
+                    crate::spec_support::debug::<super::types::BillSearch>(value)
+                }
+                "PayBillRequest" => {
+                    crate::spec_support::debug::<super::types::PayBillRequest>(value)
+                }
+                "PayBillResult" => {
+                    crate::spec_support::debug::<super::types::PayBillResult>(value)
+                }
+                "RejectBillRequest" => {
+                    crate::spec_support::debug::<super::types::RejectBillRequest>(value)
+                }
+                "Hook" => crate::spec_support::debug::<super::types::Hook>(value),
+                "HookResponse" => {
+                    crate::spec_support::debug::<super::types::HookResponse>(value)
+                }
+                "HookKey" => crate::spec_support::debug::<super::types::HookKey>(value),
+                _ => return None,
+            },
+        )
     }
     /// Reads `value` as the type generated for component schema `name` and writes it
     /// back; `None` when the spec has no such schema.
@@ -9703,153 +9995,356 @@ pub mod schema_registry {
     > {
         Some(
             match name {
-                "ErrorBody" => round_trip_as::<::qiwi_core::error::ErrorBody>(value),
+                "ErrorBody" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::error::ErrorBody,
+                    >(value)
+                }
                 "AmountNumber" => {
-                    round_trip_as::<::qiwi_core::money::AmountNumber>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::money::AmountNumber,
+                    >(value)
                 }
                 "CurrencyNumeric" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyNumeric>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyNumeric,
+                    >(value)
                 }
                 "CurrencyNumericString" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyNumericString>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyNumericString,
+                    >(value)
                 }
                 "CurrencyAlpha" => {
-                    round_trip_as::<::qiwi_core::currency::CurrencyAlpha>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::currency::CurrencyAlpha,
+                    >(value)
+                }
+                "CardNumber" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::CardNumber,
+                    >(value)
+                }
+                "CardSecurityCode" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::CardSecurityCode,
+                    >(value)
+                }
+                "WalletHookKey" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::WalletHookKey,
+                    >(value)
+                }
+                "P2pSecretKey" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::P2pSecretKey,
+                    >(value)
+                }
+                "P2pPublicKey" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::secret::P2pPublicKey,
+                    >(value)
                 }
                 "QiwiDateTime" => {
-                    round_trip_as::<::qiwi_core::datetime::QiwiDateTime>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::datetime::QiwiDateTime,
+                    >(value)
                 }
-                "Money" => round_trip_as::<super::types::Money>(value),
-                "SinapMoney" => round_trip_as::<super::types::SinapMoney>(value),
-                "EmptyObject" => round_trip_as::<super::types::EmptyObject>(value),
-                "TxnDirection" => round_trip_as::<super::types::TxnDirection>(value),
+                "Money" => crate::spec_support::round_trip::<super::types::Money>(value),
+                "SinapMoney" => {
+                    crate::spec_support::round_trip::<super::types::SinapMoney>(value)
+                }
+                "EmptyObject" => {
+                    crate::spec_support::round_trip::<super::types::EmptyObject>(value)
+                }
+                "TxnDirection" => {
+                    crate::spec_support::round_trip::<super::types::TxnDirection>(value)
+                }
                 "HistoryOperation" => {
-                    round_trip_as::<super::types::HistoryOperation>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::HistoryOperation,
+                    >(value)
                 }
-                "HistorySource" => round_trip_as::<super::types::HistorySource>(value),
-                "LimitType" => round_trip_as::<super::types::LimitType>(value),
-                "MobilePinInfo" => round_trip_as::<super::types::MobilePinInfo>(value),
-                "PassInfo" => round_trip_as::<super::types::PassInfo>(value),
-                "AuthInfo" => round_trip_as::<super::types::AuthInfo>(value),
+                "HistorySource" => {
+                    crate::spec_support::round_trip::<super::types::HistorySource>(value)
+                }
+                "LimitType" => {
+                    crate::spec_support::round_trip::<super::types::LimitType>(value)
+                }
+                "MobilePinInfo" => {
+                    crate::spec_support::round_trip::<super::types::MobilePinInfo>(value)
+                }
+                "PassInfo" => {
+                    crate::spec_support::round_trip::<super::types::PassInfo>(value)
+                }
+                "AuthInfo" => {
+                    crate::spec_support::round_trip::<super::types::AuthInfo>(value)
+                }
                 "IdentificationInfo" => {
-                    round_trip_as::<super::types::IdentificationInfo>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::IdentificationInfo,
+                    >(value)
                 }
-                "ContractInfo" => round_trip_as::<super::types::ContractInfo>(value),
-                "UserInfo" => round_trip_as::<super::types::UserInfo>(value),
-                "Profile" => round_trip_as::<super::types::Profile>(value),
+                "ContractInfo" => {
+                    crate::spec_support::round_trip::<super::types::ContractInfo>(value)
+                }
+                "UserInfo" => {
+                    crate::spec_support::round_trip::<super::types::UserInfo>(value)
+                }
+                "Profile" => {
+                    crate::spec_support::round_trip::<super::types::Profile>(value)
+                }
                 "IdentificationRequest" => {
-                    round_trip_as::<super::types::IdentificationRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::IdentificationRequest,
+                    >(value)
                 }
-                "Identification" => round_trip_as::<super::types::Identification>(value),
+                "Identification" => {
+                    crate::spec_support::round_trip::<
+                        super::types::Identification,
+                    >(value)
+                }
                 "IdentificationDowngradeRequest" => {
-                    round_trip_as::<super::types::IdentificationDowngradeRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::IdentificationDowngradeRequest,
+                    >(value)
                 }
                 "IdentificationDowngradeCreated" => {
-                    round_trip_as::<super::types::IdentificationDowngradeCreated>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::IdentificationDowngradeCreated,
+                    >(value)
                 }
                 "IdentificationDowngrade" => {
-                    round_trip_as::<super::types::IdentificationDowngrade>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::IdentificationDowngrade,
+                    >(value)
                 }
-                "LimitInterval" => round_trip_as::<super::types::LimitInterval>(value),
-                "Limit" => round_trip_as::<super::types::Limit>(value),
-                "Limits" => round_trip_as::<super::types::Limits>(value),
+                "LimitInterval" => {
+                    crate::spec_support::round_trip::<super::types::LimitInterval>(value)
+                }
+                "Limit" => crate::spec_support::round_trip::<super::types::Limit>(value),
+                "Limits" => {
+                    crate::spec_support::round_trip::<super::types::Limits>(value)
+                }
                 "P2pPaymentCountLimit" => {
-                    round_trip_as::<super::types::P2pPaymentCountLimit>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::P2pPaymentCountLimit,
+                    >(value)
                 }
-                "Restriction" => round_trip_as::<super::types::Restriction>(value),
+                "Restriction" => {
+                    crate::spec_support::round_trip::<super::types::Restriction>(value)
+                }
                 "RestrictionList" => {
-                    round_trip_as::<super::types::RestrictionList>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::RestrictionList,
+                    >(value)
                 }
-                "ProviderInfo" => round_trip_as::<super::types::ProviderInfo>(value),
+                "ProviderInfo" => {
+                    crate::spec_support::round_trip::<super::types::ProviderInfo>(value)
+                }
                 "TransactionFeatures" => {
-                    round_trip_as::<super::types::TransactionFeatures>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::TransactionFeatures,
+                    >(value)
                 }
-                "Transaction" => round_trip_as::<super::types::Transaction>(value),
-                "PaymentHistory" => round_trip_as::<super::types::PaymentHistory>(value),
-                "PaymentTotals" => round_trip_as::<super::types::PaymentTotals>(value),
+                "Transaction" => {
+                    crate::spec_support::round_trip::<super::types::Transaction>(value)
+                }
+                "PaymentHistory" => {
+                    crate::spec_support::round_trip::<
+                        super::types::PaymentHistory,
+                    >(value)
+                }
+                "PaymentTotals" => {
+                    crate::spec_support::round_trip::<super::types::PaymentTotals>(value)
+                }
                 "ChequeSendRequest" => {
-                    round_trip_as::<super::types::ChequeSendRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::ChequeSendRequest,
+                    >(value)
                 }
-                "AccountType" => round_trip_as::<super::types::AccountType>(value),
-                "Account" => round_trip_as::<super::types::Account>(value),
-                "AccountList" => round_trip_as::<super::types::AccountList>(value),
+                "AccountType" => {
+                    crate::spec_support::round_trip::<super::types::AccountType>(value)
+                }
+                "Account" => {
+                    crate::spec_support::round_trip::<super::types::Account>(value)
+                }
+                "AccountList" => {
+                    crate::spec_support::round_trip::<super::types::AccountList>(value)
+                }
                 "CreateAccountRequest" => {
-                    round_trip_as::<super::types::CreateAccountRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CreateAccountRequest,
+                    >(value)
                 }
-                "AccountOffer" => round_trip_as::<super::types::AccountOffer>(value),
+                "AccountOffer" => {
+                    crate::spec_support::round_trip::<super::types::AccountOffer>(value)
+                }
                 "AccountOfferList" => {
-                    round_trip_as::<super::types::AccountOfferList>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::AccountOfferList,
+                    >(value)
                 }
                 "SetDefaultAccountRequest" => {
-                    round_trip_as::<super::types::SetDefaultAccountRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::SetDefaultAccountRequest,
+                    >(value)
                 }
-                "PaymentMethod" => round_trip_as::<super::types::PaymentMethod>(value),
+                "PaymentMethod" => {
+                    crate::spec_support::round_trip::<super::types::PaymentMethod>(value)
+                }
                 "CommissionRequest" => {
-                    round_trip_as::<super::types::CommissionRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CommissionRequest,
+                    >(value)
                 }
-                "Commission" => round_trip_as::<super::types::Commission>(value),
-                "PaymentFields" => round_trip_as::<super::types::PaymentFields>(value),
-                "PaymentRequest" => round_trip_as::<super::types::PaymentRequest>(value),
-                "PaymentInfo" => round_trip_as::<super::types::PaymentInfo>(value),
-                "CrossRate" => round_trip_as::<super::types::CrossRate>(value),
-                "CrossRates" => round_trip_as::<super::types::CrossRates>(value),
+                "Commission" => {
+                    crate::spec_support::round_trip::<super::types::Commission>(value)
+                }
+                "PaymentFields" => {
+                    crate::spec_support::round_trip::<super::types::PaymentFields>(value)
+                }
+                "PaymentRequest" => {
+                    crate::spec_support::round_trip::<
+                        super::types::PaymentRequest,
+                    >(value)
+                }
+                "PaymentInfo" => {
+                    crate::spec_support::round_trip::<super::types::PaymentInfo>(value)
+                }
+                "CrossRate" => {
+                    crate::spec_support::round_trip::<super::types::CrossRate>(value)
+                }
+                "CrossRates" => {
+                    crate::spec_support::round_trip::<super::types::CrossRates>(value)
+                }
                 "CardProviderRequest" => {
-                    round_trip_as::<super::types::CardProviderRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardProviderRequest,
+                    >(value)
                 }
                 "KzCardLookupRequest" => {
-                    round_trip_as::<super::types::KzCardLookupRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::KzCardLookupRequest,
+                    >(value)
                 }
                 "ContainerElement" => {
-                    round_trip_as::<super::types::ContainerElement>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::ContainerElement,
+                    >(value)
                 }
-                "Containers" => round_trip_as::<super::types::Containers>(value),
+                "Containers" => {
+                    crate::spec_support::round_trip::<super::types::Containers>(value)
+                }
                 "ProviderSearchItem" => {
-                    round_trip_as::<super::types::ProviderSearchItem>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::ProviderSearchItem,
+                    >(value)
                 }
-                "ProviderSearch" => round_trip_as::<super::types::ProviderSearch>(value),
-                "MobileProvider" => round_trip_as::<super::types::MobileProvider>(value),
+                "ProviderSearch" => {
+                    crate::spec_support::round_trip::<
+                        super::types::ProviderSearch,
+                    >(value)
+                }
+                "MobileProvider" => {
+                    crate::spec_support::round_trip::<
+                        super::types::MobileProvider,
+                    >(value)
+                }
                 "MobileProviders" => {
-                    round_trip_as::<super::types::MobileProviders>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::MobileProviders,
+                    >(value)
                 }
-                "Nickname" => round_trip_as::<super::types::Nickname>(value),
+                "Nickname" => {
+                    crate::spec_support::round_trip::<super::types::Nickname>(value)
+                }
                 "CardOrderRequest" => {
-                    round_trip_as::<super::types::CardOrderRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardOrderRequest,
+                    >(value)
                 }
-                "CardOrder" => round_trip_as::<super::types::CardOrder>(value),
-                "CardLimit" => round_trip_as::<super::types::CardLimit>(value),
-                "QvxCard" => round_trip_as::<super::types::QvxCard>(value),
+                "CardOrder" => {
+                    crate::spec_support::round_trip::<super::types::CardOrder>(value)
+                }
+                "CardLimit" => {
+                    crate::spec_support::round_trip::<super::types::CardLimit>(value)
+                }
+                "QvxCard" => {
+                    crate::spec_support::round_trip::<super::types::QvxCard>(value)
+                }
                 "CardPackageDetails" => {
-                    round_trip_as::<super::types::CardPackageDetails>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardPackageDetails,
+                    >(value)
                 }
-                "CardPackage" => round_trip_as::<super::types::CardPackage>(value),
-                "Card" => round_trip_as::<super::types::Card>(value),
-                "CardList" => round_trip_as::<super::types::CardList>(value),
-                "CardUnblock" => round_trip_as::<super::types::CardUnblock>(value),
+                "CardPackage" => {
+                    crate::spec_support::round_trip::<super::types::CardPackage>(value)
+                }
+                "Card" => crate::spec_support::round_trip::<super::types::Card>(value),
+                "CardList" => {
+                    crate::spec_support::round_trip::<super::types::CardList>(value)
+                }
+                "CardUnblock" => {
+                    crate::spec_support::round_trip::<super::types::CardUnblock>(value)
+                }
                 "CardDetailsRequest" => {
-                    round_trip_as::<super::types::CardDetailsRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardDetailsRequest,
+                    >(value)
                 }
-                "CardDetails" => round_trip_as::<super::types::CardDetails>(value),
+                "CardDetails" => {
+                    crate::spec_support::round_trip::<super::types::CardDetails>(value)
+                }
                 "CardAliasRequest" => {
-                    round_trip_as::<super::types::CardAliasRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardAliasRequest,
+                    >(value)
                 }
                 "CardAliasResult" => {
-                    round_trip_as::<super::types::CardAliasResult>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CardAliasResult,
+                    >(value)
                 }
-                "P2pKeysRequest" => round_trip_as::<super::types::P2pKeysRequest>(value),
-                "P2pKeys" => round_trip_as::<super::types::P2pKeys>(value),
+                "P2pKeysRequest" => {
+                    crate::spec_support::round_trip::<
+                        super::types::P2pKeysRequest,
+                    >(value)
+                }
+                "P2pKeys" => {
+                    crate::spec_support::round_trip::<super::types::P2pKeys>(value)
+                }
                 "CheckoutProvider" => {
-                    round_trip_as::<super::types::CheckoutProvider>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::CheckoutProvider,
+                    >(value)
                 }
-                "CheckoutBill" => round_trip_as::<super::types::CheckoutBill>(value),
-                "BillSearch" => round_trip_as::<super::types::BillSearch>(value),
-                "PayBillRequest" => round_trip_as::<super::types::PayBillRequest>(value),
-                "PayBillResult" => round_trip_as::<super::types::PayBillResult>(value),
+                "CheckoutBill" => {
+                    crate::spec_support::round_trip::<super::types::CheckoutBill>(value)
+                }
+                "BillSearch" => {
+                    crate::spec_support::round_trip::<super::types::BillSearch>(value)
+                }
+                "PayBillRequest" => {
+                    crate::spec_support::round_trip::<
+                        super::types::PayBillRequest,
+                    >(value)
+                }
+                "PayBillResult" => {
+                    crate::spec_support::round_trip::<super::types::PayBillResult>(value)
+                }
                 "RejectBillRequest" => {
-                    round_trip_as::<super::types::RejectBillRequest>(value)
+                    crate::spec_support::round_trip::<
+                        super::types::RejectBillRequest,
+                    >(value)
                 }
-                "Hook" => round_trip_as::<super::types::Hook>(value),
-                "HookResponse" => round_trip_as::<super::types::HookResponse>(value),
-                "HookKey" => round_trip_as::<super::types::HookKey>(value),
+                "Hook" => crate::spec_support::round_trip::<super::types::Hook>(value),
+                "HookResponse" => {
+                    crate::spec_support::round_trip::<super::types::HookResponse>(value)
+                }
+                "HookKey" => {
+                    crate::spec_support::round_trip::<super::types::HookKey>(value)
+                }
                 _ => return None,
             },
         )
