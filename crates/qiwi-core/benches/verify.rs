@@ -12,7 +12,7 @@ use criterion::{Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_core::signature::{
-    sign_bill_notification, sign_payin_notification, verify_bill_notification,
+    sign_p2p_notification, sign_payin_notification, verify_p2p_notification,
     verify_payin_notification, verify_wallet_notification,
 };
 use serde::Deserialize;
@@ -222,7 +222,7 @@ fn cases() -> Vec<Case> {
         hex::decode("f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243").unwrap();
     let wallet_signed = "643|1|IN|+79161112233|13353941550";
     let secret = P2pSecretKey::new("secret-key");
-    let bill_sig = sign_bill_notification(BILL.as_bytes(), &secret).unwrap();
+    let bill_sig = sign_p2p_notification(BILL.as_bytes(), &secret).unwrap();
     let bill_mac = hex::decode(&bill_sig).unwrap();
     let bill_signed = "RUB|1.00|cc961e8d-d4d6-4f02-b737-2297e51fb48e|9hh4jb-00|PAID";
     let payin_key = NotificationKey::new("TOKEN");
@@ -272,9 +272,9 @@ fn cases() -> Vec<Case> {
         ),
         (
             "p2p",
-            "verify_bill_notification",
+            "verify_p2p_notification",
             Box::new(move || {
-                verify_bill_notification(black_box(BILL.as_bytes()), &bill_sig, &secret).unwrap();
+                verify_p2p_notification(black_box(BILL.as_bytes()), &bill_sig, &secret).unwrap();
                 black_box(&b3);
             }),
         ),

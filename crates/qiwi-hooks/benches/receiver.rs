@@ -39,7 +39,7 @@ fn notifications(n: usize) -> Vec<(&'static str, SignedRequest)> {
             } else {
                 (
                     "p2p",
-                    testing::bill(&testing::sample_bill(&format!("bill-{i}"), "PAID"), &secret),
+                    testing::p2p(&testing::sample_p2p(&format!("bill-{i}"), "PAID"), &secret),
                 )
             }
         })

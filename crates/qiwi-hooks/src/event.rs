@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use qiwi_core::notification::BillNotification;
+use qiwi_core::notification::P2pNotification;
 use qiwi_core::notification::payin::PayinNotification;
 use qiwi_core::notification::wallet::{WalletPaymentNotification, WalletTestNotification};
 
@@ -13,7 +13,8 @@ pub enum Family {
     Wallet,
     /// P2P bill notifications: header `X-Api-Signature-SHA256`.
     P2p,
-    /// Payment Protocol callbacks: header `Signature`.
+    /// Payment Protocol callbacks, pay-in and payouts alike (QIWI sends both to one URL,
+    /// signed with one key): header `Signature`.
     Payin,
 }
 
@@ -55,8 +56,8 @@ pub enum Notification {
     /// A wallet test notification (`GET …/hooks/test`); it moves no money, and without a
     /// `hash` nothing in it is authenticated.
     WalletTest(WalletTestNotification),
-    /// A P2P bill changed status.
-    Bill(BillNotification),
+    /// A P2P notification: a bill changed status.
+    P2p(P2pNotification),
     /// A Payment Protocol notification (payment, capture, refund, card check, token, payout).
     Payin(PayinNotification),
 }
@@ -101,7 +102,7 @@ impl Event {
     pub fn family(&self) -> Family {
         match &self.notification {
             Notification::WalletPayment(_) | Notification::WalletTest(_) => Family::Wallet,
-            Notification::Bill(_) => Family::P2p,
+            Notification::P2p(_) => Family::P2p,
             Notification::Payin(_) => Family::Payin,
         }
     }
@@ -111,7 +112,7 @@ impl Event {
     pub fn is_test(&self) -> bool {
         match &self.notification {
             Notification::WalletTest(_) => true,
-            Notification::WalletPayment(_) | Notification::Bill(_) => false,
+            Notification::WalletPayment(_) | Notification::P2p(_) => false,
             Notification::Payin(p) => p.is_test(),
         }
     }
@@ -125,7 +126,7 @@ impl Event {
                 .payment
                 .as_ref()
                 .map_or_else(|| n.message_id.clone(), |p| p.txn_id.clone()),
-            Notification::Bill(n) => n.bill.bill_id.clone(),
+            Notification::P2p(n) => n.bill.bill_id.clone(),
             Notification::Payin(p) => p.id().to_owned(),
         }
     }
@@ -149,7 +150,7 @@ impl Event {
                 .as_ref()
                 .and_then(|p| p.status.as_ref())
                 .map_or("", |v| v.as_str()),
-            Notification::Bill(n) => n.bill.status.value.as_str(),
+            Notification::P2p(n) => n.bill.status.value.as_str(),
             Notification::Payin(p) => p.status(),
         }
     }
@@ -170,7 +171,7 @@ impl Event {
         match &self.notification {
             Notification::WalletPayment(n) => n.status_is_signed(),
             Notification::WalletTest(_) => false,
-            Notification::Bill(_) => true,
+            Notification::P2p(_) => true,
             Notification::Payin(p) => p.status_is_signed(),
         }
     }
@@ -192,7 +193,7 @@ impl Event {
                 .split(',')
                 .map(|p| Cow::Owned(format!("payment.{p}")))
                 .collect(),
-            Notification::Bill(_) => BillNotification::SIGNED_PATHS
+            Notification::P2p(_) => P2pNotification::SIGNED_PATHS
                 .iter()
                 .map(|p| Cow::Borrowed(*p))
                 .collect(),
@@ -233,7 +234,7 @@ impl Event {
         match &self.notification {
             Notification::WalletTest(_) => None,
             Notification::WalletPayment(n) => Some(format!("wallet|{}", n.dedupe_key(confirmed))),
-            Notification::Bill(n) => Some(format!("p2p|{}", n.dedupe_key(confirmed))),
+            Notification::P2p(n) => Some(format!("p2p|{}", n.dedupe_key(confirmed))),
             Notification::Payin(p) => Some(format!("payin|{}", p.dedupe_key(confirmed))),
         }
     }
@@ -257,12 +258,12 @@ mod tests {
         .into()
     }
 
-    fn bill() -> Event {
-        Notification::Bill(testing::sample_bill("b-1", "PAID")).into()
+    fn p2p() -> Event {
+        Notification::P2p(testing::sample_p2p("b-1", "PAID")).into()
     }
 
     fn payment() -> Event {
-        Notification::Payin(testing::sample_payment("p-1")).into()
+        Notification::Payin(testing::sample_payin_payment("p-1")).into()
     }
 
     fn token() -> Event {
@@ -294,7 +295,7 @@ mod tests {
         );
         assert_eq!(wallet().family(), Family::Wallet);
         assert_eq!(test(false).family(), Family::Wallet);
-        assert_eq!(bill().family(), Family::P2p);
+        assert_eq!(p2p().family(), Family::P2p);
         assert_eq!(payment().family(), Family::Payin);
     }
 
@@ -302,7 +303,7 @@ mod tests {
     fn ids_statuses_and_tests() {
         let cases = [
             (wallet(), "101", "SUCCESS", false),
-            (bill(), "b-1", "PAID", false),
+            (p2p(), "b-1", "PAID", false),
             (payment(), "p-1", "SUCCESS", false),
             (token(), "test", "CREATED", false),
             (test(false), "m-2", "", true),
@@ -337,7 +338,7 @@ mod tests {
     #[test]
     fn what_is_authenticated() {
         assert!(!wallet().status_is_signed() && !wallet().status_is_authenticated());
-        assert!(bill().status_is_signed() && bill().status_is_authenticated());
+        assert!(p2p().status_is_signed() && p2p().status_is_authenticated());
         assert!(!payment().status_is_signed() && token().status_is_signed());
         assert!(!test(true).status_is_signed());
         let mut confirmed = payment();
@@ -354,7 +355,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(paths(wallet())[4], "payment.txnId");
-        assert_eq!(paths(bill()), BillNotification::SIGNED_PATHS);
+        assert_eq!(paths(p2p()), P2pNotification::SIGNED_PATHS);
         assert_eq!(paths(payment())[0], "payment.paymentId");
         assert!(paths(test(false)).is_empty());
         assert_eq!(paths(test(true)).len(), 5);
@@ -365,7 +366,7 @@ mod tests {
     fn keys_by_family_and_confirmation() {
         assert_eq!(wallet().dedupe_key().unwrap(), r#"wallet|"101"|"SUCCESS""#);
         assert_eq!(
-            bill().dedupe_key().unwrap(),
+            p2p().dedupe_key().unwrap(),
             r#"p2p|"test-site"|"b-1"|"PAID""#
         );
         assert_eq!(

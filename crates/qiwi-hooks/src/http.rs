@@ -34,23 +34,23 @@ impl<S: DedupeStore> Receiver<S> {
             receiver: self,
             handler,
         });
-        Router::new()
-            .route("/wallet", any(receive::<S, H, 0>))
-            .route("/p2p", any(receive::<S, H, 1>))
-            .route("/payin", any(receive::<S, H, 2>))
-            .with_state(shared)
+        // Each family's route is its name: `/wallet`, `/p2p`, `/payin`.
+        let mut router = Router::new();
+        for family in Family::ALL {
+            router = router.route(
+                &format!("/{family}"),
+                any(move |state, request| receive::<S, H>(state, request, family)),
+            );
+        }
+        router.with_state(shared)
     }
 }
 
-async fn receive<S: DedupeStore, H: Handler, const FAMILY: u8>(
+async fn receive<S: DedupeStore, H: Handler>(
     State(shared): State<Arc<Shared<S, H>>>,
     request: Request,
+    family: Family,
 ) -> Response {
-    let family = match FAMILY {
-        0 => Family::Wallet,
-        1 => Family::P2p,
-        _ => Family::Payin,
-    };
     let receiver = &shared.receiver;
     let peer = request
         .extensions()

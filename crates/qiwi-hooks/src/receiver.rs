@@ -13,7 +13,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use qiwi_core::notification::WalletNotification;
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_core::signature::{
-    SignatureError, WalletSignFields, verify_bill_notification, verify_payin_notification,
+    SignatureError, WalletSignFields, verify_p2p_notification, verify_payin_notification,
     verify_wallet_notification_with,
 };
 
@@ -442,8 +442,8 @@ impl<S: DedupeStore> Receiver<S> {
             }
             Family::P2p => {
                 let key = self.keys.p2p.as_ref().ok_or(Rejection::FamilyDisabled)?;
-                verify_bill_notification(body, header(P2P_SIGNATURE_HEADER), key)
-                    .map(Notification::Bill)
+                verify_p2p_notification(body, header(P2P_SIGNATURE_HEADER), key)
+                    .map(Notification::P2p)
             }
             Family::Payin => {
                 let key = self.keys.payin.as_ref().ok_or(Rejection::FamilyDisabled)?;
@@ -671,7 +671,7 @@ mod deliver_tests {
             async { Ok::<(), String>(()) }
         };
         let handler = &handler;
-        let signed = testing::bill(&testing::sample_bill("b-1", "PAID"), &secret);
+        let signed = testing::p2p(&testing::sample_p2p("b-1", "PAID"), &secret);
         let headers = request(&signed.headers);
         let deliver = |method: Method, body: &[u8]| {
             block(receiver.deliver(Family::P2p, &method, &headers, None, body, handler))
@@ -713,7 +713,7 @@ mod deliver_tests {
             p2p: Some(secret.clone()),
             ..Keys::default()
         };
-        let signed = testing::bill(&testing::sample_bill("b-limit", "PAID"), &secret);
+        let signed = testing::p2p(&testing::sample_p2p("b-limit", "PAID"), &secret);
         let handler = |_: Event| async { Ok::<(), String>(()) };
         for (limit, receiver) in [
             (DEFAULT_BODY_LIMIT, Receiver::new(keys.clone())),

@@ -5,12 +5,12 @@
 //! use qiwi_hooks::testing;
 //!
 //! let secret = P2pSecretKey::new("my-p2p-secret");
-//! let request = testing::bill(&testing::sample_bill("order-42", "PAID"), &secret);
+//! let request = testing::p2p(&testing::sample_p2p("order-42", "PAID"), &secret);
 //! // POST request.body with request.headers to your /qiwi/p2p endpoint.
 //! assert_eq!(request.headers[0].0, "content-type");
 //! ```
 
-use qiwi_core::notification::BillNotification;
+use qiwi_core::notification::P2pNotification;
 use qiwi_core::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
 use qiwi_core::notification::payin::{
     NotificationAmount, NotificationStatus, OperationStatus, PayinNotification, PaymentNotification,
@@ -20,7 +20,7 @@ use qiwi_core::notification::wallet::{
 };
 use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_core::signature::{
-    sign_bill_notification, sign_payin_notification, sign_wallet_notification,
+    sign_p2p_notification, sign_payin_notification, sign_wallet_notification,
 };
 use qiwi_core::{Amount, Currency, QiwiDateTime};
 
@@ -50,11 +50,11 @@ pub fn wallet(n: &WalletPaymentNotification, key: &WalletHookKey) -> SignedReque
     }
 }
 
-/// A P2P bill notification for `n`, with its `X-Api-Signature-SHA256` header.
-pub fn bill(n: &BillNotification, secret: &P2pSecretKey) -> SignedRequest {
+/// A P2P notification for `n`, with its `X-Api-Signature-SHA256` header.
+pub fn p2p(n: &P2pNotification, secret: &P2pSecretKey) -> SignedRequest {
     let body = serde_json::to_vec(n).expect("a notification serializes");
     let signature =
-        sign_bill_notification(&body, secret).expect("the sample's signed fields are present");
+        sign_p2p_notification(&body, secret).expect("the sample's signed fields are present");
     let mut headers = json_headers();
     headers.push((P2P_SIGNATURE_HEADER, signature));
     SignedRequest { headers, body }
@@ -106,8 +106,8 @@ pub fn sample_wallet_payment(
 }
 
 /// A 10-rouble P2P bill with `status` (`PAID`, `REJECTED` …).
-pub fn sample_bill(bill_id: &str, status: &str) -> BillNotification {
-    BillNotification {
+pub fn sample_p2p(bill_id: &str, status: &str) -> P2pNotification {
+    P2pNotification {
         bill: NotifiedBill {
             site_id: "test-site".to_owned(),
             bill_id: bill_id.to_owned(),
@@ -130,7 +130,7 @@ pub fn sample_bill(bill_id: &str, status: &str) -> BillNotification {
 }
 
 /// A successful 5-rouble PAYMENT notification.
-pub fn sample_payment(payment_id: &str) -> PayinNotification {
+pub fn sample_payin_payment(payment_id: &str) -> PayinNotification {
     PayinNotification::Payment(Box::new(PaymentNotification {
         payment_id: payment_id.to_owned(),
         created_date_time: now(),

@@ -328,7 +328,7 @@ async fn bodies_qiwi_never_sends_are_refused() {
         400
     );
     // An impossible signed date.
-    let mut payment = testing::sample_payment("pay-date");
+    let mut payment = testing::sample_payin_payment("pay-date");
     if let qiwi_core::notification::PayinNotification::Payment(p) = &mut payment {
         p.created_date_time = qiwi_core::QiwiDateTime::from_wire("2024-01-15T12:99:00+03:00");
     }

@@ -33,7 +33,7 @@ async fn rejections_are_logged_with_their_reason_and_never_a_key() {
         p2p: Some(secret.clone()),
         ..Keys::default()
     });
-    let mut forged = testing::bill(&testing::sample_bill("b-log", "PAID"), &secret);
+    let mut forged = testing::p2p(&testing::sample_p2p("b-log", "PAID"), &secret);
     forged.headers[1].1 = "0".repeat(64);
     let mut headers = HeaderMap::new();
     for (k, v) in &forged.headers {

@@ -9,7 +9,7 @@ pub mod p2p;
 pub mod payin;
 pub mod wallet;
 
-pub use p2p::BillNotification;
+pub use p2p::P2pNotification;
 pub use payin::PayinNotification;
 pub use wallet::WalletNotification;
 

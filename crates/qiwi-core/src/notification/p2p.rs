@@ -86,9 +86,9 @@ pub struct NotifiedBill {
     pub expiration_date_time: Option<QiwiDateTime>,
 }
 
-/// A P2P bill notification: `{"bill": {…}, "version": "1"}`.
+/// A P2P notification: a bill changed status; `{"bill": {…}, "version": "1"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BillNotification {
+pub struct P2pNotification {
     /// The bill.
     pub bill: NotifiedBill,
     /// The format version.
@@ -96,7 +96,7 @@ pub struct BillNotification {
     pub version: Option<String>,
 }
 
-impl BillNotification {
+impl P2pNotification {
     /// The paths of the values the `X-Api-Signature-SHA256` header covers; the status is among
     /// them. Every other value (`changedDateTime`, `customer`, `customFields` …) is not
     /// authenticated.

@@ -10,6 +10,7 @@ use crate::currency::CurrencyAlpha;
 use crate::money::{AmountNumber, AmountString};
 use crate::open_enum::open_enum;
 use crate::secret::PaymentToken;
+use crate::signature::{SignatureError, malformed, missing, typed};
 use crate::vocabulary::ReasonCode;
 
 open_enum! {
@@ -574,15 +575,130 @@ pub enum PayinNotification {
     },
 }
 
-/// Each known type and the member holding its object.
-pub(crate) const KINDS: &[(&str, &str)] = &[
-    ("PAYMENT", "payment"),
-    ("CAPTURE", "capture"),
-    ("REFUND", "refund"),
-    ("CHECK_CARD", "checkPaymentMethod"),
-    ("TOKEN", "token"),
-    ("PAYOUT", "payout"),
-];
+/// The Payment Protocol notification types this version knows. Parsing, [`PayinNotification::type_name`]
+/// and [`PayinNotification::to_json`] all read this one mapping, and every match on it is
+/// exhaustive: a new type does not compile until each of them says what it does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PayinKind {
+    Payment,
+    Capture,
+    Refund,
+    CheckCard,
+    Token,
+    Payout,
+}
+
+impl PayinKind {
+    const ALL: [PayinKind; 6] = [
+        PayinKind::Payment,
+        PayinKind::Capture,
+        PayinKind::Refund,
+        PayinKind::CheckCard,
+        PayinKind::Token,
+        PayinKind::Payout,
+    ];
+
+    /// The kind QIWI's `type` names, if this version knows it.
+    fn of(type_name: &str) -> Option<PayinKind> {
+        PayinKind::ALL
+            .into_iter()
+            .find(|k| k.type_name() == type_name)
+    }
+
+    /// The `type` as QIWI writes it.
+    fn type_name(self) -> &'static str {
+        match self {
+            PayinKind::Payment => "PAYMENT",
+            PayinKind::Capture => "CAPTURE",
+            PayinKind::Refund => "REFUND",
+            PayinKind::CheckCard => "CHECK_CARD",
+            PayinKind::Token => "TOKEN",
+            PayinKind::Payout => "PAYOUT",
+        }
+    }
+
+    /// The member of the body that holds the object.
+    fn member(self) -> &'static str {
+        match self {
+            PayinKind::Payment => "payment",
+            PayinKind::Capture => "capture",
+            PayinKind::Refund => "refund",
+            PayinKind::CheckCard => "checkPaymentMethod",
+            PayinKind::Token => "token",
+            PayinKind::Payout => "payout",
+        }
+    }
+}
+
+/// A Payment Protocol notification's envelope, every known object typed in one pass.
+#[derive(Deserialize)]
+struct PayinWire {
+    #[serde(rename = "type")]
+    type_name: String,
+    #[serde(default)]
+    payment: Option<Box<PaymentNotification>>,
+    #[serde(default)]
+    capture: Option<Box<CaptureNotification>>,
+    #[serde(default)]
+    refund: Option<Box<RefundNotification>>,
+    #[serde(default, rename = "checkPaymentMethod")]
+    check_payment_method: Option<Box<CardCheckNotification>>,
+    #[serde(default)]
+    token: Option<Box<TokenNotification>>,
+    #[serde(default)]
+    payout: Option<Box<PayoutNotification>>,
+}
+
+/// Reads a Payment Protocol notification: the object its `type` names, or the whole body of a
+/// type this version does not know.
+pub(crate) fn read_payin(body: &[u8]) -> Result<PayinNotification, SignatureError> {
+    /// The envelope of a type this version does not know: only `type` is read.
+    #[derive(Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        type_name: String,
+    }
+    let wire: PayinWire = match serde_json::from_slice(body) {
+        Ok(w) => w,
+        Err(e) => {
+            // A body of an unknown type may hold objects of any shape under known names.
+            let t: TypeOnly = typed(body)?;
+            if PayinKind::of(&t.type_name).is_some() {
+                typed::<PayinWire>(body)?;
+                return Err(malformed(".", e));
+            }
+            return unknown(body, t.type_name);
+        }
+    };
+    let Some(kind) = PayinKind::of(&wire.type_name) else {
+        return unknown(body, wire.type_name);
+    };
+    let object = || missing(kind.member());
+    Ok(match kind {
+        PayinKind::Payment => PayinNotification::Payment(wire.payment.ok_or_else(object)?),
+        PayinKind::Capture => PayinNotification::Capture(wire.capture.ok_or_else(object)?),
+        PayinKind::Refund => PayinNotification::Refund(wire.refund.ok_or_else(object)?),
+        PayinKind::CheckCard => {
+            PayinNotification::CheckCard(wire.check_payment_method.ok_or_else(object)?)
+        }
+        PayinKind::Token => PayinNotification::Token(wire.token.ok_or_else(object)?),
+        PayinKind::Payout => PayinNotification::Payout(wire.payout.ok_or_else(object)?),
+    })
+}
+
+fn unknown(body: &[u8], type_name: String) -> Result<PayinNotification, SignatureError> {
+    Ok(PayinNotification::Unknown {
+        type_name,
+        raw: typed(body)?,
+    })
+}
+
+/// Parses a Payment Protocol notification without checking its signature; only for bodies
+/// whose signature was checked by other means. Unknown types become
+/// [`PayinNotification::Unknown`].
+pub fn parse_payin_notification(body: &[u8]) -> Result<PayinNotification, SignatureError> {
+    read_payin(body)
+}
 
 impl PayinNotification {
     /// The paths of the values the `Signature` header covers (payin-payout-api §10.1). Every
@@ -729,38 +845,34 @@ impl PayinNotification {
 
     /// The `type` as QIWI writes it.
     pub fn type_name(&self) -> &str {
-        match self {
-            PayinNotification::Payment(_) => "PAYMENT",
-            PayinNotification::Capture(_) => "CAPTURE",
-            PayinNotification::Refund(_) => "REFUND",
-            PayinNotification::CheckCard(_) => "CHECK_CARD",
-            PayinNotification::Token(_) => "TOKEN",
-            PayinNotification::Payout(_) => "PAYOUT",
-            PayinNotification::Unknown { type_name, .. } => type_name,
-        }
+        let kind = match self {
+            PayinNotification::Payment(_) => PayinKind::Payment,
+            PayinNotification::Capture(_) => PayinKind::Capture,
+            PayinNotification::Refund(_) => PayinKind::Refund,
+            PayinNotification::CheckCard(_) => PayinKind::CheckCard,
+            PayinNotification::Token(_) => PayinKind::Token,
+            PayinNotification::Payout(_) => PayinKind::Payout,
+            PayinNotification::Unknown { type_name, .. } => return type_name,
+        };
+        kind.type_name()
     }
 
     /// The notification as QIWI writes it: `{"<member>": {…}, "type": "…", "version": "1"}`.
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
-        fn envelope<T: Serialize>(
-            member: &str,
-            ty: &str,
-            v: &T,
-        ) -> Result<Vec<u8>, serde_json::Error> {
-            let mut m = serde_json::Map::new();
-            m.insert(member.to_owned(), serde_json::to_value(v)?);
-            m.insert("type".into(), ty.into());
-            m.insert("version".into(), "1".into());
-            serde_json::to_vec(&m)
-        }
-        match self {
-            PayinNotification::Payment(v) => envelope("payment", "PAYMENT", v),
-            PayinNotification::Capture(v) => envelope("capture", "CAPTURE", v),
-            PayinNotification::Refund(v) => envelope("refund", "REFUND", v),
-            PayinNotification::CheckCard(v) => envelope("checkPaymentMethod", "CHECK_CARD", v),
-            PayinNotification::Token(v) => envelope("token", "TOKEN", v),
-            PayinNotification::Payout(v) => envelope("payout", "PAYOUT", v),
-            PayinNotification::Unknown { raw, .. } => serde_json::to_vec(raw),
-        }
+        use serde_json::to_value;
+        let (kind, object) = match self {
+            PayinNotification::Payment(v) => (PayinKind::Payment, to_value(v)?),
+            PayinNotification::Capture(v) => (PayinKind::Capture, to_value(v)?),
+            PayinNotification::Refund(v) => (PayinKind::Refund, to_value(v)?),
+            PayinNotification::CheckCard(v) => (PayinKind::CheckCard, to_value(v)?),
+            PayinNotification::Token(v) => (PayinKind::Token, to_value(v)?),
+            PayinNotification::Payout(v) => (PayinKind::Payout, to_value(v)?),
+            PayinNotification::Unknown { raw, .. } => return serde_json::to_vec(raw),
+        };
+        let mut m = serde_json::Map::new();
+        m.insert(kind.member().to_owned(), object);
+        m.insert("type".into(), kind.type_name().into());
+        m.insert("version".into(), "1".into());
+        serde_json::to_vec(&m)
     }
 }

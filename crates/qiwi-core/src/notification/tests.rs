@@ -169,7 +169,7 @@ fn wallet_dedupe_keys_and_signed_paths() {
 #[test]
 fn bill_dedupe_keys_ignore_the_change_time() {
     let body = br#"{"bill":{"siteId":"s-1","billId":"b-1","amount":{"value":"1.00","currency":"RUB"},"status":{"value":"PAID","changedDateTime":"2021-01-18T14:22:56+03:00"}},"version":"1"}"#;
-    let n: super::BillNotification = serde_json::from_slice(body).unwrap();
+    let n: super::P2pNotification = serde_json::from_slice(body).unwrap();
     let mut later = n.clone();
     later.bill.status.changed_date_time = Some(at());
     assert_eq!(n.dedupe_key(None), r#""s-1"|"b-1"|"PAID""#);

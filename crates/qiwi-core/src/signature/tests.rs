@@ -2,13 +2,19 @@
 
 use proptest::prelude::*;
 
+use super::p2p::p2p_signed_text;
+use super::wallet::wallet_signed_text;
 use super::*;
+use crate::notification::P2pNotification;
 use crate::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
 use crate::notification::payin::{
     NotificationAmount, NotificationStatus, OperationStatus, PaymentNotification,
     PayoutNotification, TokenNotification,
 };
+use crate::notification::payin::{PayinNotification, read_payin};
 use crate::notification::wallet::{WalletMoney, WalletPayment, WalletTxnStatus, WalletTxnType};
+use crate::notification::wallet::{WalletNotification, WalletPaymentNotification, WalletWebhook};
+use crate::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use crate::{Amount, Currency, QiwiDateTime};
 
 const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
@@ -332,13 +338,13 @@ fn a_bill_currency_verifies_as_written_or_as_its_code() {
     ] {
         let sig = independent_hmac(b"k", signed);
         assert!(
-            verify_bill_notification(body.as_bytes(), &sig, &secret).is_ok(),
+            verify_p2p_notification(body.as_bytes(), &sig, &secret).is_ok(),
             "{signed}"
         );
     }
     let sig = independent_hmac(b"k", "USD|10.00|billId|siteId|PAID");
     assert_eq!(
-        verify_bill_notification(body.as_bytes(), &sig, &secret),
+        verify_p2p_notification(body.as_bytes(), &sig, &secret),
         Err(SignatureError::Mismatch)
     );
 }
@@ -368,7 +374,7 @@ fn the_signer_spells_values_as_the_body_does() {
     let bill =
         bill_body(r#""10.00""#, "PAID").replace(r#""currency":"RUB""#, r#""currency":"rub""#);
     assert_eq!(
-        sign_bill_notification(bill.as_bytes(), &P2pSecretKey::new("k")).unwrap(),
+        sign_p2p_notification(bill.as_bytes(), &P2pSecretKey::new("k")).unwrap(),
         independent_hmac(b"k", "rub|10.00|billId|siteId|PAID")
     );
     let pay = payin_body("PAYMENT", "payment", "paymentId", "4504751", "2211.24");
@@ -384,7 +390,7 @@ fn what_qiwi_never_sends_is_refused() {
     let array = r#"[{"siteId":"siteId","billId":"billId","amount":{"value":"10.00","currency":"RUB"},"status":{"value":"PAID"}},"1"]"#;
     let sig = independent_hmac(b"k", "RUB|10.00|billId|siteId|PAID");
     assert!(matches!(
-        verify_bill_notification(array.as_bytes(), &sig, &P2pSecretKey::new("k")),
+        verify_p2p_notification(array.as_bytes(), &sig, &P2pSecretKey::new("k")),
         Err(SignatureError::Malformed { path, .. }) if path == "."
     ));
     let wallet_array = format!("[{}]", w1_body(W1_HASH));
@@ -480,7 +486,7 @@ fn signed_paths_say_what_is_authenticated() {
         ]
     );
     assert!(!p.status_is_signed());
-    assert!(BillNotification::SIGNED_PATHS.contains(&"bill.status.value"));
+    assert!(P2pNotification::SIGNED_PATHS.contains(&"bill.status.value"));
     let pay =
         read_payin(payin_body("PAYMENT", "payment", "paymentId", "1", "5").as_bytes()).unwrap();
     assert!(!pay.status_is_signed());
@@ -599,9 +605,9 @@ fn p2_and_p2s_reproduce() {
     );
     for value in [r#""10.00""#, r#""10""#, "10", "10.0", r#""10.0""#] {
         let body = bill_body(value, "PAID");
-        let n: BillNotification = typed(body.as_bytes()).unwrap();
+        let n: P2pNotification = typed(body.as_bytes()).unwrap();
         assert_eq!(
-            bill_signed_text(body.as_bytes(), &n, Spelling::Written).unwrap(),
+            p2p_signed_text(body.as_bytes(), &n, Spelling::Written).unwrap(),
             "RUB|10.00|billId|siteId|PAID",
             "{value}"
         );
@@ -620,14 +626,13 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
     let sig = hex_mac(b"eyJ2ZXJzaW9uIjoiUDJQIn0=", "RUB|10.00|billId|siteId|PAID");
     for value in [r#""10.00""#, r#""10""#, "10", "10.0"] {
         let n =
-            verify_bill_notification(bill_body(value, "PAID").as_bytes(), &sig, &secret).unwrap();
+            verify_p2p_notification(bill_body(value, "PAID").as_bytes(), &sig, &secret).unwrap();
         assert_eq!(n.bill.status.value, BillStatusValue::Paid);
         assert_eq!(n.bill.amount.value.to_fixed2().unwrap(), "10.00");
     }
     let upper = sig.to_uppercase();
     assert!(
-        verify_bill_notification(bill_body("\"10.00\"", "PAID").as_bytes(), &upper, &secret)
-            .is_ok()
+        verify_p2p_notification(bill_body("\"10.00\"", "PAID").as_bytes(), &upper, &secret).is_ok()
     );
     let good = bill_body("\"10.00\"", "PAID");
     let tampered = [
@@ -639,7 +644,7 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
     ];
     for body in &tampered {
         assert_eq!(
-            verify_bill_notification(body.as_bytes(), &sig, &secret),
+            verify_p2p_notification(body.as_bytes(), &sig, &secret),
             Err(SignatureError::Mismatch),
             "{body}"
         );
@@ -650,15 +655,15 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
         if &sig[10..11] == "0" { "1" } else { "0" }
     ) + &sig[11..];
     assert_eq!(
-        verify_bill_notification(good.as_bytes(), &flipped, &secret),
+        verify_p2p_notification(good.as_bytes(), &flipped, &secret),
         Err(SignatureError::Mismatch)
     );
     assert_eq!(
-        verify_bill_notification(good.as_bytes(), "", &secret),
+        verify_p2p_notification(good.as_bytes(), "", &secret),
         Err(SignatureError::MissingSignature)
     );
     assert_eq!(
-        verify_bill_notification(good.as_bytes(), "abc", &secret),
+        verify_p2p_notification(good.as_bytes(), "abc", &secret),
         Err(SignatureError::GarbledSignature)
     );
     // Base64-decoding the secret, the commonest mistake, must not verify.
@@ -671,11 +676,11 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
             .into_bytes(),
     );
     assert_eq!(
-        verify_bill_notification(good.as_bytes(), &wrong, &secret),
+        verify_p2p_notification(good.as_bytes(), &wrong, &secret),
         Err(SignatureError::Mismatch)
     );
     assert_eq!(
-        sign_bill_notification(good.as_bytes(), &secret).unwrap(),
+        sign_p2p_notification(good.as_bytes(), &secret).unwrap(),
         sig
     );
 }
@@ -880,12 +885,12 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn bill_notification()(
+    fn p2p_notification()(
         site in "[a-z0-9-]{1,12}", bill in "[A-Za-z0-9_-]{1,40}", value in amount(),
         status in prop::sample::select(vec!["WAITING", "PAID", "REJECTED", "EXPIRED", "NEW_ONE"]),
         comment in proptest::option::of("\\PC{0,40}"), changed in datetime(),
-    ) -> BillNotification {
-        BillNotification {
+    ) -> P2pNotification {
+        P2pNotification {
             bill: NotifiedBill {
                 site_id: site,
                 bill_id: bill,
@@ -969,11 +974,11 @@ proptest! {
     }
 
     #[test]
-    fn bill_verify_of_sign_is_identity(n in bill_notification()) {
+    fn p2p_verify_of_sign_is_identity(n in p2p_notification()) {
         let secret = P2pSecretKey::new("secret-key");
         let body = serde_json::to_vec(&n).unwrap();
-        let sig = sign_bill_notification(&body, &secret).unwrap();
-        prop_assert_eq!(verify_bill_notification(&body, &sig, &secret).unwrap(), n);
+        let sig = sign_p2p_notification(&body, &secret).unwrap();
+        prop_assert_eq!(verify_p2p_notification(&body, &sig, &secret).unwrap(), n);
     }
 
     #[test]
@@ -987,7 +992,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), sig in "[0-9a-f]{64}") {
         // A well-formed signature, so that the bodies reach the parsers behind it.
         let _ = verify_wallet_notification(&body, &wallet_key());
-        let bill = verify_bill_notification(&body, &sig, &P2pSecretKey::new("k"));
+        let bill = verify_p2p_notification(&body, &sig, &P2pSecretKey::new("k"));
         let payin = verify_payin_notification(&body, &sig, &payin_key());
         for e in [bill.err(), payin.err()].into_iter().flatten() {
             prop_assert!(!matches!(e, SignatureError::MissingSignature | SignatureError::GarbledSignature), "{e}");
@@ -997,7 +1002,7 @@ proptest! {
     #[test]
     fn json_texts_reach_the_body_parsers(body in "\\{\"(bill|payment|type|token)\":[\\[\\]{}\"a-z0-9:,.]{0,60}\\}", sig in "[0-9a-f]{64}") {
         let _ = verify_wallet_notification(body.as_bytes(), &wallet_key());
-        let bill = verify_bill_notification(body.as_bytes(), &sig, &P2pSecretKey::new("k"));
+        let bill = verify_p2p_notification(body.as_bytes(), &sig, &P2pSecretKey::new("k"));
         let payin = verify_payin_notification(body.as_bytes(), &sig, &payin_key());
         for e in [bill.err(), payin.err()].into_iter().flatten() {
             prop_assert!(!matches!(e, SignatureError::MissingSignature | SignatureError::GarbledSignature), "{e}");
@@ -1012,7 +1017,7 @@ proptest! {
             0 => (w1_body(W1_HASH).into_bytes(), W1_HASH.to_owned()),
             1 => {
                 let b = bill_body("\"10.00\"", "PAID");
-                let s = sign_bill_notification(b.as_bytes(), &P2pSecretKey::new("k")).unwrap();
+                let s = sign_p2p_notification(b.as_bytes(), &P2pSecretKey::new("k")).unwrap();
                 (b.into_bytes(), s)
             }
             _ => {
@@ -1024,7 +1029,7 @@ proptest! {
         let i = at.index(body.len());
         if delete { body.remove(i); } else { body[i] = byte; }
         let _ = verify_wallet_notification(&body, &wallet_key());
-        let _ = verify_bill_notification(&body, &sig, &P2pSecretKey::new("k"));
+        let _ = verify_p2p_notification(&body, &sig, &P2pSecretKey::new("k"));
         let _ = verify_payin_notification(&body, &sig, &payin_key());
     }
 }
@@ -1038,9 +1043,9 @@ fn no_error_ever_shows_a_key() {
     let bill = bill_body("\"10.00\"", "PAID");
     let pay = payin_body("PAYMENT", "payment", "paymentId", "1", "5");
     let errors = [
-        verify_bill_notification(bill.as_bytes(), &"0".repeat(64), &p2p).unwrap_err(),
-        verify_bill_notification(b"{", &"0".repeat(64), &p2p).unwrap_err(),
-        verify_bill_notification(bill.as_bytes(), KEY, &p2p).unwrap_err(),
+        verify_p2p_notification(bill.as_bytes(), &"0".repeat(64), &p2p).unwrap_err(),
+        verify_p2p_notification(b"{", &"0".repeat(64), &p2p).unwrap_err(),
+        verify_p2p_notification(bill.as_bytes(), KEY, &p2p).unwrap_err(),
         verify_payin_notification(pay.as_bytes(), &"0".repeat(64), &payin).unwrap_err(),
         verify_payin_notification(pay.as_bytes(), KEY, &payin).unwrap_err(),
         verify_payin_notification(

@@ -137,15 +137,15 @@ pub fn wallet_req(message: &str, txn: &str) -> SignedRequest {
 }
 
 pub fn bill_req(bill: &str) -> SignedRequest {
-    testing::bill(
-        &testing::sample_bill(bill, "PAID"),
+    testing::p2p(
+        &testing::sample_p2p(bill, "PAID"),
         &P2pSecretKey::new(P2P_SECRET),
     )
 }
 
 pub fn payin_req(payment: &str) -> SignedRequest {
     testing::payin(
-        &testing::sample_payment(payment),
+        &testing::sample_payin_payment(payment),
         &NotificationKey::new(PAYIN_KEY),
     )
 }
