@@ -6,6 +6,8 @@ mod common;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
+use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::notification::payin::OperationStatus;
 use qiwi_core::secret::ApiToken;
 use qiwi_sys::transport::{Failure, RetryPolicy, Transport, USER_AGENT};
 use qiwi_sys::{Error, p2p, payin, payout, wallet};
@@ -71,7 +73,7 @@ async fn p2p_sends_typed_json_and_reads_the_bill() {
         .await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
     let body = p2p::types::CreateBillRequest {
-        amount: p2p::types::MoneyAmount {
+        amount: p2p::types::BillAmount {
             value: qiwi_core::Amount::from_minor(100).into(),
             currency: qiwi_core::Currency::RUB.into(),
         },
@@ -88,7 +90,7 @@ async fn p2p_sends_typed_json_and_reads_the_bill() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(bill.status.value.0, "WAITING");
+    assert_eq!(bill.status.value, BillStatusValue::Waiting);
     assert_eq!(bill.amount.value.to_fixed2().unwrap(), "1.00");
     assert_common_headers(&server.received_requests().await.unwrap());
 }
@@ -111,7 +113,7 @@ async fn p2p_reject_sends_an_empty_body_with_a_length() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(bill.status.value.0, "REJECTED");
+    assert_eq!(bill.status.value, BillStatusValue::Rejected);
 }
 
 #[tokio::test]
@@ -137,7 +139,7 @@ async fn p2p_get_is_retried_after_503_then_succeeds() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(bill.status.value.0, "PAID");
+    assert_eq!(bill.status.value, BillStatusValue::Paid);
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
     assert_common_headers(&requests);
@@ -231,7 +233,7 @@ async fn payin_put_keyed_by_caller_id_is_retried_with_the_same_body() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(p.status.unwrap().value, "COMPLETED");
+    assert_eq!(p.status.unwrap().value, OperationStatus::Completed);
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0].body, requests[1].body);
@@ -527,7 +529,7 @@ async fn amounts_that_would_lose_digits_are_refused_before_sending() {
     let server = MockServer::start().await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
     let body = p2p::types::CreateBillRequest {
-        amount: p2p::types::MoneyAmount {
+        amount: p2p::types::BillAmount {
             value: "200.345".parse().unwrap(),
             currency: qiwi_core::Currency::RUB.into(),
         },

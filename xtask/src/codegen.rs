@@ -105,6 +105,8 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
         std::mem::take(&mut file.items).into_iter().partition(|item| {
             matches!(item, syn::Item::Mod(m) if m.ident == "types" || m.ident == "schema_registry")
         });
+    let mut types = types;
+    reexport_mapped_types(&api, &mut types)?;
     if types.is_empty() {
         return Err(format!(
             "spec/{stem}.yaml: progenitor wrote no `types` module"
@@ -134,6 +136,40 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
         types: format!("{preamble}{}", unparse(types)),
         client: format!("{preamble}{client}"),
     })
+}
+
+/// Every component the spec maps to qiwi-core with `x-rust-type` is re-exported from the
+/// generated `types` module under its component name, so `p2p::types::BillAmount` names the
+/// type a bill's `amount` has, like every other component.
+fn reexport_mapped_types(api: &OpenAPI, items: &mut [syn::Item]) -> Result<(), String> {
+    let Some(syn::Item::Mod(types)) = items
+        .iter_mut()
+        .find(|i| matches!(i, syn::Item::Mod(m) if m.ident == "types"))
+    else {
+        return Ok(());
+    };
+    let Some((_, content)) = types.content.as_mut() else {
+        return Ok(());
+    };
+    let Some(components) = &api.components else {
+        return Ok(());
+    };
+    for (name, schema) in &components.schemas {
+        let Some(path) = rust_type_extension(schema) else {
+            continue;
+        };
+        if !path.ends_with(&format!("::{name}")) {
+            return Err(format!(
+                "component {name}: an x-rust-type component is named like its Rust type, not {path}"
+            ));
+        }
+        let path: syn::Path = syn::parse_str(&path).map_err(|e| format!("{name}: {e}"))?;
+        content.push(syn::parse_quote! {
+            #[doc(no_inline)]
+            pub use ::#path;
+        });
+    }
+    Ok(())
 }
 
 /// QIWI's per-operation transport rules, read from the spec so that the spec stays the one

@@ -70,19 +70,6 @@ impl<'a> RawObject<'a> {
     }
 }
 
-/// A value's text for signing: a string's content (unescaped), or any other value's JSON text
-/// as written (`1`, `1.10`, `true`).
-pub(crate) fn text(v: &RawValue) -> Option<Cow<'_, str>> {
-    let raw = v.get();
-    if raw.starts_with('"') {
-        if !raw.contains('\\') {
-            return Some(Cow::Borrowed(&raw[1..raw.len() - 1]));
-        }
-        return serde_json::from_str::<String>(raw).ok().map(Cow::Owned);
-    }
-    Some(Cow::Borrowed(raw))
-}
-
 /// The bytes of the value at `path` (a chain of object keys) in `b`, found by a fast scanner
 /// meant for bodies serde_json has already accepted: it reads only as far as the value and
 /// builds nothing. On text that is not valid JSON it returns `None` or a wrong span, never
@@ -229,11 +216,11 @@ mod tests {
     fn values_keep_their_text() {
         let body = r#"{"a":{"b":1.10},"c":"x\"y","d":1,"e":"plain"}"#;
         let o = RawObject::parse(body).unwrap();
-        let m: Vec<_> = o.members().map(|(k, v)| (k, text(v).unwrap())).collect();
-        assert_eq!(m[0], ("a", r#"{"b":1.10}"#.into()));
-        assert_eq!(m[1], ("c", "x\"y".into()));
-        assert_eq!(m[2], ("d", "1".into()));
-        assert_eq!(m[3], ("e", "plain".into()));
+        let m: Vec<_> = o.members().map(|(k, v)| (k, v.get())).collect();
+        assert_eq!(m[0], ("a", r#"{"b":1.10}"#));
+        assert_eq!(m[1], ("c", r#""x\"y""#));
+        assert_eq!(m[2], ("d", "1"));
+        assert_eq!(m[3], ("e", r#""plain""#));
         assert!(RawObject::parse("[1]").is_none());
     }
 

@@ -13,7 +13,7 @@
 use qiwi_core::notification::P2pNotification;
 use qiwi_core::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
 use qiwi_core::notification::payin::{
-    NotificationAmount, NotificationStatus, OperationStatus, PayinNotification, PaymentNotification,
+    NotificationAmount, OperationStatus, PayinNotification, PayinStatus, PaymentNotification,
 };
 use qiwi_core::notification::wallet::{
     WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
@@ -138,7 +138,7 @@ pub fn sample_payin_payment(payment_id: &str) -> PayinNotification {
             value: Amount::from(5).into(),
             currency: Currency::RUB.into(),
         },
-        status: NotificationStatus::new(OperationStatus::Success, Some(now())),
+        status: PayinStatus::new(OperationStatus::Success, Some(now())),
         bill_id: None,
         qr_code_uid: None,
         payment_method: None,

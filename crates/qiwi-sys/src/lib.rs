@@ -23,7 +23,7 @@
 //! let token = ApiToken::new(std::env::var("QIWI_P2P_SECRET")?)?;
 //! let client = p2p::Client::with_transport(p2p::BASE_URL, Transport::new(token))?;
 //! let bill = client.get_bill().bill_id("order-42").send().await?;
-//! println!("{}", bill.status.value.0);
+//! println!("{}", bill.status.value);
 //! # Ok(()) }
 //! ```
 

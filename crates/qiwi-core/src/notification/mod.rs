@@ -1,5 +1,7 @@
-//! Typed models of the notifications QIWI sends: wallet webhooks, P2P bill notifications and
-//! Payment Protocol callbacks.
+//! Typed models of the notifications QIWI sends: wallet webhooks, P2P notifications and
+//! Payment Protocol callbacks — and of the objects they share with API answers (a bill's
+//! amount and status, a payer, a payment method …), which the generated API types in qiwi-sys
+//! use too, so an answer and a notification about the same thing hold the same type.
 //!
 //! The models are forward-compatible: unknown fields are ignored, unknown enum values are
 //! kept as `Unknown(String)`, and fields QIWI may omit or null are `Option`s. Get them from

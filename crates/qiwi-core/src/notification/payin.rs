@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
 
 use crate::QiwiDateTime;
 use crate::currency::CurrencyAlpha;
@@ -60,11 +59,20 @@ open_enum! {
 }
 
 /// Reads a string or a number as its text (QIWI documents `rrn` and `authCode` as numbers but
-/// sends strings).
+/// sends strings). Reads from bytes and from a `serde_json::Value` alike; a number is an RRN
+/// (12 digits) or an authorisation code (6), which JSON integers hold exactly.
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let v: Option<&RawValue> = Option::deserialize(d)?;
-    Ok(v.and_then(|v| crate::raw::text(v).map(|t| t.into_owned()))
-        .filter(|t| t != "null"))
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Number(serde_json::Number),
+    }
+    Ok(match Option::<Text>::deserialize(d)? {
+        Some(Text::String(s)) => Some(s),
+        Some(Text::Number(n)) => Some(n.to_string()),
+        None => None,
+    })
 }
 
 /// An operation's amount, which notifications write as a JSON number (`5`, `200.00`).
@@ -85,15 +93,18 @@ pub struct SplitAmount {
     pub currency: CurrencyAlpha,
 }
 
-/// An operation's status.
+/// A Payment Protocol operation's status, as API answers and notifications both carry it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NotificationStatus {
+pub struct PayinStatus {
     /// The status.
     pub value: OperationStatus,
     /// When it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_date_time: Option<QiwiDateTime>,
+    /// Why it was declined, as API answers write it (`GATEWAY_INTEGRATION_ERROR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonCode>,
     /// Why it was declined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<ReasonCode>,
@@ -111,12 +122,13 @@ pub struct NotificationStatus {
     pub reject_reason: Option<String>,
 }
 
-impl NotificationStatus {
+impl PayinStatus {
     /// A status with its value and change time and no decline details.
     pub fn new(value: OperationStatus, changed_date_time: Option<QiwiDateTime>) -> Self {
-        NotificationStatus {
+        PayinStatus {
             value,
             changed_date_time,
+            reason: None,
             reason_code: None,
             reason_message: None,
             error_code: None,
@@ -234,6 +246,26 @@ pub struct Customer {
     /// SBP payer's bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_member_id: Option<String>,
+    /// The payer's postal address, as payment requests send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    /// Country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Street, house and the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
 /// A marketplace split.
@@ -340,7 +372,7 @@ pub struct PaymentNotification {
     /// The amount (signed).
     pub amount: NotificationAmount,
     /// The status.
-    pub status: NotificationStatus,
+    pub status: PayinStatus,
     /// The invoice it pays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<String>,
@@ -390,7 +422,7 @@ pub struct CaptureNotification {
     /// The amount (signed).
     pub amount: NotificationAmount,
     /// The status.
-    pub status: NotificationStatus,
+    pub status: PayinStatus,
     /// The invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<String>,
@@ -419,7 +451,7 @@ pub struct RefundNotification {
     /// The amount (signed).
     pub amount: NotificationAmount,
     /// The status.
-    pub status: NotificationStatus,
+    pub status: PayinStatus,
     /// The invoice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_id: Option<String>,
@@ -493,7 +525,7 @@ pub struct TokenNotification {
     /// The customer (signed).
     pub account: String,
     /// The status (`value` and `changedDateTime` signed).
-    pub status: NotificationStatus,
+    pub status: PayinStatus,
     /// The token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -537,7 +569,7 @@ pub struct PayoutNotification {
     /// The amount (signed).
     pub amount: NotificationAmount,
     /// The status.
-    pub status: NotificationStatus,
+    pub status: PayinStatus,
     /// The receiver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_data: Option<ReceiverData>,

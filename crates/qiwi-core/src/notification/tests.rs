@@ -2,8 +2,8 @@
 //! documented notifications.
 
 use super::payin::{
-    CaptureNotification, NotificationAmount, NotificationStatus, OperationStatus,
-    PayinNotification, RefundNotification,
+    CaptureNotification, NotificationAmount, OperationStatus, PayinNotification, PayinStatus,
+    RefundNotification,
 };
 use super::wallet::{WalletNotification, WalletTxnStatus};
 use crate::signature::{parse_payin_notification, verify_wallet_notification};
@@ -35,7 +35,7 @@ fn capture() -> PayinNotification {
         capture_id: "cap-1".into(),
         created_date_time: at(),
         amount: amount(),
-        status: NotificationStatus::new(OperationStatus::Success, Some(at())),
+        status: PayinStatus::new(OperationStatus::Success, Some(at())),
         bill_id: None,
         payment_method: None,
         customer: None,
@@ -49,7 +49,7 @@ fn refund() -> PayinNotification {
         refund_id: "ref-1".into(),
         created_date_time: at(),
         amount: amount(),
-        status: NotificationStatus::new(OperationStatus::Unknown("NEW".into()), Some(at())),
+        status: PayinStatus::new(OperationStatus::Unknown("NEW".into()), Some(at())),
         bill_id: None,
         payment_method: None,
         customer: None,

@@ -8,8 +8,8 @@ use super::*;
 use crate::notification::P2pNotification;
 use crate::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
 use crate::notification::payin::{
-    NotificationAmount, NotificationStatus, OperationStatus, PaymentNotification,
-    PayoutNotification, TokenNotification,
+    NotificationAmount, OperationStatus, PayinStatus, PaymentNotification, PayoutNotification,
+    TokenNotification,
 };
 use crate::notification::payin::{PayinNotification, read_payin};
 use crate::notification::wallet::{WalletMoney, WalletPayment, WalletTxnStatus, WalletTxnType};
@@ -908,8 +908,7 @@ prop_compose! {
 }
 
 fn payin_notification() -> impl Strategy<Value = PayinNotification> {
-    let status =
-        |v: &str, t: QiwiDateTime| NotificationStatus::new(OperationStatus::parse(v), Some(t));
+    let status = |v: &str, t: QiwiDateTime| PayinStatus::new(OperationStatus::parse(v), Some(t));
     prop_oneof![
         ("\\PC{1,32}", datetime(), amount()).prop_map(move |(id, t, a)| {
             PayinNotification::Payment(Box::new(PaymentNotification {

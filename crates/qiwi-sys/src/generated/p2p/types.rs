@@ -7,7 +7,7 @@ pub mod types {
     ///A bill as QIWI stores it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Bill {
-        pub amount: MoneyAmount,
+        pub amount: ::qiwi_core::notification::p2p::BillAmount,
         ///Your bill id.
         #[serde(rename = "billId")]
         pub bill_id: ::std::string::String,
@@ -27,7 +27,9 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<
+            ::qiwi_core::notification::p2p::BillCustomer,
+        >,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -53,75 +55,17 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub site_id: ::std::option::Option<::std::string::String>,
-        pub status: BillStatus,
+        pub status: ::qiwi_core::notification::p2p::BillStatus,
     }
     impl Bill {
         pub fn builder() -> builder::Bill {
             Default::default()
         }
     }
-    ///A bill's status and when it last changed.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct BillStatus {
-        #[serde(
-            rename = "changedDateTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub changed_date_time: ::std::option::Option<
-            ::qiwi_core::datetime::QiwiDateTime,
-        >,
-        pub value: BillStatusValue,
-    }
-    impl BillStatus {
-        pub fn builder() -> builder::BillStatus {
-            Default::default()
-        }
-    }
-    ///`WAITING` (not final), `PAID`, `REJECTED`, `EXPIRED` (final). Open: QIWI may add values.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(transparent)]
-    pub struct BillStatusValue(pub ::std::string::String);
-    impl ::std::ops::Deref for BillStatusValue {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<BillStatusValue> for ::std::string::String {
-        fn from(value: BillStatusValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for BillStatusValue {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for BillStatusValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for BillStatusValue {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
     ///A bill to issue. `expirationDateTime`: when the bill expires (`YYYY-MM-DDThh:mm:ss±hh:mm`, at most 45 days ahead).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateBillRequest {
-        pub amount: MoneyAmount,
+        pub amount: ::qiwi_core::notification::p2p::BillAmount,
         ///Shown to the payer (up to 255 characters).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
@@ -131,7 +75,9 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<
+            ::qiwi_core::notification::p2p::BillCustomer,
+        >,
         #[serde(rename = "expirationDateTime")]
         pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
     }
@@ -143,7 +89,7 @@ pub mod types {
     ///The amount to refund.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateRefundRequest {
-        pub amount: MoneyAmount,
+        pub amount: ::qiwi_core::notification::p2p::BillAmount,
     }
     impl CreateRefundRequest {
         pub fn builder() -> builder::CreateRefundRequest {
@@ -188,40 +134,11 @@ pub mod types {
             Self(value)
         }
     }
-    ///The payer's identifiers; all optional.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Customer {
-        ///The payer's id in your system.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub account: ::std::option::Option<::std::string::String>,
-        ///E-mail.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        ///Phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-    }
-    impl Customer {
-        pub fn builder() -> builder::Customer {
-            Default::default()
-        }
-    }
-    ///An amount with its currency.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct MoneyAmount {
-        pub currency: ::qiwi_core::currency::CurrencyAlpha,
-        pub value: ::qiwi_core::money::AmountString,
-    }
-    impl MoneyAmount {
-        pub fn builder() -> builder::MoneyAmount {
-            Default::default()
-        }
-    }
     ///A refund of a bill; `datetime` is when it was made (`YYYY-MM-DDThh:mm:ss+hh`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Refund {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<MoneyAmount>,
+        pub amount: ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub datetime: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         ///Your refund id.
@@ -240,7 +157,10 @@ pub mod types {
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct Bill {
-            amount: ::std::result::Result<super::MoneyAmount, ::std::string::String>,
+            amount: ::std::result::Result<
+                ::qiwi_core::notification::p2p::BillAmount,
+                ::std::string::String,
+            >,
             bill_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             comment: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -255,7 +175,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -274,7 +194,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<super::BillStatus, ::std::string::String>,
+            status: ::std::result::Result<
+                ::qiwi_core::notification::p2p::BillStatus,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Bill {
             fn default() -> Self {
@@ -296,7 +219,7 @@ pub mod types {
         impl Bill {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MoneyAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -360,7 +283,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -426,7 +351,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::BillStatus>,
+                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -475,73 +400,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BillStatus {
-            changed_date_time: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
+        pub struct CreateBillRequest {
+            amount: ::std::result::Result<
+                ::qiwi_core::notification::p2p::BillAmount,
                 ::std::string::String,
             >,
-            value: ::std::result::Result<super::BillStatusValue, ::std::string::String>,
-        }
-        impl ::std::default::Default for BillStatus {
-            fn default() -> Self {
-                Self {
-                    changed_date_time: Ok(Default::default()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl BillStatus {
-            pub fn changed_date_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.changed_date_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for changed_date_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::BillStatusValue>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<BillStatus> for super::BillStatus {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: BillStatus,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    changed_date_time: value.changed_date_time?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::BillStatus> for BillStatus {
-            fn from(value: super::BillStatus) -> Self {
-                Self {
-                    changed_date_time: Ok(value.changed_date_time),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct CreateBillRequest {
-            amount: ::std::result::Result<super::MoneyAmount, ::std::string::String>,
             comment: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -551,7 +414,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -575,7 +438,7 @@ pub mod types {
         impl CreateBillRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MoneyAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -611,7 +474,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -663,7 +528,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateRefundRequest {
-            amount: ::std::result::Result<super::MoneyAmount, ::std::string::String>,
+            amount: ::std::result::Result<
+                ::qiwi_core::notification::p2p::BillAmount,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateRefundRequest {
             fn default() -> Self {
@@ -675,7 +543,7 @@ pub mod types {
         impl CreateRefundRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MoneyAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -701,156 +569,9 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Customer {
-            account: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Customer {
-            fn default() -> Self {
-                Self {
-                    account: Ok(Default::default()),
-                    email: Ok(Default::default()),
-                    phone: Ok(Default::default()),
-                }
-            }
-        }
-        impl Customer {
-            pub fn account<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.account = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account: {e}")
-                    });
-                self
-            }
-            pub fn email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
-                self
-            }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Customer> for super::Customer {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Customer,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    account: value.account?,
-                    email: value.email?,
-                    phone: value.phone?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Customer> for Customer {
-            fn from(value: super::Customer) -> Self {
-                Self {
-                    account: Ok(value.account),
-                    email: Ok(value.email),
-                    phone: Ok(value.phone),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MoneyAmount {
-            currency: ::std::result::Result<
-                ::qiwi_core::currency::CurrencyAlpha,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<
-                ::qiwi_core::money::AmountString,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MoneyAmount {
-            fn default() -> Self {
-                Self {
-                    currency: Err("no value supplied for currency".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl MoneyAmount {
-            pub fn currency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::currency::CurrencyAlpha>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::money::AmountString>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MoneyAmount> for super::MoneyAmount {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MoneyAmount,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    currency: value.currency?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MoneyAmount> for MoneyAmount {
-            fn from(value: super::MoneyAmount) -> Self {
-                Self {
-                    currency: Ok(value.currency),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Refund {
             amount: ::std::result::Result<
-                ::std::option::Option<super::MoneyAmount>,
+                ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
                 ::std::string::String,
             >,
             datetime: ::std::result::Result<
@@ -879,7 +600,9 @@ pub mod types {
         impl Refund {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MoneyAmount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -984,6 +707,22 @@ pub mod types {
             }
         }
     }
+    #[doc(no_inline)]
+    pub use ::qiwi_core::error::ErrorBody;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::money::AmountString;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyAlpha;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::datetime::QiwiDateTime;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::p2p::BillAmount;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::p2p::BillCustomer;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::p2p::BillStatusValue;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::p2p::BillStatus;
 }
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
@@ -1014,10 +753,16 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "MoneyAmount" => {
-                    crate::spec_support::debug::<super::types::MoneyAmount>(value)
+                "BillAmount" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::p2p::BillAmount,
+                    >(value)
                 }
-                "Customer" => crate::spec_support::debug::<super::types::Customer>(value),
+                "BillCustomer" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::p2p::BillCustomer,
+                    >(value)
+                }
                 "CustomFields" => {
                     crate::spec_support::debug::<super::types::CustomFields>(value)
                 }
@@ -1025,10 +770,14 @@ pub mod schema_registry {
                     crate::spec_support::debug::<super::types::CreateBillRequest>(value)
                 }
                 "BillStatusValue" => {
-                    crate::spec_support::debug::<super::types::BillStatusValue>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::p2p::BillStatusValue,
+                    >(value)
                 }
                 "BillStatus" => {
-                    crate::spec_support::debug::<super::types::BillStatus>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::p2p::BillStatus,
+                    >(value)
                 }
                 "Bill" => crate::spec_support::debug::<super::types::Bill>(value),
                 "CreateRefundRequest" => {
@@ -1071,11 +820,15 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "MoneyAmount" => {
-                    crate::spec_support::round_trip::<super::types::MoneyAmount>(value)
+                "BillAmount" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::p2p::BillAmount,
+                    >(value)
                 }
-                "Customer" => {
-                    crate::spec_support::round_trip::<super::types::Customer>(value)
+                "BillCustomer" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::p2p::BillCustomer,
+                    >(value)
                 }
                 "CustomFields" => {
                     crate::spec_support::round_trip::<super::types::CustomFields>(value)
@@ -1087,11 +840,13 @@ pub mod schema_registry {
                 }
                 "BillStatusValue" => {
                     crate::spec_support::round_trip::<
-                        super::types::BillStatusValue,
+                        ::qiwi_core::notification::p2p::BillStatusValue,
                     >(value)
                 }
                 "BillStatus" => {
-                    crate::spec_support::round_trip::<super::types::BillStatus>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::p2p::BillStatus,
+                    >(value)
                 }
                 "Bill" => crate::spec_support::round_trip::<super::types::Bill>(value),
                 "CreateRefundRequest" => {

@@ -4,23 +4,6 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///A postal address.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Address {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub city: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub details: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<::std::string::String>,
-    }
-    impl Address {
-        pub fn builder() -> builder::Address {
-            Default::default()
-        }
-    }
     ///An amount with its currency.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Amount {
@@ -54,7 +37,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -82,7 +65,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub splits: ::std::vec::Vec<Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
     }
     impl Bill {
         pub fn builder() -> builder::Bill {
@@ -111,7 +94,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -141,7 +124,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub splits: ::std::vec::Vec<Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
     }
     impl BillDetails {
         pub fn builder() -> builder::BillDetails {
@@ -163,7 +146,7 @@ pub mod types {
             ::qiwi_core::datetime::QiwiDateTime,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
     }
     impl Capture {
         pub fn builder() -> builder::Capture {
@@ -193,7 +176,7 @@ pub mod types {
             rename = "cardInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub card_info: ::std::option::Option<PaymentCardInfo>,
+        pub card_info: ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
         #[serde(
             rename = "checkOperationDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -205,7 +188,9 @@ pub mod types {
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_token: ::std::option::Option<CreatedToken>,
+        pub created_token: ::std::option::Option<
+            ::qiwi_core::notification::payin::CreatedToken,
+        >,
         #[serde(
             rename = "isValidCard",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -388,7 +373,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
         #[serde(rename = "expirationDateTime")]
         pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -432,7 +417,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
         #[serde(
             rename = "deviceData",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -556,26 +541,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///A card token issued with the operation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct CreatedToken {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub account: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "expiredDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub expired_date: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub token: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-    }
-    impl CreatedToken {
-        pub fn builder() -> builder::CreatedToken {
-            Default::default()
-        }
-    }
     ///String keys: `cf1`…`cf5`, `themeCode`, `invoice_callback_url`; QIWI adds `auto_capture`, `invoice_creation_type`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -612,23 +577,6 @@ pub mod types {
             >,
         ) -> Self {
             Self(value)
-        }
-    }
-    ///The payer; `account` is needed for card and SBP tokens.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Customer {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub account: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<Address>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-    }
-    impl Customer {
-        pub fn builder() -> builder::Customer {
-            Default::default()
         }
     }
     ///The card token to delete and its customer.
@@ -792,14 +740,16 @@ pub mod types {
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_token: ::std::option::Option<CreatedToken>,
+        pub created_token: ::std::option::Option<
+            ::qiwi_core::notification::payin::CreatedToken,
+        >,
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
         #[serde(
             rename = "deviceData",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -811,14 +761,18 @@ pub mod types {
             rename = "paymentCardInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_card_info: ::std::option::Option<PaymentCardInfo>,
+        pub payment_card_info: ::std::option::Option<
+            ::qiwi_core::notification::payin::CardInfo,
+        >,
         #[serde(rename = "paymentId")]
         pub payment_id: ::std::string::String,
         #[serde(
             rename = "paymentMethod",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_method: ::std::option::Option<PaymentMethod>,
+        pub payment_method: ::std::option::Option<
+            ::qiwi_core::notification::payin::PaymentMethod,
+        >,
         #[serde(
             rename = "paymentSplits",
             default,
@@ -833,44 +787,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requirements: ::std::option::Option<Requirements>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
     }
     impl Payment {
         pub fn builder() -> builder::Payment {
-            Default::default()
-        }
-    }
-    ///What QIWI knows of the card.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct PaymentCardInfo {
-        #[serde(
-            rename = "fundingSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub funding_source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "issuingBank",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub issuing_bank: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "issuingCountry",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub issuing_country: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "paymentSystem",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub payment_system: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "paymentSystemProduct",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub payment_system_product: ::std::option::Option<::std::string::String>,
-    }
-    impl PaymentCardInfo {
-        pub fn builder() -> builder::PaymentCardInfo {
             Default::default()
         }
     }
@@ -892,46 +812,6 @@ pub mod types {
     impl ::std::convert::From<::std::vec::Vec<Payment>> for PaymentList {
         fn from(value: ::std::vec::Vec<Payment>) -> Self {
             Self(value)
-        }
-    }
-    ///How a payment was paid (`CARD`, `TOKEN`, `SBP`, `QIWI_WALLET` …).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct PaymentMethod {
-        #[serde(
-            rename = "authCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub auth_code: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "cardExpireDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub card_expire_date: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "cardHolder",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub card_holder: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "maskedPan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub masked_pan: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "paymentToken",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub payment_token: ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rrn: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
-    }
-    impl PaymentMethod {
-        pub fn builder() -> builder::PaymentMethod {
-            Default::default()
         }
     }
     ///How the payer pays. `type` `CARD` (pan, expiryDate `MM/YY`, cvv2, holderName), `TOKEN` (paymentToken; needs `customer.account`), `MIR_PAY_TOKEN` (cryptogram), `MOBILE_COMMERCE` (phone).
@@ -1103,7 +983,7 @@ pub mod types {
         )]
         pub refund_splits: ::std::vec::Vec<Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
     }
     impl Refund {
         pub fn builder() -> builder::Refund {
@@ -1260,40 +1140,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///An operation's status. `value`: invoices `CREATED`, `PAID`, `EXPIRED`; payments `WAITING`, `DECLINED`, `DECLINE`, `COMPLETED`; captures and refunds `DECLINE`, `DECLINED`, `COMPLETED`. `reason`: QIWI's reason code (`ACQUIRING_INSUFFICIENT_FUNDS` …). Open: QIWI may add values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Status {
-        #[serde(
-            rename = "changedDateTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub changed_date_time: ::std::option::Option<
-            ::qiwi_core::datetime::QiwiDateTime,
-        >,
-        #[serde(
-            rename = "errorCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub error_code: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "reasonCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub reason_code: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "reasonMessage",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub reason_message: ::std::option::Option<::std::string::String>,
-        pub value: ::std::string::String,
-    }
-    impl Status {
-        pub fn builder() -> builder::Status {
-            Default::default()
-        }
-    }
     ///Post `PaReq`, `MD` and `TermUrl` to `acsUrl` to run 3-D Secure.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ThreeDsRequirement {
@@ -1312,108 +1158,6 @@ pub mod types {
     }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct Address {
-            city: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            country: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            details: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            region: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Address {
-            fn default() -> Self {
-                Self {
-                    city: Ok(Default::default()),
-                    country: Ok(Default::default()),
-                    details: Ok(Default::default()),
-                    region: Ok(Default::default()),
-                }
-            }
-        }
-        impl Address {
-            pub fn city<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.city = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for city: {e}")
-                    });
-                self
-            }
-            pub fn country<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
-                self
-            }
-            pub fn details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for details: {e}")
-                    });
-                self
-            }
-            pub fn region<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.region = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for region: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Address> for super::Address {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Address,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    city: value.city?,
-                    country: value.country?,
-                    details: value.details?,
-                    region: value.region?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Address> for Address {
-            fn from(value: super::Address) -> Self {
-                Self {
-                    city: Ok(value.city),
-                    country: Ok(value.country),
-                    details: Ok(value.details),
-                    region: Ok(value.region),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct Amount {
             currency: ::std::result::Result<
@@ -1498,7 +1242,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -1526,7 +1270,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -1616,7 +1360,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -1704,7 +1450,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -1776,7 +1524,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -1808,7 +1556,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -1899,7 +1647,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -1999,7 +1749,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -2068,7 +1820,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -2125,7 +1877,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -2226,7 +1980,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CardCheck {
             card_info: ::std::result::Result<
-                ::std::option::Option<super::PaymentCardInfo>,
+                ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
                 ::std::string::String,
             >,
             check_operation_date: ::std::result::Result<
@@ -2234,7 +1988,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
-                ::std::option::Option<super::CreatedToken>,
+                ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
                 ::std::string::String,
             >,
             is_valid_card: ::std::result::Result<
@@ -2276,7 +2030,7 @@ pub mod types {
             pub fn card_info<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PaymentCardInfo>,
+                    ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2305,7 +2059,9 @@ pub mod types {
             }
             pub fn created_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CreatedToken>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_token = value
@@ -3091,7 +2847,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -3194,7 +2950,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -3317,7 +3075,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
                 ::std::string::String,
             >,
             device_data: ::std::result::Result<
@@ -3436,7 +3194,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -4000,214 +3760,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CreatedToken {
-            account: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            expired_date: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            token: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for CreatedToken {
-            fn default() -> Self {
-                Self {
-                    account: Ok(Default::default()),
-                    expired_date: Ok(Default::default()),
-                    name: Ok(Default::default()),
-                    token: Ok(Default::default()),
-                }
-            }
-        }
-        impl CreatedToken {
-            pub fn account<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.account = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account: {e}")
-                    });
-                self
-            }
-            pub fn expired_date<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.expired_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expired_date: {e}")
-                    });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for token: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<CreatedToken> for super::CreatedToken {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: CreatedToken,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    account: value.account?,
-                    expired_date: value.expired_date?,
-                    name: value.name?,
-                    token: value.token?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::CreatedToken> for CreatedToken {
-            fn from(value: super::CreatedToken) -> Self {
-                Self {
-                    account: Ok(value.account),
-                    expired_date: Ok(value.expired_date),
-                    name: Ok(value.name),
-                    token: Ok(value.token),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Customer {
-            account: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            address: ::std::result::Result<
-                ::std::option::Option<super::Address>,
-                ::std::string::String,
-            >,
-            email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Customer {
-            fn default() -> Self {
-                Self {
-                    account: Ok(Default::default()),
-                    address: Ok(Default::default()),
-                    email: Ok(Default::default()),
-                    phone: Ok(Default::default()),
-                }
-            }
-        }
-        impl Customer {
-            pub fn account<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.account = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account: {e}")
-                    });
-                self
-            }
-            pub fn address<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Address>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
-                self
-            }
-            pub fn email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
-                self
-            }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Customer> for super::Customer {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Customer,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    account: value.account?,
-                    address: value.address?,
-                    email: value.email?,
-                    phone: value.phone?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Customer> for Customer {
-            fn from(value: super::Customer) -> Self {
-                Self {
-                    account: Ok(value.account),
-                    address: Ok(value.address),
-                    email: Ok(value.email),
-                    phone: Ok(value.phone),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct DeleteCardTokenRequest {
             customer_account_id: ::std::result::Result<
                 ::std::string::String,
@@ -4739,7 +4291,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
-                ::std::option::Option<super::CreatedToken>,
+                ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
                 ::std::string::String,
             >,
             custom_fields: ::std::result::Result<
@@ -4747,7 +4299,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<super::Customer>,
+                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
                 ::std::string::String,
             >,
             device_data: ::std::result::Result<
@@ -4759,7 +4311,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_card_info: ::std::result::Result<
-                ::std::option::Option<super::PaymentCardInfo>,
+                ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
                 ::std::string::String,
             >,
             payment_id: ::std::result::Result<
@@ -4767,7 +4319,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_method: ::std::result::Result<
-                ::std::option::Option<super::PaymentMethod>,
+                ::std::option::Option<::qiwi_core::notification::payin::PaymentMethod>,
                 ::std::string::String,
             >,
             payment_splits: ::std::result::Result<
@@ -4783,7 +4335,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -4905,7 +4457,9 @@ pub mod types {
             }
             pub fn created_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CreatedToken>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_token = value
@@ -4929,7 +4483,9 @@ pub mod types {
             }
             pub fn customer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Customer>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.customer = value
@@ -4966,7 +4522,7 @@ pub mod types {
             pub fn payment_card_info<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PaymentCardInfo>,
+                    ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4993,7 +4549,11 @@ pub mod types {
             }
             pub fn payment_method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PaymentMethod>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::qiwi_core::notification::payin::PaymentMethod,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_method = value
@@ -5047,7 +4607,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -5108,317 +4670,6 @@ pub mod types {
                     refunded_amount: Ok(value.refunded_amount),
                     requirements: Ok(value.requirements),
                     status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PaymentCardInfo {
-            funding_source: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            issuing_bank: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            issuing_country: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            payment_system: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            payment_system_product: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PaymentCardInfo {
-            fn default() -> Self {
-                Self {
-                    funding_source: Ok(Default::default()),
-                    issuing_bank: Ok(Default::default()),
-                    issuing_country: Ok(Default::default()),
-                    payment_system: Ok(Default::default()),
-                    payment_system_product: Ok(Default::default()),
-                }
-            }
-        }
-        impl PaymentCardInfo {
-            pub fn funding_source<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.funding_source = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for funding_source: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn issuing_bank<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.issuing_bank = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for issuing_bank: {e}")
-                    });
-                self
-            }
-            pub fn issuing_country<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.issuing_country = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for issuing_country: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn payment_system<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.payment_system = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_system: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn payment_system_product<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.payment_system_product = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_system_product: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PaymentCardInfo> for super::PaymentCardInfo {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PaymentCardInfo,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    funding_source: value.funding_source?,
-                    issuing_bank: value.issuing_bank?,
-                    issuing_country: value.issuing_country?,
-                    payment_system: value.payment_system?,
-                    payment_system_product: value.payment_system_product?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PaymentCardInfo> for PaymentCardInfo {
-            fn from(value: super::PaymentCardInfo) -> Self {
-                Self {
-                    funding_source: Ok(value.funding_source),
-                    issuing_bank: Ok(value.issuing_bank),
-                    issuing_country: Ok(value.issuing_country),
-                    payment_system: Ok(value.payment_system),
-                    payment_system_product: Ok(value.payment_system_product),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct PaymentMethod {
-            auth_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            card_expire_date: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            card_holder: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            masked_pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            payment_token: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-                ::std::string::String,
-            >,
-            phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            rrn: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PaymentMethod {
-            fn default() -> Self {
-                Self {
-                    auth_code: Ok(Default::default()),
-                    card_expire_date: Ok(Default::default()),
-                    card_holder: Ok(Default::default()),
-                    masked_pan: Ok(Default::default()),
-                    payment_token: Ok(Default::default()),
-                    phone: Ok(Default::default()),
-                    rrn: Ok(Default::default()),
-                    type_: Ok(Default::default()),
-                }
-            }
-        }
-        impl PaymentMethod {
-            pub fn auth_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.auth_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for auth_code: {e}")
-                    });
-                self
-            }
-            pub fn card_expire_date<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.card_expire_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for card_expire_date: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn card_holder<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.card_holder = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_holder: {e}")
-                    });
-                self
-            }
-            pub fn masked_pan<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.masked_pan = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for masked_pan: {e}")
-                    });
-                self
-            }
-            pub fn payment_token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::secret::PaymentToken>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.payment_token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payment_token: {e}")
-                    });
-                self
-            }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
-                self
-            }
-            pub fn rrn<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.rrn = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rrn: {e}")
-                    });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PaymentMethod> for super::PaymentMethod {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: PaymentMethod,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    auth_code: value.auth_code?,
-                    card_expire_date: value.card_expire_date?,
-                    card_holder: value.card_holder?,
-                    masked_pan: value.masked_pan?,
-                    payment_token: value.payment_token?,
-                    phone: value.phone?,
-                    rrn: value.rrn?,
-                    type_: value.type_?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PaymentMethod> for PaymentMethod {
-            fn from(value: super::PaymentMethod) -> Self {
-                Self {
-                    auth_code: Ok(value.auth_code),
-                    card_expire_date: Ok(value.card_expire_date),
-                    card_holder: Ok(value.card_holder),
-                    masked_pan: Ok(value.masked_pan),
-                    payment_token: Ok(value.payment_token),
-                    phone: Ok(value.phone),
-                    rrn: Ok(value.rrn),
-                    type_: Ok(value.type_),
                 }
             }
         }
@@ -6148,7 +5399,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -6244,7 +5495,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -6862,149 +6115,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Status {
-            changed_date_time: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                ::std::string::String,
-            >,
-            error_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason_message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Status {
-            fn default() -> Self {
-                Self {
-                    changed_date_time: Ok(Default::default()),
-                    error_code: Ok(Default::default()),
-                    reason: Ok(Default::default()),
-                    reason_code: Ok(Default::default()),
-                    reason_message: Ok(Default::default()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Status {
-            pub fn changed_date_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.changed_date_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for changed_date_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn error_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error_code: {e}")
-                    });
-                self
-            }
-            pub fn reason<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
-                    });
-                self
-            }
-            pub fn reason_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason_code: {e}")
-                    });
-                self
-            }
-            pub fn reason_message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason_message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reason_message: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Status> for super::Status {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Status,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    changed_date_time: value.changed_date_time?,
-                    error_code: value.error_code?,
-                    reason: value.reason?,
-                    reason_code: value.reason_code?,
-                    reason_message: value.reason_message?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Status> for Status {
-            fn from(value: super::Status) -> Self {
-                Self {
-                    changed_date_time: Ok(value.changed_date_time),
-                    error_code: Ok(value.error_code),
-                    reason: Ok(value.reason),
-                    reason_code: Ok(value.reason_code),
-                    reason_message: Ok(value.reason_message),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ThreeDsRequirement {
             acs_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -7101,6 +6211,32 @@ pub mod types {
             }
         }
     }
+    #[doc(no_inline)]
+    pub use ::qiwi_core::error::ErrorBody;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::money::AmountString;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyAlpha;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::CardNumber;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::CardSecurityCode;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::PaymentToken;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::datetime::QiwiDateTime;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::PayinStatus;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::Address;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::Customer;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::PaymentMethod;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::CardInfo;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::payin::CreatedToken;
 }
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
@@ -7149,9 +6285,21 @@ pub mod schema_registry {
                 "CustomFields" => {
                     crate::spec_support::debug::<super::types::CustomFields>(value)
                 }
-                "Status" => crate::spec_support::debug::<super::types::Status>(value),
-                "Address" => crate::spec_support::debug::<super::types::Address>(value),
-                "Customer" => crate::spec_support::debug::<super::types::Customer>(value),
+                "PayinStatus" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::PayinStatus,
+                    >(value)
+                }
+                "Address" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::Address,
+                    >(value)
+                }
+                "Customer" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::Customer,
+                    >(value)
+                }
                 "DeviceData" => {
                     crate::spec_support::debug::<super::types::DeviceData>(value)
                 }
@@ -7187,10 +6335,14 @@ pub mod schema_registry {
                     >(value)
                 }
                 "PaymentMethod" => {
-                    crate::spec_support::debug::<super::types::PaymentMethod>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::PaymentMethod,
+                    >(value)
                 }
-                "PaymentCardInfo" => {
-                    crate::spec_support::debug::<super::types::PaymentCardInfo>(value)
+                "CardInfo" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::CardInfo,
+                    >(value)
                 }
                 "ThreeDsRequirement" => {
                     crate::spec_support::debug::<super::types::ThreeDsRequirement>(value)
@@ -7199,7 +6351,9 @@ pub mod schema_registry {
                     crate::spec_support::debug::<super::types::Requirements>(value)
                 }
                 "CreatedToken" => {
-                    crate::spec_support::debug::<super::types::CreatedToken>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::payin::CreatedToken,
+                    >(value)
                 }
                 "CreatePaymentRequest" => {
                     crate::spec_support::debug::<
@@ -7325,14 +6479,20 @@ pub mod schema_registry {
                 "CustomFields" => {
                     crate::spec_support::round_trip::<super::types::CustomFields>(value)
                 }
-                "Status" => {
-                    crate::spec_support::round_trip::<super::types::Status>(value)
+                "PayinStatus" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::payin::PayinStatus,
+                    >(value)
                 }
                 "Address" => {
-                    crate::spec_support::round_trip::<super::types::Address>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::payin::Address,
+                    >(value)
                 }
                 "Customer" => {
-                    crate::spec_support::round_trip::<super::types::Customer>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::payin::Customer,
+                    >(value)
                 }
                 "DeviceData" => {
                     crate::spec_support::round_trip::<super::types::DeviceData>(value)
@@ -7377,11 +6537,13 @@ pub mod schema_registry {
                     >(value)
                 }
                 "PaymentMethod" => {
-                    crate::spec_support::round_trip::<super::types::PaymentMethod>(value)
-                }
-                "PaymentCardInfo" => {
                     crate::spec_support::round_trip::<
-                        super::types::PaymentCardInfo,
+                        ::qiwi_core::notification::payin::PaymentMethod,
+                    >(value)
+                }
+                "CardInfo" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::payin::CardInfo,
                     >(value)
                 }
                 "ThreeDsRequirement" => {
@@ -7393,7 +6555,9 @@ pub mod schema_registry {
                     crate::spec_support::round_trip::<super::types::Requirements>(value)
                 }
                 "CreatedToken" => {
-                    crate::spec_support::round_trip::<super::types::CreatedToken>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::payin::CreatedToken,
+                    >(value)
                 }
                 "CreatePaymentRequest" => {
                     crate::spec_support::round_trip::<

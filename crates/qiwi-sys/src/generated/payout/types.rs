@@ -1284,6 +1284,16 @@ pub mod types {
             }
         }
     }
+    #[doc(no_inline)]
+    pub use ::qiwi_core::error::ErrorBody;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::money::AmountString;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyAlpha;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::CardNumber;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::datetime::QiwiDateTime;
 }
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]

@@ -10,7 +10,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alias: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub balance: ::std::option::Option<Money>,
+        pub balance: ::std::option::Option<
+            ::qiwi_core::notification::wallet::WalletMoney,
+        >,
         #[serde(
             rename = "bankAlias",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -177,7 +179,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Card {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub balance: ::std::option::Option<Money>,
+        pub balance: ::std::option::Option<
+            ::qiwi_core::notification::wallet::WalletMoney,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<CardPackage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -299,7 +303,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price: ::std::option::Option<Money>,
+        pub price: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
     }
@@ -336,7 +340,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub period: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price: ::std::option::Option<Money>,
+        pub price: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
@@ -444,7 +448,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sum: ::std::option::Option<Money>,
+        pub sum: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
@@ -1293,17 +1297,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///An amount and a numeric currency: `{"amount": 8.74, "currency": 643}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Money {
-        pub amount: ::qiwi_core::money::AmountNumber,
-        pub currency: ::qiwi_core::currency::CurrencyNumeric,
-    }
-    impl Money {
-        pub fn builder() -> builder::Money {
-            Default::default()
-        }
-    }
     ///The wallet's nickname.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Nickname {
@@ -1575,13 +1568,17 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub incoming_total: ::std::vec::Vec<Money>,
+        pub incoming_total: ::std::vec::Vec<
+            ::qiwi_core::notification::wallet::WalletMoney,
+        >,
         #[serde(
             rename = "outgoingTotal",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub outgoing_total: ::std::vec::Vec<Money>,
+        pub outgoing_total: ::std::vec::Vec<
+            ::qiwi_core::notification::wallet::WalletMoney,
+        >,
     }
     impl PaymentTotals {
         pub fn builder() -> builder::PaymentTotals {
@@ -1859,7 +1856,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub commission: ::std::option::Option<Money>,
+        pub commission: ::std::option::Option<
+            ::qiwi_core::notification::wallet::WalletMoney,
+        >,
         #[serde(
             rename = "currencyRate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1907,16 +1906,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<ProviderInfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
+        pub status: ::std::option::Option<
+            ::qiwi_core::notification::wallet::WalletTxnStatus,
+        >,
         #[serde(
             rename = "statusText",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub status_text: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sum: ::std::option::Option<Money>,
+        pub sum: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<Money>,
+        pub total: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
         #[serde(
             rename = "trmTxnId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1928,7 +1929,9 @@ pub mod types {
         )]
         pub txn_id: ::std::option::Option<i64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
+        pub type_: ::std::option::Option<
+            ::qiwi_core::notification::wallet::WalletTxnType,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view: ::std::option::Option<TransactionView>,
     }
@@ -2107,7 +2110,7 @@ pub mod types {
                 ::std::string::String,
             >,
             balance: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             bank_alias: ::std::result::Result<
@@ -2169,7 +2172,9 @@ pub mod types {
             }
             pub fn balance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.balance = value
@@ -2747,7 +2752,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Card {
             balance: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             info: ::std::result::Result<
@@ -2771,7 +2776,9 @@ pub mod types {
         impl Card {
             pub fn balance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.balance = value
@@ -3182,7 +3189,7 @@ pub mod types {
                 ::std::string::String,
             >,
             price: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3238,7 +3245,9 @@ pub mod types {
             }
             pub fn price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.price = value
@@ -3355,7 +3364,7 @@ pub mod types {
                 ::std::string::String,
             >,
             price: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -3452,7 +3461,9 @@ pub mod types {
             }
             pub fn price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.price = value
@@ -3895,7 +3906,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sum: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -4035,7 +4046,9 @@ pub mod types {
             }
             pub fn sum<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sum = value
@@ -6524,70 +6537,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Money {
-            amount: ::std::result::Result<
-                ::qiwi_core::money::AmountNumber,
-                ::std::string::String,
-            >,
-            currency: ::std::result::Result<
-                ::qiwi_core::currency::CurrencyNumeric,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Money {
-            fn default() -> Self {
-                Self {
-                    amount: Err("no value supplied for amount".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
-                }
-            }
-        }
-        impl Money {
-            pub fn amount<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::money::AmountNumber>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
-                self
-            }
-            pub fn currency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::currency::CurrencyNumeric>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Money> for super::Money {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Money,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    amount: value.amount?,
-                    currency: value.currency?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Money> for Money {
-            fn from(value: super::Money) -> Self {
-                Self {
-                    amount: Ok(value.amount),
-                    currency: Ok(value.currency),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Nickname {
             can_change: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -7650,11 +7599,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PaymentTotals {
             incoming_total: ::std::result::Result<
-                ::std::vec::Vec<super::Money>,
+                ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             outgoing_total: ::std::result::Result<
-                ::std::vec::Vec<super::Money>,
+                ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
         }
@@ -7669,7 +7618,9 @@ pub mod types {
         impl PaymentTotals {
             pub fn incoming_total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.incoming_total = value
@@ -7683,7 +7634,9 @@ pub mod types {
             }
             pub fn outgoing_total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.outgoing_total = value
@@ -8760,7 +8713,7 @@ pub mod types {
                 ::std::string::String,
             >,
             commission: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             currency_rate: ::std::result::Result<
@@ -8812,7 +8765,9 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<
+                    ::qiwi_core::notification::wallet::WalletTxnStatus,
+                >,
                 ::std::string::String,
             >,
             status_text: ::std::result::Result<
@@ -8820,11 +8775,11 @@ pub mod types {
                 ::std::string::String,
             >,
             sum: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             total: ::std::result::Result<
-                ::std::option::Option<super::Money>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             trm_txn_id: ::std::result::Result<
@@ -8836,7 +8791,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::notification::wallet::WalletTxnType>,
                 ::std::string::String,
             >,
             view: ::std::result::Result<
@@ -8899,7 +8854,9 @@ pub mod types {
             }
             pub fn commission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.commission = value
@@ -9063,7 +9020,11 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::qiwi_core::notification::wallet::WalletTxnStatus,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -9087,7 +9048,9 @@ pub mod types {
             }
             pub fn sum<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.sum = value
@@ -9099,7 +9062,9 @@ pub mod types {
             }
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Money>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
@@ -9135,7 +9100,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::qiwi_core::notification::wallet::WalletTxnType,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -9691,6 +9660,34 @@ pub mod types {
             }
         }
     }
+    #[doc(no_inline)]
+    pub use ::qiwi_core::error::ErrorBody;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::money::AmountNumber;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyNumeric;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyNumericString;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::currency::CurrencyAlpha;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::CardNumber;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::CardSecurityCode;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::WalletHookKey;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::P2pSecretKey;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::secret::P2pPublicKey;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::datetime::QiwiDateTime;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::wallet::WalletMoney;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::wallet::WalletTxnType;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::notification::wallet::WalletTxnStatus;
 }
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
@@ -9754,7 +9751,21 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Money" => crate::spec_support::debug::<super::types::Money>(value),
+                "WalletMoney" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::wallet::WalletMoney,
+                    >(value)
+                }
+                "WalletTxnType" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::wallet::WalletTxnType,
+                    >(value)
+                }
+                "WalletTxnStatus" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::wallet::WalletTxnStatus,
+                    >(value)
+                }
                 "SinapMoney" => {
                     crate::spec_support::debug::<super::types::SinapMoney>(value)
                 }
@@ -10050,7 +10061,21 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Money" => crate::spec_support::round_trip::<super::types::Money>(value),
+                "WalletMoney" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::wallet::WalletMoney,
+                    >(value)
+                }
+                "WalletTxnType" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::wallet::WalletTxnType,
+                    >(value)
+                }
+                "WalletTxnStatus" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::wallet::WalletTxnStatus,
+                    >(value)
+                }
                 "SinapMoney" => {
                     crate::spec_support::round_trip::<super::types::SinapMoney>(value)
                 }
