@@ -9,8 +9,9 @@ use futures_util::TryStreamExt as _;
 use qiwi_core::notification::p2p::BillStatusValue;
 use qiwi_core::notification::payin::OperationStatus;
 use qiwi_core::secret::ApiToken;
-use qiwi_sys::transport::{Failure, RetryPolicy, Transport, USER_AGENT};
-use qiwi_sys::{Error, p2p, payin, payout, wallet};
+use qiwi_sys::error::{ApiError, Classify as _};
+use qiwi_sys::transport::{RetryPolicy, Transport, USER_AGENT};
+use qiwi_sys::{p2p, payin, payout, wallet};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -153,8 +154,14 @@ async fn retries_stop_at_the_attempt_limit_and_return_qiwis_answer() {
         .mount(&server)
         .await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
@@ -187,11 +194,13 @@ async fn payin_error_body_comes_back_typed() {
         .payment_id("223E")
         .send()
         .await
+        .classify()
         .unwrap_err();
-    let Error::ErrorResponse(body) = err else {
-        panic!("expected QIWI's error body, got {err:?}")
-    };
-    assert_eq!(body.status().as_u16(), 400);
+    assert!(
+        matches!(err, ApiError::Rejected { status: 400, .. }),
+        "{err}"
+    );
+    let body = err.body().expect("QIWI's answer");
     assert_eq!(body.code(), Some("validation.error"));
     assert_eq!(body.trace_id.as_deref(), Some("fd0e2a08c63ace83"));
     assert_eq!(
@@ -261,11 +270,17 @@ async fn payin_non_idempotent_post_is_never_retried() {
         .body(body)
         .send()
         .await
+        .classify()
         .unwrap_err();
     // A 5xx after sending leaves the payment's outcome unknown: not retried, and said so.
-    assert_eq!(
-        Failure::of(&err),
-        Failure::OutcomeUnknown { status: Some(503) },
+    assert!(
+        matches!(
+            err,
+            ApiError::OutcomeUnknown {
+                status: Some(503),
+                ..
+            }
+        ),
         "{err}"
     );
     // `expect(1)` is verified when the server drops.
@@ -314,9 +329,11 @@ async fn payout_sends_the_signature_header_and_json_body() {
         .payout_id("po-1")
         .send()
         .await
+        .classify()
         .unwrap_err();
     assert!(
-        matches!(err, Error::ErrorResponse(ref b) if b.error_code.as_deref() == Some("validation.error"))
+        matches!(err, ApiError::NotFound { ref body, .. } if body.error_code.as_deref() == Some("validation.error")),
+        "{err}"
     );
     assert_common_headers(&server.received_requests().await.unwrap());
 }
@@ -517,10 +534,9 @@ async fn wallet_error_in_short_form_is_kept() {
         .body(payment)
         .send()
         .await
+        .classify()
         .unwrap_err();
-    let Error::ErrorResponse(body) = err else {
-        panic!("{err:?}")
-    };
+    let body = err.body().expect("QIWI's answer");
     assert_eq!(body.code(), Some("QWPRC-220"));
 }
 
@@ -544,6 +560,7 @@ async fn amounts_that_would_lose_digits_are_refused_before_sending() {
         .body(body)
         .send()
         .await
+        .classify()
         .unwrap_err();
     let mut chain = Vec::new();
     let mut cur: Option<&dyn std::error::Error> = Some(&err);
@@ -634,4 +651,49 @@ async fn payin_invoice_sends_receiver_data() {
         .unwrap()
         .into_inner();
     assert_eq!(bill.bill_id, "b-rd");
+}
+
+#[tokio::test]
+async fn each_client_is_built_from_its_own_credential() {
+    use qiwi_core::secret::{P2pSecretKey, PayinApiKey, WalletToken};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(error_body()))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let token = || "test-token-123";
+
+    let wallet =
+        wallet::Client::with_credential(&base, WalletToken::new(token()).unwrap()).unwrap();
+    let _ = wallet.get_profile().send().await;
+    let p2p = p2p::Client::with_credential(&base, P2pSecretKey::new(token())).unwrap();
+    let _ = p2p.get_bill().bill_id("b-1").send().await;
+    let payin = payin::Client::with_credential(&base, PayinApiKey::new(token()).unwrap()).unwrap();
+    let _ = payin
+        .get_payment()
+        .site_id("s")
+        .payment_id("p")
+        .send()
+        .await;
+    let payout =
+        payout::Client::with_credential(&base, PayinApiKey::new(token()).unwrap()).unwrap();
+    let _ = payout
+        .get_payout()
+        .site_id("s")
+        .payment_id("p")
+        .payout_id("po")
+        .send()
+        .await;
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4);
+    assert_common_headers(&requests);
+
+    // A P2P key that cannot be a header is refused when the client is built, and not shown.
+    let err = p2p::Client::with_credential(&base, P2pSecretKey::new("s3cr3t key")).unwrap_err();
+    assert!(matches!(
+        err,
+        qiwi_sys::transport::ClientError::Credential(_)
+    ));
+    assert!(!format!("{err} {err:?}").contains("s3cr3t"), "{err:?}");
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use qiwi_sys::transport::{Failure, RetryPolicy, Transport};
+use qiwi_sys::error::{ApiError, Classify as _};
+use qiwi_sys::transport::{RetryPolicy, Transport};
 use qiwi_sys::{Error, p2p, payin};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,7 +19,7 @@ fn transport() -> Transport {
     common::transport().with_timeout(Duration::from_millis(300))
 }
 
-async fn pay(base: &str) -> Error<qiwi_core::ErrorBody> {
+async fn pay(base: &str) -> ApiError {
     common::pay(base, transport()).await
 }
 
@@ -31,16 +32,22 @@ async fn a_wallet_payment_facing_502_is_sent_once_and_its_outcome_is_unknown() {
     let server = common::answering("POST", 502).await;
     let err = pay(&server.uri()).await;
     assert_eq!(hits(&server).await, 1);
-    assert_eq!(
-        Failure::of(&err),
-        Failure::OutcomeUnknown { status: Some(502) }
+    assert!(
+        matches!(
+            err,
+            ApiError::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err}"
     );
     let text = err.to_string();
     assert!(
         text.contains("outcome unknown") && text.contains("history"),
         "{text}"
     );
-    assert!(!Failure::of(&err).is_retryable());
+    assert!(!err.is_retryable());
 }
 
 #[tokio::test]
@@ -52,7 +59,10 @@ async fn a_wallet_payment_that_times_out_is_sent_once_and_says_timed_out() {
         .await;
     let err = pay(&server.uri()).await;
     assert_eq!(hits(&server).await, 1);
-    assert_eq!(Failure::of(&err), Failure::OutcomeUnknown { status: None });
+    assert!(
+        matches!(err, ApiError::OutcomeUnknown { status: None, .. }),
+        "{err}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("timed out") && text.contains("request timeout of 300ms"),
@@ -109,12 +119,11 @@ async fn reset_after_send() -> (String, Arc<AtomicUsize>) {
 
 /// Pays through `base`, which must have seen the payment exactly once and left its outcome
 /// unknown.
-async fn sent_once_outcome_unknown(base: &str, count: &AtomicUsize) -> Error<qiwi_core::ErrorBody> {
+async fn sent_once_outcome_unknown(base: &str, count: &AtomicUsize) -> ApiError {
     let err = pay(base).await;
     assert_eq!(count.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        Failure::of(&err),
-        Failure::OutcomeUnknown { status: None },
+    assert!(
+        matches!(err, ApiError::OutcomeUnknown { status: None, .. }),
         "{err}"
     );
     err
@@ -132,13 +141,28 @@ async fn a_wallet_payment_reset_after_sending_is_sent_once() {
 
     // The same server behind a GET: the transport retries it.
     let client = p2p::Client::with_transport(&base, transport()).unwrap();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert_eq!(
         count.load(Ordering::SeqCst),
         4,
         "1 payment + 3 GET attempts: {err}"
     );
-    assert_eq!(Failure::of(&err), Failure::Other);
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: false,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(!err.to_string().contains("timed out"), "{err}");
 }
 
@@ -152,10 +176,25 @@ async fn a_payment_that_never_left_is_a_plain_connection_failure() {
     let start = Instant::now();
     let err = pay(&format!("http://127.0.0.1:{port}")).await;
     assert!(
-        matches!(err, Error::CommunicationError(ref e) if e.is_connect()),
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: false,
+                ..
+            }
+        ),
         "{err}"
     );
-    assert_eq!(Failure::of(&err), Failure::Other);
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: false,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
@@ -167,8 +206,14 @@ async fn gets_and_caller_keyed_puts_still_retry() {
         .mount(&server)
         .await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502));
     assert_eq!(hits(&server).await, 3);
     let payin = payin::Client::with_transport(&server.uri(), transport()).unwrap();
     let body: payin::types::CreateInvoiceRequest = serde_json::from_value(
@@ -182,8 +227,12 @@ async fn gets_and_caller_keyed_puts_still_retry() {
         .body(body)
         .send()
         .await
+        .classify()
         .unwrap_err();
-    assert_eq!(Failure::of(&err), Failure::Status(504));
+    assert!(
+        matches!(err, ApiError::Unavailable { status: 504, .. }),
+        "{err}"
+    );
     assert_eq!(hits(&server).await, 6);
 
     // A GET that times out is retried too, and says so at the end.
@@ -193,9 +242,24 @@ async fn gets_and_caller_keyed_puts_still_retry() {
         .mount(&slow)
         .await;
     let client = p2p::Client::with_transport(&slow.uri(), transport()).unwrap();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert_eq!(hits(&slow).await, 3);
-    assert_eq!(Failure::of(&err), Failure::TimedOut);
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("timed out"), "{err}");
 }
 
@@ -208,15 +272,18 @@ async fn a_long_retry_after_is_returned_not_shortened() {
         .await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
     let start = Instant::now();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(2));
     assert_eq!(hits(&server).await, 1, "not retried early");
-    assert_eq!(
-        Failure::of(&err),
-        Failure::RateLimited {
-            status: 429,
-            retry_after: Some(Duration::from_secs(120))
-        }
+    assert!(
+        matches!(err, ApiError::RateLimited { status: 429, retry_after: Some(d), .. } if d == Duration::from_secs(120)),
+        "{err}"
     );
 }
 
@@ -232,12 +299,19 @@ async fn an_html_error_keeps_its_status_and_text() {
         .mount(&server)
         .await;
     let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
-    assert_eq!(Failure::of(&err), Failure::Status(502));
-    let Error::ErrorResponse(body) = err else {
-        panic!("a typed error answer: {err}")
-    };
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert!(
+        matches!(err, ApiError::Unavailable { status: 502, .. }),
+        "{err}"
+    );
+    let body = err.body().expect("QIWI's answer");
     assert_eq!(
         body.non_json_body(),
         Some("<html><body>502 Bad Gateway</body></html>")
@@ -274,7 +348,16 @@ async fn a_connect_timeout_is_retried_even_for_a_payment_and_says_which_timeout(
     let t = transport().with_connect_timeout(Duration::from_millis(150));
     let start = Instant::now();
     let err = common::pay(&base, t).await;
-    assert_eq!(Failure::of(&err), Failure::TimedOut, "{err}");
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("could not connect") && text.contains("connect timeout of 150ms"),
@@ -286,7 +369,7 @@ async fn a_connect_timeout_is_retried_even_for_a_payment_and_says_which_timeout(
         "{:?}",
         start.elapsed()
     );
-    assert!(Failure::of(&err).is_retryable());
+    assert!(err.is_retryable());
 }
 
 #[tokio::test]
@@ -301,11 +384,12 @@ async fn a_refused_payment_is_qiwis_answer_not_an_unknown_outcome() {
         .await;
     let err = pay(&server.uri()).await;
     assert_eq!(hits(&server).await, 1);
-    assert_eq!(Failure::of(&err), Failure::Status(400));
-    assert!(!Failure::of(&err).is_retryable());
-    let Error::ErrorResponse(body) = err else {
-        panic!("QIWI's answer")
-    };
+    assert!(
+        matches!(err, ApiError::Rejected { status: 400, .. }),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    let body = err.body().expect("QIWI's answer");
     assert_eq!(body.code(), Some("QWPRC-220"));
 }
 
@@ -343,14 +427,23 @@ async fn odd_answers_keep_their_status() {
     .unwrap();
     let get = |id: &'static str| {
         let client = client.clone();
-        async move { client.get_bill().bill_id(id).send().await.unwrap_err() }
+        async move {
+            client
+                .get_bill()
+                .bill_id(id)
+                .send()
+                .await
+                .classify()
+                .unwrap_err()
+        }
     };
 
     let err = get("big").await;
-    assert_eq!(Failure::of(&err), Failure::Status(404));
-    let Error::ErrorResponse(body) = err else {
-        panic!("a typed answer")
-    };
+    assert!(
+        matches!(err, ApiError::NotFound { status: 404, .. }),
+        "{err}"
+    );
+    let body = err.body().expect("QIWI's answer");
     let text = body.non_json_body().unwrap();
     assert!(
         text.starts_with("<html>яя") && text.len() <= 4096,
@@ -360,26 +453,42 @@ async fn odd_answers_keep_their_status() {
     assert!(text.len() > 4090, "cut at a character boundary near 4 KiB");
 
     let err = get("array").await;
-    assert_eq!(Failure::of(&err), Failure::Status(409));
-    let Error::ErrorResponse(body) = err else {
-        panic!("a typed answer")
-    };
+    assert!(
+        matches!(err, ApiError::Rejected { status: 409, .. }),
+        "{err}"
+    );
+    let body = err.body().expect("QIWI's answer");
     assert_eq!(body.non_json_body(), Some("[1,2]"));
 
     let err = get("odd").await;
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err}");
-    assert_eq!(Failure::of(&err), Failure::Status(399));
+    assert!(matches!(err, ApiError::Unexpected { .. }), "{err}");
+    assert_eq!(err, ApiError::Unexpected { status: 399 });
 
     let err = get("dated").await;
-    assert_eq!(
-        Failure::of(&err),
-        Failure::RateLimited {
-            status: 423,
-            retry_after: None
-        }
+    assert!(
+        matches!(
+            err,
+            ApiError::RateLimited {
+                status: 423,
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err}"
     );
-    assert!(Failure::of(&err).is_retryable());
-    assert!(Failure::Status(503).is_retryable() && !Failure::Other.is_retryable());
+    assert!(err.is_retryable());
+    let unavailable = |status| ApiError::Unavailable {
+        status,
+        body: Box::default(),
+    };
+    assert!(unavailable(503).is_retryable() && !unavailable(501).is_retryable());
+    assert!(
+        !ApiError::NotFound {
+            status: 404,
+            body: Box::default()
+        }
+        .is_retryable()
+    );
 }
 
 #[tokio::test]
@@ -392,7 +501,13 @@ async fn the_attempt_limit_and_the_time_budget_are_the_callers() {
             .max_delay(Duration::from_millis(5)),
     );
     let client = p2p::Client::with_transport(&server.uri(), five).unwrap();
-    let _ = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let _ = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert_eq!(hits(&server).await, 5);
 
     // QIWI asks for a second; the policy allows it, but not within a 300 ms budget.
@@ -408,14 +523,23 @@ async fn the_attempt_limit_and_the_time_budget_are_the_callers() {
     );
     let client = p2p::Client::with_transport(&waiting.uri(), budget).unwrap();
     let start = Instant::now();
-    let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert!(
         start.elapsed() < Duration::from_millis(900),
         "{:?}",
         start.elapsed()
     );
     assert_eq!(hits(&waiting).await, 1);
-    assert_eq!(Failure::of(&err), Failure::Status(503));
+    assert!(
+        matches!(err, ApiError::Unavailable { status: 503, .. }),
+        "{err}"
+    );
 }
 
 /// Answers 200 with headers that promise a body, then stalls.
@@ -439,11 +563,62 @@ async fn a_body_that_stalls_after_200_says_timed_out_and_a_payment_stays_unknown
     assert!(err.to_string().contains("timed out"), "{err}");
 
     let client = p2p::Client::with_transport(&base, transport()).unwrap();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        matches!(
+            ApiError::from(Error::Custom("something else".into())),
+            ApiError::Transport {
+                timed_out: false,
+                ..
+            }
+        ),
+        "a message without the transport's tags is a transport failure, never a verdict"
+    );
+}
+
+#[tokio::test]
+async fn a_success_body_that_does_not_decode_names_its_json_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "billId": "b-1",
+            "amount": {"value": "1.00", "currency": "RUB"},
+            "status": {"value": 7}
+        })))
+        .mount(&server)
+        .await;
+    let client = p2p::Client::with_transport(&server.uri(), transport()).unwrap();
+    let err = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(&err, ApiError::Decode { path, .. } if path == "status.value"),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    // Without the expected type, the error still says where: line and column.
     let err = client.get_bill().bill_id("b-1").send().await.unwrap_err();
-    assert!(matches!(err, Error::ResponseBodyError(_)), "{err}");
-    assert_eq!(Failure::of(&err), Failure::TimedOut);
-    assert_eq!(
-        Failure::of(&Error::<()>::Custom("something else".into())),
-        Failure::Other
+    assert!(
+        matches!(ApiError::from(err), ApiError::Decode { path, .. } if path.starts_with("line 1 column")),
     );
 }

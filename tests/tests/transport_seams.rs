@@ -5,10 +5,9 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use qiwi_sys::transport::{
-    Failure, Idempotency, Request, RequestSigner, Rules, SeamFuture, Throttle,
-};
-use qiwi_sys::{Error, p2p};
+use qiwi_sys::error::{ApiError, Classify as _};
+use qiwi_sys::p2p;
+use qiwi_sys::transport::{Idempotency, Request, RequestSigner, Rules, SeamFuture, Throttle};
 use wiremock::matchers::{header_exists, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -32,7 +31,13 @@ async fn a_throttle_is_awaited_before_every_attempt() {
     let client =
         p2p::Client::with_transport(&server.uri(), transport().with_throttle(throttle.clone()))
             .unwrap();
-    let _ = client.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let _ = client
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert_eq!(throttle.0.load(Ordering::SeqCst), 3, "one wait per attempt");
     assert!(format!("{:?}", transport().with_throttle(throttle)).contains("throttle: \"custom\""));
 }
@@ -67,9 +72,15 @@ async fn a_signer_signs_the_prepared_request_once_and_can_refuse() {
         .await;
     let t = transport().with_signer(Signer);
     let err = common::pay(&server.uri(), t.clone()).await;
-    assert_eq!(
-        Failure::of(&err),
-        Failure::OutcomeUnknown { status: Some(502) }
+    assert!(
+        matches!(
+            err,
+            ApiError::OutcomeUnknown {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err}"
     );
     let sent = &server.received_requests().await.unwrap()[0];
     assert_eq!(
@@ -79,9 +90,15 @@ async fn a_signer_signs_the_prepared_request_once_and_can_refuse() {
     );
 
     let p2p = p2p::Client::with_transport(&server.uri(), t).unwrap();
-    let err = p2p.get_bill().bill_id("b-1").send().await.unwrap_err();
+    let err = p2p
+        .get_bill()
+        .bill_id("b-1")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::Custom(m) if m == "get_bill: the request could not be signed: no key for this operation"),
+        matches!(&err, ApiError::InvalidRequest { message } if message == "get_bill: the request could not be signed: no key for this operation"),
         "{err}"
     );
     assert_eq!(
@@ -108,5 +125,8 @@ async fn an_idempotency_decision_replaces_the_specs() {
     )
     .await;
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
-    assert_eq!(Failure::of(&err), Failure::Status(502));
+    assert!(
+        matches!(err, ApiError::Unavailable { status: 502, .. }),
+        "{err}"
+    );
 }

@@ -7,6 +7,7 @@
 //! | [`WalletHookKey`] | wallet webhook key (Base64 of 32 bytes) | HMAC key, **decoded** |
 //! | [`P2pSecretKey`] | P2P `SecretKey` | bearer token, and HMAC key **as is** |
 //! | [`P2pPublicKey`] | P2P `PublicKey` | payment-form links (not a secret) |
+//! | [`PayinApiKey`] | Payment Protocol API key (pay-in and payouts) | bearer token on api.qiwi.com |
 //! | [`NotificationKey`] | Payment Protocol notification key | HMAC key **as is** |
 //! | [`ApiToken`] | any bearer credential (Payment Protocol API key …) | what the transport sends |
 //!
@@ -183,6 +184,32 @@ impl From<WalletToken> for ApiToken {
         t.0
     }
 }
+
+/// The Payment Protocol API key from the merchant cabinet (pay-in and payouts): the bearer
+/// token of `/partner/payin/v1` and `/partner/payout/v1`. Not the notification key.
+#[derive(Clone)]
+pub struct PayinApiKey(ApiToken);
+redacted_debug!(PayinApiKey);
+
+impl PayinApiKey {
+    /// Checks that `key` can be sent in an `Authorization` header and wraps it.
+    pub fn new(key: impl Into<String>) -> Result<Self, TokenError> {
+        ApiToken::new(key).map(PayinApiKey)
+    }
+}
+
+impl From<PayinApiKey> for ApiToken {
+    fn from(k: PayinApiKey) -> Self {
+        k.0
+    }
+}
+
+secret_eq!(PayinApiKey, |v| v.0.expose_secret().as_bytes());
+text_serde!(
+    PayinApiKey,
+    |s| PayinApiKey::new(s).map_err(serde::de::Error::custom),
+    |v| v.0.expose_secret()
+);
 
 /// The P2P bills API `SecretKey`: the bearer token of the P2P API and, used as is (its UTF-8
 /// bytes, never Base64-decoded), the HMAC key of P2P bill notifications.
@@ -416,6 +443,7 @@ mod tests {
         let shown = [
             format!("{:?}", ApiToken::new(SECRET).unwrap()),
             format!("{:?}", WalletToken::new(SECRET).unwrap()),
+            format!("{:?}", PayinApiKey::new(SECRET).unwrap()),
             format!("{:?}", P2pSecretKey::new(SECRET)),
             format!("{:?}", NotificationKey::new(SECRET)),
             format!("{hook:?}"),
@@ -457,6 +485,7 @@ mod tests {
         let shown = [
             round_trip::<ApiToken>(SECRET).2,
             round_trip::<WalletToken>(SECRET).2,
+            round_trip::<PayinApiKey>(SECRET).2,
             round_trip::<P2pSecretKey>(SECRET).2,
             round_trip::<NotificationKey>(SECRET).2,
             round_trip::<CardSecurityCode>(SECRET).2,
@@ -470,7 +499,7 @@ mod tests {
                 "{s}"
             );
         }
-        assert_eq!(shown[7], "CardNumber(***1111)");
+        assert_eq!(shown[8], "CardNumber(***1111)");
         // The public key is not a secret and shows as itself.
         assert_eq!(
             round_trip::<P2pPublicKey>("pub").2,

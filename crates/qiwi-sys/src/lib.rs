@@ -17,16 +17,20 @@
 //! ```no_run
 //! # #[cfg(all(feature = "client", feature = "p2p"))]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use qiwi_core::secret::ApiToken;
-//! use qiwi_sys::{transport::Transport, p2p};
+//! use qiwi_core::secret::P2pSecretKey;
+//! use qiwi_sys::error::Classify as _;
+//! use qiwi_sys::p2p;
 //!
-//! let token = ApiToken::new(std::env::var("QIWI_P2P_SECRET")?)?;
-//! let client = p2p::Client::with_transport(p2p::BASE_URL, Transport::new(token))?;
-//! let bill = client.get_bill().bill_id("order-42").send().await?;
-//! println!("{}", bill.status.value);
+//! let key = P2pSecretKey::new(std::env::var("QIWI_P2P_SECRET")?);
+//! let client = p2p::Client::with_credential(p2p::BASE_URL, key)?;
+//! // `classify` turns any failure into one `qiwi_sys::error::ApiError`.
+//! let bill = client.get_bill().bill_id("order-42").send().await.classify()?;
+//! println!("{} {}", bill.status.value, bill.amount.value);
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "client")]
+pub mod error;
 #[cfg(feature = "client")]
 pub mod transport;
 
@@ -46,7 +50,7 @@ pub mod wallet {
     #[cfg(feature = "client")]
     include!("generated/wallet/client.rs");
     #[cfg(feature = "client")]
-    crate::transport::impl_client_hooks!();
+    crate::transport::impl_client_hooks!(::qiwi_core::secret::WalletToken);
 }
 
 /// The Payment Protocol pay-in API (`/partner/payin/v1`).
@@ -62,7 +66,7 @@ pub mod payin {
     #[cfg(feature = "client")]
     include!("generated/payin/client.rs");
     #[cfg(feature = "client")]
-    crate::transport::impl_client_hooks!();
+    crate::transport::impl_client_hooks!(::qiwi_core::secret::PayinApiKey);
 }
 
 /// The Payment Protocol payout API (requests signed with `X-Digital-Sign`).
@@ -77,7 +81,7 @@ pub mod payout {
     #[cfg(feature = "client")]
     include!("generated/payout/client.rs");
     #[cfg(feature = "client")]
-    crate::transport::impl_client_hooks!();
+    crate::transport::impl_client_hooks!(::qiwi_core::secret::PayinApiKey);
 }
 
 /// The P2P bills API (`/partner/bill/v1`).
@@ -90,5 +94,5 @@ pub mod p2p {
     #[cfg(feature = "client")]
     include!("generated/p2p/client.rs");
     #[cfg(feature = "client")]
-    crate::transport::impl_client_hooks!();
+    crate::transport::impl_client_hooks!(::qiwi_core::secret::P2pSecretKey);
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use qiwi_core::secret::ApiToken;
+use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::transport::{RetryPolicy, Transport};
 use qiwi_sys::wallet;
 use wiremock::matchers::method;
@@ -50,7 +51,7 @@ pub fn sinap_payment() -> wallet::types::PaymentRequest {
 }
 
 /// Sends [`sinap_payment`] through `transport` to `base`; the test servers never answer 200.
-pub async fn pay(base: &str, transport: Transport) -> qiwi_sys::Error<qiwi_core::ErrorBody> {
+pub async fn pay(base: &str, transport: Transport) -> ApiError {
     let client = wallet::Client::with_transport(base, transport).unwrap();
     client
         .create_payment()
@@ -58,5 +59,6 @@ pub async fn pay(base: &str, transport: Transport) -> qiwi_sys::Error<qiwi_core:
         .body(sinap_payment())
         .send()
         .await
+        .classify()
         .expect_err("the server never answers 200")
 }

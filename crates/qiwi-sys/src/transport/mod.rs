@@ -8,22 +8,21 @@
 //! open one tracing span per operation. The per-operation facts come from the specs through
 //! the generated [`Rules`] of each API.
 
-mod failure;
+pub(crate) mod failure;
 mod quirks;
-mod retry;
+pub(crate) mod retry;
 mod rules;
 mod seams;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qiwi_core::secret::ApiToken;
+use qiwi_core::secret::{ApiToken, P2pSecretKey, PayinApiKey, TokenError, WalletToken};
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Response};
 use tracing::Instrument as _;
 
-pub use failure::Failure;
-use failure::{ANSWERED, error_chain};
+use failure::{ANSWERED, INVALID_REQUEST, error_chain, outcome_unknown};
 pub use quirks::index_query_arrays;
 use quirks::{buffered, error_body_as_json};
 pub use retry::RetryPolicy;
@@ -33,6 +32,43 @@ pub use seams::{Idempotency, RequestSigner, SeamFuture, SpecIdempotency, Throttl
 
 /// The request a [`RequestSigner`] signs.
 pub use reqwest::Request;
+
+/// The credential an API authenticates with; each generated client's
+/// `with_credential` takes only its own, so a P2P key cannot be sent to the Wallet API.
+pub trait Credential {
+    /// The bearer token this credential sends.
+    fn bearer(self) -> Result<ApiToken, TokenError>;
+}
+
+impl Credential for WalletToken {
+    fn bearer(self) -> Result<ApiToken, TokenError> {
+        Ok(self.into())
+    }
+}
+
+impl Credential for PayinApiKey {
+    fn bearer(self) -> Result<ApiToken, TokenError> {
+        Ok(self.into())
+    }
+}
+
+impl Credential for P2pSecretKey {
+    fn bearer(self) -> Result<ApiToken, TokenError> {
+        ApiToken::try_from(&self)
+    }
+}
+
+/// Why a client could not be built. Never contains the credential.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The credential cannot be sent in an `Authorization` header.
+    #[error(transparent)]
+    Credential(#[from] TokenError),
+    /// The HTTP client could not be built (TLS back-end initialisation).
+    #[error("the HTTP client could not be built: {0}")]
+    Http(#[from] reqwest::Error),
+}
 
 /// `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("qiwi-rs/", env!("CARGO_PKG_VERSION"));
@@ -169,9 +205,9 @@ impl Transport {
             index_query_arrays(request.url_mut(), rules.indexed_query);
         }
         match &self.signer {
-            Some(signer) => signer
-                .sign(request, operation)
-                .map_err(|e| format!("{operation}: the request could not be signed: {e}")),
+            Some(signer) => signer.sign(request, operation).map_err(|e| {
+                format!("{INVALID_REQUEST}{operation}: the request could not be signed: {e}")
+            }),
             None => Ok(()),
         }
     }
@@ -259,7 +295,8 @@ impl Transport {
 
     /// Turns what [`Transport::execute`] returned into the error a caller can act on: an
     /// operation that is not safe to repeat and may have reached QIWI without a definite
-    /// answer (a timeout, a reset after sending, a 5xx) becomes [`Failure::OutcomeUnknown`];
+    /// answer (a timeout, a reset after sending, a 5xx) becomes
+    /// [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown);
     /// a timeout says "timed out" and which timeout. The `Err` is the message of the
     /// [`Error::Custom`](progenitor_client::Error::Custom) the call returns instead.
     pub fn check(
@@ -286,7 +323,7 @@ impl Transport {
         };
         let message = match result {
             Ok(r) if !retry_safe && r.status().is_server_error() => {
-                Failure::outcome_unknown(operation, &format!("{ANSWERED}{}", r.status()))
+                outcome_unknown(operation, &format!("{ANSWERED}{}", r.status()))
             }
             Ok(_) => return Ok(()),
             Err(e) if e.is_connect() && !e.is_timeout() => return Ok(()),
@@ -297,7 +334,7 @@ impl Transport {
                 } else {
                     format!("the connection failed after sending: {}", error_chain(e))
                 };
-                Failure::outcome_unknown(operation, &cause)
+                outcome_unknown(operation, &cause)
             }
             Err(e) if e.is_timeout() => timeout(e),
             Err(_) => return Ok(()),
@@ -308,7 +345,7 @@ impl Transport {
 
 /// Implements progenitor's hooks for a generated `Client`, with the API's generated rules.
 macro_rules! impl_client_hooks {
-    () => {
+    ($credential:ty) => {
         impl progenitor_client::ClientHooks<$crate::transport::Transport> for Client {
             async fn pre<E>(
                 &self,
@@ -350,6 +387,19 @@ macro_rules! impl_client_hooks {
             ) -> ::std::result::Result<Self, ::reqwest::Error> {
                 let http = transport.http_client()?;
                 Ok(Self::new_with_client(baseurl, http, transport))
+            }
+
+            /// A client for `baseurl` (this module's `BASE_URL` for QIWI's server)
+            /// authenticated with this API's own credential, with the default transport.
+            pub fn with_credential(
+                baseurl: &str,
+                credential: $credential,
+            ) -> ::std::result::Result<Self, $crate::transport::ClientError> {
+                let token = $crate::transport::Credential::bearer(credential)?;
+                Ok(Self::with_transport(
+                    baseurl,
+                    $crate::transport::Transport::new(token),
+                )?)
             }
         }
     };

@@ -14,11 +14,11 @@ use reqwest::header;
 /// `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503` and `504`. Any other
 /// operation — a payment `POST` — is sent again only when it provably never left: the
 /// connection could not be established (refused, DNS, TLS). Once it may have reached QIWI, a
-/// failure is returned as [`Failure::OutcomeUnknown`](super::Failure::OutcomeUnknown), never retried.
+/// failure is returned as [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown), never retried.
 ///
 /// A server's `Retry-After` is honoured and never shortened: when it asks for longer than
 /// [`RetryPolicy::max_delay`] (or than the time left), the call returns at once with QIWI's
-/// answer, which [`Failure::of`](super::Failure::of) reports as [`Failure::RateLimited`](super::Failure::RateLimited) with the wait.
+/// answer, which [`ApiError`](crate::error::ApiError) reports as [`ApiError::RateLimited`](crate::error::ApiError::RateLimited) with the wait.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub(super) max_attempts: u32,
@@ -98,7 +98,7 @@ pub(super) fn retry_after(r: &Response) -> Option<Duration> {
     retry_after_header(r.headers())
 }
 
-pub(super) fn retry_after_header(headers: &header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after_header(headers: &header::HeaderMap) -> Option<Duration> {
     headers
         .get(header::RETRY_AFTER)?
         .to_str()
