@@ -66,16 +66,22 @@ async fn receive<S: DedupeStore, H: Handler>(
     if let Err(r) = receiver.precheck(family, &parts.method, &parts.headers, peer) {
         return reject(r);
     }
-    // The limit is enforced while reading, so an oversized body is never buffered whole, and
-    // the timeout stops a body trickled in byte by byte from holding the connection.
-    let read = axum::body::to_bytes(Body::new(body), receiver.body_limit());
+    // The body-size guard of this path: a declared length over the limit is refused before a
+    // byte is read, and the limit is enforced while reading, so an oversized body is never
+    // buffered whole; the timeout stops a body trickled in byte by byte from holding the
+    // connection.
+    let limit = receiver.body_limit();
+    if axum::body::HttpBody::size_hint(&body).lower() > limit as u64 {
+        return reject(Rejection::TooLarge);
+    }
+    let read = axum::body::to_bytes(Body::new(body), limit);
     let body = match tokio::time::timeout(receiver.body_timeout(), read).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => return reject(Rejection::TooLarge),
         Err(_) => return reject(Rejection::Timeout),
     };
     let reply = receiver
-        .deliver_prechecked(family, &parts.headers, &body, &shared.handler)
+        .deliver_checked(family, &parts.headers, &body, &shared.handler)
         .await;
     reply_response(reply)
 }

@@ -406,26 +406,36 @@ impl<S: DedupeStore> Receiver<S> {
         if !is_json(headers) {
             return Err(Rejection::MediaType);
         }
-        let declared = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > self.body_limit as u64) {
+        Ok(())
+    }
+
+    /// The body-size guard for a body read already: at most [`Receiver::body_limit`] bytes.
+    /// (The HTTP layer applies the same limit while it reads, instead.)
+    fn guard_size(&self, body: &[u8]) -> Result<(), Rejection> {
+        if body.len() > self.body_limit {
             return Err(Rejection::TooLarge);
         }
         Ok(())
     }
 
-    /// Verifies and parses a body of `family`.
+    /// Verifies and parses a body of `family` (at most [`Receiver::body_limit`] bytes).
     pub fn verify(
         &self,
         family: Family,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Event, Rejection> {
-        if body.len() > self.body_limit {
-            return Err(Rejection::TooLarge);
-        }
+        self.guard_size(body)?;
+        self.verify_sized(family, headers, body)
+    }
+
+    /// [`Receiver::verify`] for a body whose size was guarded already.
+    fn verify_sized(
+        &self,
+        family: Family,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Event, Rejection> {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -465,18 +475,21 @@ impl<S: DedupeStore> Receiver<S> {
         body: &[u8],
         handler: &H,
     ) -> Reply {
-        if let Err(r) = self.precheck(family, method, headers, peer) {
+        let checked = self
+            .precheck(family, method, headers, peer)
+            .and_then(|()| self.guard_size(body));
+        if let Err(r) = checked {
             let reply = Reply::rejected(r);
             log(family, &reply, Instant::now());
             return reply;
         }
-        self.deliver_prechecked(family, headers, body, handler)
-            .await
+        self.deliver_checked(family, headers, body, handler).await
     }
 
-    /// [`Receiver::deliver`] for a request that passed [`Receiver::precheck`] already (the
-    /// HTTP layer checks before it reads the body).
-    pub(crate) async fn deliver_prechecked<H: Handler>(
+    /// [`Receiver::deliver`] for a request that passed [`Receiver::precheck`] and whose body
+    /// was read within the limit: the HTTP layer runs each check once, before and while it
+    /// reads the body.
+    pub(crate) async fn deliver_checked<H: Handler>(
         &self,
         family: Family,
         headers: &HeaderMap,
@@ -484,7 +497,7 @@ impl<S: DedupeStore> Receiver<S> {
         handler: &H,
     ) -> Reply {
         let start = Instant::now();
-        let reply = match self.verify(family, headers, body) {
+        let reply = match self.verify_sized(family, headers, body) {
             Ok(event) => {
                 let id = event.id();
                 let mut reply = self.run(family, event, handler).await;
