@@ -65,6 +65,17 @@ pub enum CurrencyError {
 ///
 /// Codes missing from qiwi-rs's table are kept, not refused: a numeric code QIWI sends is
 /// kept as a number, and an unknown letter code as its text.
+///
+/// ```
+/// use qiwi_core::Currency;
+///
+/// // QIWI's three spellings of the rouble are one currency.
+/// assert_eq!(Currency::parse("643")?, Currency::RUB);
+/// assert_eq!(Currency::parse("rub")?, Currency::RUB);
+/// assert_eq!(serde_json::from_str::<Currency>("643")?, Currency::RUB);
+/// assert_eq!((Currency::RUB.numeric(), Currency::RUB.alpha()), (Some(643), Some("RUB")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Currency(Repr);
 

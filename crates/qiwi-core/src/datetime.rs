@@ -39,6 +39,18 @@ impl DateTimeError {
 /// Equality compares the text as written, so a value read and written back is unchanged.
 /// Parsing lazily keeps reading a notification cheap: most receivers never look at most of
 /// its dates.
+///
+/// ```
+/// use qiwi_core::QiwiDateTime;
+///
+/// // An hours-only offset, as P2P notifications write it, and no offset at all (Moscow).
+/// let a = QiwiDateTime::parse("2021-01-18T15:25:18+03")?;
+/// let b = QiwiDateTime::parse("2021-01-18T15:25:18")?;
+/// assert_eq!(a.instant()?, b.instant()?);
+/// // The text is kept: signatures are computed over it.
+/// assert_eq!(a.as_str(), "2021-01-18T15:25:18+03");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct QiwiDateTime {
     raw: String,

@@ -1,22 +1,4 @@
-//! Primitives shared by every qiwi-rs crate: money, currencies, date-times, secrets, QIWI's
-//! error body and error vocabulary, notification models and their signature checks.
-//!
-//! This crate has no HTTP dependency, so a service that only receives QIWI's notifications
-//! never compiles an HTTP client.
-//!
-//! ## Notification families
-//!
-//! QIWI sends three families of notification, and each has one name everywhere — types,
-//! functions, qiwi-hooks' routes and features, docs:
-//!
-//! | family | what | models | signature |
-//! |---|---|---|---|
-//! | `wallet` | wallet webhooks | [`notification::wallet`] | [`signature::verify_wallet_notification`] |
-//! | `p2p` | P2P bills changing status | [`notification::p2p`] | [`signature::verify_p2p_notification`] |
-//! | `payin` | Payment Protocol callbacks: payments, captures, refunds, card checks, tokens **and payouts** (one channel, one key) | [`notification::payin`] | [`signature::verify_payin_notification`] |
-//!
-//! Each family's models, parsing and id/status/dedupe-key methods live in its
-//! `notification::<family>` module; its signature in `signature/<family>.rs`.
+#![doc = include_str!("../README.md")]
 //!
 //! ## Adding a Payment Protocol notification type
 //!

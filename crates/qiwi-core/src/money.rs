@@ -45,6 +45,22 @@ pub enum AmountError {
 ///
 /// Keeps the scale it was written with: `"1.00"` and `1` compare equal but display as
 /// written.
+///
+/// ```
+/// use qiwi_core::Amount;
+///
+/// let price: Amount = "100.50".parse()?;
+/// assert_eq!(price, Amount::from_minor(10_050));
+/// assert_eq!(price.to_fixed2()?, "100.50");
+/// // Never a float: a third decimal is refused where QIWI takes two, not rounded.
+/// let fee: Amount = "0.005".parse()?;
+/// assert!(fee.to_fixed2().is_err());
+/// // The Wallet API writes numbers, P2P and the Payment Protocol two-decimal strings.
+/// use qiwi_core::money::{AmountNumber, AmountString};
+/// assert_eq!(serde_json::to_string(&AmountNumber(price))?, "100.5");
+/// assert_eq!(serde_json::to_string(&AmountString(price))?, r#""100.50""#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Amount(Decimal);
 

@@ -38,6 +38,21 @@ pub(super) fn p2p_signed_text(
 /// with the amount written with exactly two decimals (whether it came as `"1.00"`, `"1"`, `1`
 /// or `1.0`), HMAC-SHA256 keyed with the secret key's UTF-8 bytes, compared with the
 /// `X-Api-Signature-SHA256` header as hex, case-insensitively, in constant time.
+///
+/// ```
+/// use qiwi_core::secret::P2pSecretKey;
+/// use qiwi_core::signature::{sign_p2p_notification, verify_p2p_notification};
+///
+/// // QIWI's Java SDK vector: site `siteId`, bill `billId`, 10 RUB, PAID signs
+/// // `RUB|10.00|billId|siteId|PAID` (the amount always with two decimals).
+/// let body = br#"{"bill":{"siteId":"siteId","billId":"billId","amount":{"value":10,"currency":"RUB"},"status":{"value":"PAID"}},"version":"1"}"#;
+/// let key = P2pSecretKey::new("key");
+/// let header = sign_p2p_notification(body, &key)?;
+/// let n = verify_p2p_notification(body, &header, &key)?;
+/// assert_eq!(n.bill.status.value.as_str(), "PAID"); // signed, unlike the wallet's status
+/// assert!(verify_p2p_notification(body, &header, &P2pSecretKey::new("other")).is_err());
+/// # Ok::<(), qiwi_core::signature::SignatureError>(())
+/// ```
 pub fn verify_p2p_notification(
     body: &[u8],
     signature: &str,

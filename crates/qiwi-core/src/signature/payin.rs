@@ -118,6 +118,21 @@ fn payin_signed(n: &PayinNotification) -> Result<PayinSigned<'_>, SignatureError
 /// PAYOUT) from its raw body and `Signature` header; see the module docs for the choices made
 /// where QIWI's documents are silent. Unknown types are refused with
 /// [`SignatureError::UnsupportedType`].
+///
+/// ```
+/// use qiwi_core::notification::PayinNotification;
+/// use qiwi_core::secret::NotificationKey;
+/// use qiwi_core::signature::verify_payin_notification;
+///
+/// // Vector C1 (test-vectors.md): `4504751|2019-10-08T11:31:37+03:00|2211.24` under `TOKEN`.
+/// let body = br#"{"type":"PAYMENT","payment":{"paymentId":"4504751","createdDateTime":"2019-10-08T11:31:37+03:00","amount":{"value":2211.24,"currency":"RUB"},"status":{"value":"SUCCESS"}},"version":"1"}"#;
+/// let header = "3c67f9a691e34e1a9e74e05927f3901186cc838cc81de2a3519c78b9612cf49e";
+/// let n = verify_payin_notification(body, header, &NotificationKey::new("TOKEN"))?;
+/// assert_eq!(n.id(), "4504751");
+/// // The status is not signed: confirm it through the API before shipping.
+/// assert!(!n.status_is_signed());
+/// # Ok::<(), qiwi_core::signature::SignatureError>(())
+/// ```
 pub fn verify_payin_notification(
     body: &[u8],
     signature: &str,
