@@ -435,10 +435,12 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "s3cr3t-token-value";
+    /// QIWI's documented wallet hook key.
+    const HOOK_B64: &str = include_str!("../../../fixtures/wallet/w1.key").trim_ascii_end();
 
     #[test]
     fn no_secret_is_ever_formatted() {
-        let hook_b64 = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+        let hook_b64 = HOOK_B64;
         let hook = WalletHookKey::from_base64(hook_b64).unwrap();
         let shown = [
             format!("{:?}", ApiToken::new(SECRET).unwrap()),
@@ -470,7 +472,7 @@ mod tests {
 
     #[test]
     fn secrets_travel_in_json_as_their_text_and_never_print() {
-        let hook_b64 = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+        let hook_b64 = HOOK_B64;
         fn round_trip<T>(text: &str) -> (T, String, String)
         where
             T: serde::de::DeserializeOwned + Serialize + fmt::Debug,
@@ -545,7 +547,7 @@ mod tests {
 
     #[test]
     fn hook_key_is_decoded_and_checked() {
-        let k = WalletHookKey::from_base64("JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=").unwrap();
+        let k = WalletHookKey::from_base64(HOOK_B64).unwrap();
         assert_eq!(k.hmac_key().len(), 32);
         assert_eq!(k.hmac_key()[0], 0x25);
         assert_eq!(

@@ -21,7 +21,7 @@ use qiwi_hooks::testing::{self, SignedRequest};
 use qiwi_hooks::{Event, Keys, MemoryStore, Receiver};
 use sha2::Sha256;
 
-const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+const WALLET_KEY: &str = include_str!("../../../fixtures/wallet/w1.key").trim_ascii_end();
 const P2P_SECRET: &str = "bench-secret";
 
 fn notifications(n: usize) -> Vec<(&'static str, SignedRequest)> {

@@ -138,9 +138,10 @@ fn payin_dedupe_keys_come_from_signed_values() {
 #[test]
 fn wallet_dedupe_keys_and_signed_paths() {
     let body = include_str!("../../../../fixtures/wallet/w1.json");
-    let key =
-        crate::secret::WalletHookKey::from_base64("JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=")
-            .unwrap();
+    let key = crate::secret::WalletHookKey::from_base64(include_str!(
+        "../../../../fixtures/wallet/w1.key"
+    ))
+    .unwrap();
     let WalletNotification::Payment(mut n) =
         verify_wallet_notification(body.as_bytes(), &key).unwrap()
     else {

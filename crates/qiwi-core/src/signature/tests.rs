@@ -17,14 +17,15 @@ use crate::notification::wallet::{WalletNotification, WalletPaymentNotification,
 use crate::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use crate::{Amount, Currency, QiwiDateTime};
 
-const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+const WALLET_KEY: &str = include_str!("../../../../fixtures/wallet/w1.key").trim_ascii_end();
+/// QIWI's documented wallet webhook W1, with its hash.
+const W1: &str = include_str!("../../../../fixtures/wallet/w1.json").trim_ascii_end();
 const W1_HASH: &str = "f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243";
 const W3_HASH: &str = "76687ffe5c516c793faa46fafba0994e7ca7a6d735966e0e0c0b65eaa43bdca0";
 
+/// W1 with another `hash`.
 fn w1_body(hash: &str) -> String {
-    format!(
-        r#"{{"messageId":"7814c49d-2d29-4b14-b2dc-36b377c76156","hookId":"5e2027d1-f5f3-4ad1-b409-058b8b8a8c22","payment":{{"txnId":"13353941550","date":"2018-06-27T13:39:00+03:00","type":"IN","status":"SUCCESS","errorCode":"0","personId":78000008000,"account":"+79161112233","comment":"","provider":7,"sum":{{"amount":1,"currency":643}},"commission":{{"amount":0,"currency":643}},"total":{{"amount":1,"currency":643}},"signFields":"sum.currency,sum.amount,type,account,txnId"}},"hash":"{hash}","version":"1.0.0","test":false}}"#
-    )
+    W1.replace(W1_HASH, hash)
 }
 
 fn wallet_key() -> WalletHookKey {

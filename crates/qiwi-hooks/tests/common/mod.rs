@@ -15,7 +15,7 @@ use qiwi_hooks::{Event, Keys, Receiver};
 use tokio::sync::Notify;
 
 /// QIWI's documented wallet key (test-vectors.md).
-pub const WALLET_KEY: &str = "JcyVhjHCvHQwufz+IHXolyqHgEc5MoayBfParl6Guoc=";
+pub const WALLET_KEY: &str = include_str!("../../../../fixtures/wallet/w1.key").trim_ascii_end();
 /// QIWI's documented wallet webhook W1, with its hash.
 pub const W1: &str = include_str!("../../../../fixtures/wallet/w1.json");
 pub const P2P_SECRET: &str = "p2p-secret";
