@@ -5,6 +5,7 @@
 //! unless the spec says why not (`x-qiwi-no-example`); and no generated type's `Debug` shows a
 //! secret an example holds.
 
+use qiwi_tests::lost_fields;
 use serde_json::Value;
 
 use std::collections::BTreeSet;
@@ -56,62 +57,6 @@ fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
             cur
         }
         None => v,
-    }
-}
-
-/// Whether two scalars say the same thing: equal, or the same decimal written as a number in
-/// one and a string in the other (`50.50` and `"50.50"`).
-fn same_scalar(a: &Value, b: &Value) -> bool {
-    if a == b {
-        return true;
-    }
-    let text = |v: &Value| match v {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    };
-    match (text(a), text(b)) {
-        (Some(x), Some(y)) => match (
-            x.parse::<qiwi_core::Amount>(),
-            y.parse::<qiwi_core::Amount>(),
-        ) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// Every field of `example` is in `back` with the same value. A `null`, `[]` or `{}` may be
-/// left out: the generated types skip empty values, which says the same thing.
-fn lost_fields(example: &Value, back: &Value, path: &str, out: &mut Vec<String>) {
-    match (example, back) {
-        (Value::Object(e), Value::Object(b)) => {
-            for (k, v) in e {
-                let p = format!("{path}.{k}");
-                match b.get(k) {
-                    Some(bv) => lost_fields(v, bv, &p, out),
-                    None if is_empty(v) => {}
-                    None => out.push(format!("{p} missing")),
-                }
-            }
-        }
-        (Value::Array(e), Value::Array(b)) if e.len() == b.len() => {
-            for (i, (ev, bv)) in e.iter().zip(b).enumerate() {
-                lost_fields(ev, bv, &format!("{path}[{i}]"), out);
-            }
-        }
-        (e, b) if same_scalar(e, b) => {}
-        (e, b) => out.push(format!("{path}: {e} became {b}")),
-    }
-}
-
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
     }
 }
 

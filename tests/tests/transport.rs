@@ -600,30 +600,6 @@ fn payin_payment_keeps_its_callback_url_and_a_posted_qr_code_needs_its_id() {
 }
 
 #[tokio::test]
-async fn payin_card_token_delete_sends_its_json_body() {
-    let server = MockServer::start().await;
-    let body = json!({"customerAccountId": "customer123", "token": "c5ba4a05-21c9-4a36-af7a-b709b4caa4d6"});
-    Mock::given(method("DELETE"))
-        .and(path("/partner/payin/v1/sites/test-01/tokens"))
-        .and(header("content-type", "application/json"))
-        .and(body_json(body.clone()))
-        .respond_with(ResponseTemplate::new(204))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let client = payin::Client::with_transport(&server.uri(), transport()).unwrap();
-    let request: payin::types::DeleteCardTokenRequest = serde_json::from_value(body).unwrap();
-    client
-        .delete_card_token()
-        .site_id("test-01")
-        .body(request)
-        .send()
-        .await
-        .unwrap();
-    assert_common_headers(&server.received_requests().await.unwrap());
-}
-
-#[tokio::test]
 async fn payin_invoice_sends_receiver_data() {
     let server = MockServer::start().await;
     let body = json!({"amount": {"value": "42.24", "currency": "RUB"}, "expirationDateTime": "2030-01-01T00:00:00+03:00",

@@ -325,8 +325,14 @@ pub fn snapshot_file(contents: &str) -> String {
 /// Regenerates (or checks) every generated file.
 pub fn run(mode: Mode) -> Result<(), String> {
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut wire_modules = Vec::new();
     for stem in SPECS {
         let code = generate(stem)?;
+        wire_modules.push(crate::wire::render(
+            stem,
+            &load_spec_json(stem)?,
+            &code.client,
+        )?);
         let dir = generated_dir().join(stem);
         files.insert(dir.join("types.rs"), code.types);
         files.insert(dir.join("client.rs"), code.client);
@@ -336,6 +342,11 @@ pub fn run(mode: Mode) -> Result<(), String> {
             snapshot_file(&crate::surface::render(&api)),
         );
     }
+    files.insert(
+        // Included by the hand-written `tests/tests/wire.rs`, so rustfmt leaves it as generated.
+        root().join("tests/tests/wire/generated.rs"),
+        crate::wire::file(wire_modules)?,
+    );
     let mut stale = String::new();
     for (path, contents) in &files {
         ensure_file_contents(path, contents, mode, &mut stale)?;

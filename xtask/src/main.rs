@@ -1,13 +1,15 @@
 //! qiwi-rs maintenance tasks.
 //!
 //! ```text
-//! cargo xtask codegen           regenerate crates/qiwi-sys/src/generated/ and the API surface snapshots
+//! cargo xtask codegen           regenerate crates/qiwi-sys/src/generated/, the API surface snapshots
+//!                               and the wire tests tests/tests/wire.rs
 //! cargo xtask codegen --check   fail with a diff when any of them is stale
 //! ```
 
 mod codegen;
 mod secrets;
 mod surface;
+mod wire;
 
 use std::process::ExitCode;
 
