@@ -246,9 +246,10 @@ pub struct Customer {
     /// SBP payer's bank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_member_id: Option<String>,
-    /// The payer's postal address, as payment requests send it.
+    /// The payer's postal address, as payment requests send it (boxed: notifications never
+    /// carry it, and every notification would otherwise move its four empty fields around).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
+    pub address: Option<Box<Address>>,
 }
 
 /// A postal address.
