@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use qiwi_core::QiwiDateTime;
 use qiwi_core::notification::P2pNotification;
 use qiwi_core::notification::payin::PayinNotification;
 use qiwi_core::notification::wallet::{WalletPaymentNotification, WalletTestNotification};
@@ -121,12 +122,12 @@ impl Event {
     /// payment, capture, refund, card check, token account or payout. Signed in every family.
     pub fn id(&self) -> String {
         match &self.notification {
-            Notification::WalletPayment(n) => n.payment.txn_id.clone(),
+            Notification::WalletPayment(n) => n.id().to_owned(),
             Notification::WalletTest(n) => n
                 .payment
                 .as_ref()
                 .map_or_else(|| n.message_id.clone(), |p| p.txn_id.clone()),
-            Notification::P2p(n) => n.bill.bill_id.clone(),
+            Notification::P2p(n) => n.id().to_owned(),
             Notification::Payin(p) => p.id().to_owned(),
         }
     }
@@ -144,14 +145,24 @@ impl Event {
     /// The status the notification claims, whether or not it is signed.
     pub fn claimed_status(&self) -> &str {
         match &self.notification {
-            Notification::WalletPayment(n) => n.payment.status.as_ref().map_or("", |v| v.as_str()),
+            Notification::WalletPayment(n) => n.status(),
             Notification::WalletTest(n) => n
                 .payment
                 .as_ref()
                 .and_then(|p| p.status.as_ref())
                 .map_or("", |v| v.as_str()),
-            Notification::P2p(n) => n.bill.status.value.as_str(),
+            Notification::P2p(n) => n.status(),
             Notification::Payin(p) => p.status(),
+        }
+    }
+
+    /// When the notified state arose, as QIWI claims it (see each family's `changed_at`).
+    pub fn changed_at(&self) -> Option<&QiwiDateTime> {
+        match &self.notification {
+            Notification::WalletPayment(n) => n.changed_at(),
+            Notification::WalletTest(n) => n.payment.as_ref().and_then(|p| p.date.as_ref()),
+            Notification::P2p(n) => n.changed_at(),
+            Notification::Payin(p) => p.changed_at(),
         }
     }
 
@@ -297,6 +308,20 @@ mod tests {
         assert_eq!(test(false).family(), Family::Wallet);
         assert_eq!(p2p().family(), Family::P2p);
         assert_eq!(payment().family(), Family::Payin);
+    }
+
+    #[test]
+    fn change_times_come_from_each_family() {
+        // The testing samples are stamped 2024-01-15T12:00:00+03:00.
+        let sample = Some("2024-01-15T12:00:00+03:00");
+        for event in [wallet(), p2p(), payment(), test(true)] {
+            assert_eq!(event.changed_at().map(|t| t.as_str()), sample, "{event:?}");
+        }
+        assert_eq!(
+            token().changed_at().map(|t| t.as_str()),
+            Some("2023-01-01T10:00:00+03:00")
+        );
+        assert_eq!(test(false).changed_at(), None);
     }
 
     #[test]

@@ -108,6 +108,21 @@ impl P2pNotification {
         "bill.status.value",
     ];
 
+    /// The bill's id (`billId`, signed).
+    pub fn id(&self) -> &str {
+        &self.bill.bill_id
+    }
+
+    /// The bill's status (`WAITING`, `PAID` …), signed.
+    pub fn status(&self) -> &str {
+        self.bill.status.value.as_str()
+    }
+
+    /// When the status changed (`status.changedDateTime`, not signed).
+    pub fn changed_at(&self) -> Option<&QiwiDateTime> {
+        self.bill.status.changed_date_time.as_ref()
+    }
+
     /// The key a repeated delivery of the same state shares with the first one, from signed
     /// values only: site, bill and status (`confirmed`, when read from QIWI's API).
     /// `changedDateTime` is not signed, so it is not part of the key.

@@ -810,6 +810,21 @@ impl PayinNotification {
         }
     }
 
+    /// When the status changed (`status.changedDateTime`; a card check's signed
+    /// `checkOperationDate`); `None` when QIWI sent none or the type is unknown. Signed only
+    /// for card checks and tokens.
+    pub fn changed_at(&self) -> Option<&QiwiDateTime> {
+        match self {
+            PayinNotification::Payment(x) => x.status.changed_date_time.as_ref(),
+            PayinNotification::Capture(x) => x.status.changed_date_time.as_ref(),
+            PayinNotification::Refund(x) => x.status.changed_date_time.as_ref(),
+            PayinNotification::CheckCard(x) => Some(&x.check_operation_date),
+            PayinNotification::Token(x) => x.status.changed_date_time.as_ref(),
+            PayinNotification::Payout(x) => x.status.changed_date_time.as_ref(),
+            PayinNotification::Unknown { .. } => None,
+        }
+    }
+
     /// Whether the claimed status is one QIWI documents (not an `Unknown` value).
     fn status_is_documented(&self) -> bool {
         let op = |s: &OperationStatus| !matches!(s, OperationStatus::Unknown(_));

@@ -214,3 +214,50 @@ fn an_unknown_type_may_carry_any_shape_under_a_known_name() {
         Err(crate::signature::SignatureError::Malformed { path, .. }) if path.starts_with("payment")
     ));
 }
+
+#[test]
+fn every_family_says_when_its_state_arose() {
+    let when = |n: &PayinNotification| n.changed_at().map(|t| t.as_str().to_owned());
+    assert_eq!(
+        when(&payin("payment")).as_deref(),
+        Some("2022-08-05T11:34:44+03:00")
+    );
+    assert_eq!(
+        when(&payin("check")).as_deref(),
+        Some("2021-08-16T14:15:07+03:00")
+    );
+    assert_eq!(
+        when(&payin("token")).as_deref(),
+        Some("2023-01-01T10:00:00+03:00")
+    );
+    assert_eq!(
+        when(&payin("payout")).as_deref(),
+        Some("2022-12-22T16:34:44+03:00")
+    );
+    assert_eq!(when(&capture()), Some(at().as_str().to_owned()));
+    let unknown = parse_payin_notification(br#"{"type":"NEW_KIND"}"#).unwrap();
+    assert_eq!(unknown.changed_at(), None);
+
+    let p2p: super::P2pNotification =
+        serde_json::from_str(include_str!("../../../../fixtures/p2p/paid.json")).unwrap();
+    assert_eq!(
+        (p2p.id(), p2p.status()),
+        ("cc961e8d-d4d6-4f02-b737-2297e51fb48e", "PAID")
+    );
+    assert_eq!(p2p.changed_at().unwrap().as_str(), "2021-01-18T15:25:18+03");
+
+    let key = crate::secret::WalletHookKey::from_base64(include_str!(
+        "../../../../fixtures/wallet/w1.key"
+    ))
+    .unwrap();
+    let body = include_str!("../../../../fixtures/wallet/w1.json");
+    let WalletNotification::Payment(w) = verify_wallet_notification(body.as_bytes(), &key).unwrap()
+    else {
+        panic!("W1 is a payment")
+    };
+    assert_eq!((w.id(), w.status()), ("13353941550", "SUCCESS"));
+    assert_eq!(
+        w.changed_at().unwrap().as_str(),
+        "2018-06-27T13:39:00+03:00"
+    );
+}

@@ -148,6 +148,22 @@ pub struct WalletTestNotification {
 }
 
 impl WalletPaymentNotification {
+    /// QIWI's transaction id (`txnId`, signed).
+    pub fn id(&self) -> &str {
+        &self.payment.txn_id
+    }
+
+    /// The status the notification claims (`SUCCESS` …; empty when it has none), not signed
+    /// with QIWI's list: see [`WalletPaymentNotification::status_is_signed`].
+    pub fn status(&self) -> &str {
+        self.payment.status.as_ref().map_or("", |s| s.as_str())
+    }
+
+    /// When the payment was made (`date`, Moscow time; not signed with QIWI's list).
+    pub fn changed_at(&self) -> Option<&QiwiDateTime> {
+        self.payment.date.as_ref()
+    }
+
     /// The paths of the values the `hash` covers, from `payment.signFields` (which
     /// verification has checked against the receiver's list): with QIWI's list,
     /// `payment.sum.currency`, `payment.sum.amount`, `payment.type`, `payment.account` and
