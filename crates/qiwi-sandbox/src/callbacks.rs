@@ -1,0 +1,244 @@
+//! Callbacks to the merchant: each notification is delivered until it is acknowledged or its
+//! family's retry schedule runs out, and every attempt is recorded for `/sandbox/callbacks`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::clock::Clock;
+
+/// A notification family's retry schedule: the waits before the 2nd, 3rd … attempt, at QIWI's
+/// pace (the clock divides them by the time scale).
+#[derive(Debug, Clone, Copy)]
+pub enum Schedule {
+    /// P2P: "retried with increasing interval for 24 h" (QIWI gives no intervals; the sandbox
+    /// waits 1, 5, 15 and 30 min, then every hour, 24 h in all).
+    P2p,
+}
+
+impl Schedule {
+    /// The wait before attempt `n + 1` (after `n` attempts), or `None` when the schedule is
+    /// spent.
+    pub fn wait_after(self, attempts: u32) -> Option<Duration> {
+        const MIN: u64 = 60;
+        match self {
+            Schedule::P2p => {
+                let waits = [MIN, 5 * MIN, 15 * MIN, 30 * MIN];
+                let i = attempts as usize - 1;
+                let secs = match waits.get(i) {
+                    Some(s) => *s,
+                    // 51 min elapsed after the first four; hourly until 24 h.
+                    None if i < 4 + 23 => 60 * MIN,
+                    None => return None,
+                };
+                Some(Duration::from_secs(secs))
+            }
+        }
+    }
+}
+
+/// One attempt to deliver a callback.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    /// When, on the sandbox clock.
+    pub at: String,
+    /// The HTTP status the merchant answered, if it answered.
+    pub status: Option<u16>,
+    /// What went wrong: no answer, or an answer that is not an acknowledgement.
+    pub error: Option<String>,
+}
+
+/// A callback and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// The sandbox's id of the delivery (for `/sandbox/callbacks/{id}/resend`).
+    pub id: u64,
+    /// `p2p`, `payin` or `wallet`.
+    pub family: &'static str,
+    /// Where it goes; `None` when the sandbox has no URL for the family (recorded only).
+    pub url: Option<String>,
+    /// The headers besides `Content-Type` (the signature).
+    pub headers: Vec<(String, String)>,
+    /// The body, as sent.
+    pub body: String,
+    /// Whether the merchant acknowledged it.
+    pub acknowledged: bool,
+    /// Every attempt so far.
+    pub attempts: Vec<Attempt>,
+}
+
+/// All deliveries, and the sender.
+#[derive(Clone)]
+pub struct Callbacks {
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
+    http: reqwest::Client,
+    clock: Arc<Clock>,
+}
+
+impl Callbacks {
+    /// A sender using `clock` for its waits.
+    pub fn new(clock: Arc<Clock>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("qiwi-sandbox/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client");
+        Callbacks {
+            deliveries: Arc::new(Mutex::new(Vec::new())),
+            http,
+            clock,
+        }
+    }
+
+    /// Every delivery so far, oldest first.
+    pub fn list(&self) -> Vec<Delivery> {
+        self.deliveries.lock().expect("deliveries lock").clone()
+    }
+
+    /// Forgets every delivery (a reset); deliveries in flight stop at their next attempt.
+    pub fn clear(&self) {
+        self.deliveries.lock().expect("deliveries lock").clear();
+    }
+
+    /// Records a callback and, when it has a URL, starts delivering it on `schedule`.
+    pub fn send(
+        &self,
+        family: &'static str,
+        url: Option<String>,
+        headers: Vec<(String, String)>,
+        body: String,
+        schedule: Schedule,
+    ) -> u64 {
+        let id = {
+            let mut all = self.deliveries.lock().expect("deliveries lock");
+            let id = all.last().map_or(1, |d| d.id + 1);
+            all.push(Delivery {
+                id,
+                family,
+                url: url.clone(),
+                headers,
+                body,
+                acknowledged: false,
+                attempts: Vec::new(),
+            });
+            id
+        };
+        if url.is_some() {
+            let this = self.clone();
+            tokio::spawn(async move { this.deliver(id, schedule).await });
+        }
+        id
+    }
+
+    /// Sends delivery `id` again, once, whatever became of it; `false` if there is none.
+    pub fn resend(&self, id: u64) -> bool {
+        let exists = self
+            .deliveries
+            .lock()
+            .expect("deliveries lock")
+            .iter()
+            .any(|d| d.id == id && d.url.is_some());
+        if exists {
+            let this = self.clone();
+            tokio::spawn(async move { this.attempt(id).await });
+        }
+        exists
+    }
+
+    async fn deliver(&self, id: u64, schedule: Schedule) {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(id).await {
+                Some(true) | None => return,
+                Some(false) => {}
+            }
+            let Some(wait) = schedule.wait_after(attempts) else {
+                return;
+            };
+            tokio::time::sleep(self.clock.scaled(wait)).await;
+        }
+    }
+
+    /// One attempt: `Some(acknowledged)`, or `None` when the delivery is gone (a reset).
+    async fn attempt(&self, id: u64) -> Option<bool> {
+        let (url, headers, body) = {
+            let all = self.deliveries.lock().expect("deliveries lock");
+            let d = all.iter().find(|d| d.id == id)?;
+            (d.url.clone()?, d.headers.clone(), d.body.clone())
+        };
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(body);
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        let (status, error, acknowledged) = match request.send().await {
+            Err(e) => (None, Some(format!("no answer: {e}")), false),
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let text = r.text().await.unwrap_or_default();
+                if status == 200 && is_acknowledgement(&text) {
+                    (Some(status), None, true)
+                } else {
+                    let why = format!("not acknowledged: HTTP {status} {}", clip(&text));
+                    (Some(status), Some(why), false)
+                }
+            }
+        };
+        let at = self.clock.stamp().as_str().to_owned();
+        let mut all = self.deliveries.lock().expect("deliveries lock");
+        let d = all.iter_mut().find(|d| d.id == id)?;
+        d.attempts.push(Attempt { at, status, error });
+        d.acknowledged |= acknowledged;
+        Some(acknowledged)
+    }
+}
+
+/// QIWI's acknowledgement: `{"error":"0"}` (the number `0` is accepted too).
+fn is_acknowledgement(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").cloned())
+        .is_some_and(|e| e == "0" || e == 0)
+}
+
+fn clip(text: &str) -> &str {
+    text.char_indices()
+        .nth(200)
+        .map_or(text, |(i, _)| &text[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p2p_retries_for_24_hours() {
+        let mut total = Duration::ZERO;
+        let mut n = 1;
+        while let Some(w) = Schedule::P2p.wait_after(n) {
+            total += w;
+            n += 1;
+        }
+        assert_eq!(Schedule::P2p.wait_after(1), Some(Duration::from_secs(60)));
+        assert_eq!(n, 28, "27 retries after the first attempt");
+        assert!(
+            total >= Duration::from_secs(23 * 3600) && total <= Duration::from_secs(24 * 3600),
+            "{total:?}"
+        );
+    }
+
+    #[test]
+    fn only_qiwis_answer_acknowledges() {
+        assert!(is_acknowledgement(r#"{"error":"0"}"#));
+        assert!(is_acknowledgement(r#"{"error":0}"#));
+        assert!(!is_acknowledgement(r#"{"error":"1"}"#));
+        assert!(!is_acknowledgement("OK"));
+        assert!(!is_acknowledgement(""));
+    }
+}

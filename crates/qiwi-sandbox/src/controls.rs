@@ -1,0 +1,81 @@
+//! The sandbox's own routes under `/sandbox/`: act as a payer, move the clock, inspect and
+//! re-send callbacks, reset. Not QIWI's API; they take no credentials.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qiwi_core::notification::p2p::BillStatusValue;
+use serde::Deserialize;
+
+use crate::SharedState;
+use crate::error::QiwiError;
+
+pub(crate) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/sandbox/p2p/bills/{bill_id}/pay", post(pay_bill))
+        .route("/sandbox/p2p/bills/{bill_id}/decline", post(decline_bill))
+        .route("/sandbox/clock/advance", post(advance_clock))
+        .route("/sandbox/callbacks", get(list_callbacks))
+        .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
+        .route("/sandbox/reset", post(reset))
+}
+
+async fn pay_bill(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
+    settle(&s, &bill_id, BillStatusValue::Paid)
+}
+
+async fn decline_bill(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
+    settle(&s, &bill_id, BillStatusValue::Rejected)
+}
+
+fn settle(s: &SharedState, bill_id: &str, to: BillStatusValue) -> Response {
+    match s.settle_bill(bill_id, to) {
+        Ok(bill) => Json(bill).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: u64,
+}
+
+async fn advance_clock(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
+    let advance: Advance = match crate::p2p::read_json(&body, "sandbox") {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    s.clock.advance(Duration::from_secs(advance.seconds));
+    s.expire_due_bills();
+    Json(serde_json::json!({"now": s.clock.stamp()})).into_response()
+}
+
+async fn list_callbacks(State(s): State<SharedState>) -> Response {
+    Json(s.callbacks.list()).into_response()
+}
+
+async fn resend_callback(State(s): State<SharedState>, Path(id): Path<u64>) -> Response {
+    if s.callbacks.resend(id) {
+        StatusCode::ACCEPTED.into_response()
+    } else {
+        QiwiError::new(
+            StatusCode::NOT_FOUND,
+            "sandbox",
+            "callback.not.found",
+            "No callback with this id has a URL to go to",
+        )
+        .into_response()
+    }
+}
+
+async fn reset(State(s): State<SharedState>) -> Response {
+    *s.p2p.lock().expect("p2p lock") = Default::default();
+    s.callbacks.clear();
+    s.clock.reset();
+    StatusCode::NO_CONTENT.into_response()
+}

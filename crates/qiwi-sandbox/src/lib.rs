@@ -1,0 +1,130 @@
+#![doc = include_str!("../README.md")]
+//!
+//! ## Controls (not QIWI's API)
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /sandbox/p2p/bills/{billId}/pay` | pay a waiting bill as a payer would |
+//! | `POST /sandbox/p2p/bills/{billId}/decline` | decline it (the bill becomes `REJECTED`) |
+//! | `POST /sandbox/clock/advance` `{"seconds": N}` | move the sandbox clock forward (bills expire) |
+//! | `GET /sandbox/callbacks` | every callback delivery and the answer each attempt got |
+//! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
+//! | `POST /sandbox/reset` | forget every bill and delivery; the clock back to real time |
+//! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+
+mod callbacks;
+mod clock;
+pub mod config;
+mod controls;
+mod error;
+mod p2p;
+mod page;
+
+pub use callbacks::{Attempt, Delivery};
+pub use config::{Config, Credentials};
+
+/// The sandbox's state, shared by every handler.
+pub(crate) type SharedState = Arc<Sandbox>;
+
+/// One sandbox world.
+pub(crate) struct Sandbox {
+    pub config: Config,
+    pub base_url: String,
+    pub clock: Arc<clock::Clock>,
+    pub callbacks: callbacks::Callbacks,
+    pub p2p: Mutex<p2p::P2pState>,
+}
+
+/// A sandbox serving on 127.0.0.1; it stops when dropped.
+pub struct RunningSandbox {
+    base_url: String,
+    state: SharedState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl RunningSandbox {
+    /// Where the sandbox answers, e.g. `http://127.0.0.1:41234`: the base URL of every API.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The credentials it accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.state.config.credentials
+    }
+
+    /// Every callback delivery so far.
+    pub fn callbacks(&self) -> Vec<Delivery> {
+        self.state.callbacks.list()
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts a sandbox on an ephemeral port of 127.0.0.1 (in a tokio runtime).
+pub async fn start(config: Config) -> std::io::Result<RunningSandbox> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    start_on(listener, config).await
+}
+
+/// Starts a sandbox on `listener`.
+pub async fn start_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+) -> std::io::Result<RunningSandbox> {
+    let addr: SocketAddr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let clock = Arc::new(clock::Clock::new(config.time_scale));
+    let state: SharedState = Arc::new(Sandbox {
+        config,
+        base_url: base_url.clone(),
+        callbacks: callbacks::Callbacks::new(clock.clone()),
+        clock,
+        p2p: Mutex::new(p2p::P2pState::default()),
+    });
+    let app = router(state.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let ticker = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        // Expiry happens on the sandbox clock even when nobody asks about the bill.
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            match ticker.upgrade() {
+                Some(s) => s.expire_due_bills(),
+                None => return,
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(RunningSandbox {
+        base_url,
+        state,
+        shutdown: Some(tx),
+    })
+}
+
+fn router(state: SharedState) -> Router {
+    Router::new()
+        .merge(p2p::routes())
+        .merge(controls::routes())
+        .merge(page::routes())
+        .with_state(state)
+}

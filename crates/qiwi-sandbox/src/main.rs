@@ -1,0 +1,144 @@
+//! `qiwi-sandbox`: QIWI on localhost.
+//!
+//! ```text
+//! cargo run -p qiwi-sandbox -- --listen 127.0.0.1:8080
+//! ```
+//!
+//! Prints one JSON line on stdout once it answers — `base_url`, the credentials in effect
+//! (sandbox-only unless you pass your own) and the APIs served — and runs until Ctrl-C.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use qiwi_core::secret::{P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
+use qiwi_sandbox::config::{
+    DEFAULT_P2P_PUBLIC_KEY, DEFAULT_P2P_SECRET, DEFAULT_P2P_SITE_ID, DEFAULT_PAYIN_API_KEY,
+    DEFAULT_PAYIN_SITE_ID, DEFAULT_WALLET_NUMBER, DEFAULT_WALLET_TOKEN,
+};
+use qiwi_sandbox::{Config, Credentials};
+
+/// QIWI on localhost: QIWI's APIs at their official paths, stateful, with signed callbacks.
+/// Every default credential is a sandbox-only value, never a real one.
+#[derive(Parser, Debug)]
+#[command(name = "qiwi-sandbox", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The sandbox wallet's number (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_WALLET_NUMBER)]
+    wallet_number: String,
+    /// The Wallet API token the sandbox accepts (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_WALLET_TOKEN)]
+    wallet_token: String,
+    /// The P2P secret key the sandbox accepts and signs notifications with (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_P2P_SECRET)]
+    p2p_secret: String,
+    /// The P2P public key (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_P2P_PUBLIC_KEY)]
+    p2p_public_key: String,
+    /// The P2P site id bills are issued under.
+    #[arg(long, default_value = DEFAULT_P2P_SITE_ID)]
+    p2p_site_id: String,
+    /// The Payment Protocol site id.
+    #[arg(long, default_value = DEFAULT_PAYIN_SITE_ID)]
+    payin_site_id: String,
+    /// The Payment Protocol API key the sandbox accepts (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_PAYIN_API_KEY)]
+    payin_api_key: String,
+    /// Where P2P notifications go (QIWI: the URL set with the key pair); unset: recorded only.
+    #[arg(long, value_name = "URL")]
+    notify_p2p: Option<String>,
+    /// QIWI's delays and retry schedules run this many times faster.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    time_scale: f64,
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
+        return Err(format!(
+            "--time-scale must be a positive number, not {}",
+            args.time_scale
+        ));
+    }
+    if let Some(url) = &args.notify_p2p
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(format!("--notify-p2p must be an http(s) URL, not {url:?}"));
+    }
+    Ok(Config {
+        credentials: Credentials {
+            wallet_number: args.wallet_number.clone(),
+            wallet_token: WalletToken::new(&args.wallet_token)
+                .map_err(|e| format!("--wallet-token: {e}"))?,
+            p2p_secret: P2pSecretKey::new(&args.p2p_secret),
+            p2p_public_key: P2pPublicKey::new(&args.p2p_public_key),
+            p2p_site_id: args.p2p_site_id.clone(),
+            payin_site_id: args.payin_site_id.clone(),
+            payin_api_key: PayinApiKey::new(&args.payin_api_key)
+                .map_err(|e| format!("--payin-api-key: {e}"))?,
+        },
+        notify_p2p: args.notify_p2p.clone(),
+        time_scale: args.time_scale,
+        ..Config::default()
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("qiwi-sandbox: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("qiwi-sandbox: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let sandbox = match qiwi_sandbox::start_on(listener, config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qiwi-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The values nobody passed are the sandbox's own: say which, so nobody mistakes them for
+    // real ones (or real ones for them).
+    let defaults = [
+        ("wallet_number", args.wallet_number == DEFAULT_WALLET_NUMBER),
+        ("wallet_token", args.wallet_token == DEFAULT_WALLET_TOKEN),
+        ("p2p_secret", args.p2p_secret == DEFAULT_P2P_SECRET),
+        (
+            "p2p_public_key",
+            args.p2p_public_key == DEFAULT_P2P_PUBLIC_KEY,
+        ),
+        ("p2p_site_id", args.p2p_site_id == DEFAULT_P2P_SITE_ID),
+        ("payin_site_id", args.payin_site_id == DEFAULT_PAYIN_SITE_ID),
+        ("payin_api_key", args.payin_api_key == DEFAULT_PAYIN_API_KEY),
+    ];
+    let sandbox_only: Vec<&str> = defaults
+        .iter()
+        .filter(|(_, d)| *d)
+        .map(|(n, _)| *n)
+        .collect();
+    let ready = serde_json::json!({
+        "base_url": sandbox.base_url(),
+        "credentials": sandbox.credentials(),
+        "sandbox_only_credentials": sandbox_only,
+        "apis": ["p2p"],
+    });
+    println!("{ready}");
+    let _ = tokio::signal::ctrl_c().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,442 @@
+//! The P2P bills API at QIWI's paths (`/partner/bill/v1/bills/…`): bills, expiry, refunds and
+//! signed notifications, following p2p-bills-api.md.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qiwi_core::Amount;
+use qiwi_core::notification::p2p::{
+    BillAmount, BillStatus, BillStatusValue, NotifiedBill, P2pNotification,
+};
+use qiwi_core::signature::sign_p2p_notification;
+use qiwi_sys::p2p::types::{Bill, CreateBillRequest, CreateRefundRequest, Refund};
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+use crate::callbacks::Schedule;
+use crate::clock::stamp;
+use crate::error::{QiwiError, uuid};
+use crate::{Sandbox, SharedState};
+
+const SERVICE: &str = "invoicing-api";
+/// The header QIWI signs P2P notifications in.
+const SIGNATURE_HEADER: &str = "X-Api-Signature-SHA256";
+/// QIWI's longest bill lifetime.
+const MAX_LIFETIME: time::Duration = time::Duration::days(45);
+
+/// A bill and what the sandbox knows about it.
+#[derive(Debug, Clone)]
+pub(crate) struct BillRecord {
+    pub bill: Bill,
+    pub invoice_uid: String,
+    pub expires: OffsetDateTime,
+    pub refunds: BTreeMap<String, Refund>,
+    pub refunded: Decimal,
+}
+
+/// The P2P world: bills by id, and the id of each payment form.
+#[derive(Debug, Default)]
+pub(crate) struct P2pState {
+    pub bills: HashMap<String, BillRecord>,
+    pub invoices: HashMap<String, String>,
+}
+
+/// QIWI's P2P routes.
+pub(crate) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route(
+            "/partner/bill/v1/bills/{bill_id}",
+            get(get_bill).put(create_bill),
+        )
+        .route("/partner/bill/v1/bills/{bill_id}/reject", post(reject_bill))
+        .route(
+            "/partner/bill/v1/bills/{bill_id}/refunds/{refund_id}",
+            get(get_refund).put(create_refund),
+        )
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> QiwiError {
+    QiwiError::new(status, SERVICE, code, description)
+}
+
+fn not_found() -> QiwiError {
+    error(
+        StatusCode::NOT_FOUND,
+        "api.invoice.not.found",
+        "Invoice not found",
+    )
+}
+
+fn validation() -> QiwiError {
+    error(
+        StatusCode::BAD_REQUEST,
+        "validation.error",
+        "Validation error",
+    )
+}
+
+/// The P2P secret key as a bearer token, or QIWI's 401.
+fn authorize(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(), QiwiError> {
+    let expected = format!(
+        "Bearer {}",
+        sandbox.config.credentials.p2p_secret.expose_secret()
+    );
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::UNAUTHORIZED,
+            "auth.unauthorized",
+            "Unauthorized",
+        ))
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads a JSON body as QIWI does: unreadable JSON and wrong types are 400s whose `cause`
+/// names the field.
+pub(crate) fn read_json<T: DeserializeOwned>(body: &[u8], service: &str) -> Result<T, QiwiError> {
+    let bad = |field: &str, reason: String| {
+        QiwiError::new(
+            StatusCode::BAD_REQUEST,
+            service,
+            "http.message.conversion.failed",
+            "Bad request",
+        )
+        .with_cause(field, &reason)
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // A missing field is reported at its parent; name the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        let field = match (at.as_str(), missing) {
+            ("." | "?" | "", Some(name)) => name,
+            (parent, Some(name)) => format!("{parent}.{name}"),
+            ("." | "?" | "", None) => "body".to_owned(),
+            (path, None) => path.to_owned(),
+        };
+        bad(&field, message)
+    })?;
+    de.end().map_err(|e| bad("body", e.to_string()))?;
+    Ok(value)
+}
+
+/// A `billId` QIWI accepts: letters, digits, `_` and `-`, at most 200.
+fn check_id(field: &str, id: &str) -> Result<(), QiwiError> {
+    let ok = !id.is_empty()
+        && id.len() <= 200
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(validation().with_cause(field, "letters, digits, '_' and '-', at most 200"))
+    }
+}
+
+/// A positive amount with at most two decimals in `RUB` or `KZT`.
+fn check_amount(field: &str, amount: &BillAmount) -> Result<Decimal, QiwiError> {
+    let value: Decimal = amount.value.0.into();
+    let currency = amount.currency.currency().alpha().unwrap_or_default();
+    let mut err = validation();
+    let mut bad = false;
+    if value <= Decimal::ZERO {
+        err = err.with_cause(&format!("{field}.value"), "must be positive");
+        bad = true;
+    }
+    if value.normalize().scale() > 2 {
+        err = err.with_cause(&format!("{field}.value"), "at most two decimals");
+        bad = true;
+    }
+    if !matches!(currency, "RUB" | "KZT") {
+        err = err.with_cause(&format!("{field}.currency"), "RUB or KZT");
+        bad = true;
+    }
+    if bad { Err(err) } else { Ok(value) }
+}
+
+fn two_decimals(value: Decimal) -> BillAmount {
+    let mut v = value;
+    v.rescale(2);
+    BillAmount {
+        value: Amount::new(v).into(),
+        currency: qiwi_core::Currency::RUB.into(),
+    }
+}
+
+impl Sandbox {
+    /// Brings a waiting bill past its expiry to `EXPIRED` (and notifies); `true` if it did.
+    pub(crate) fn expire_if_due(&self, record: &mut BillRecord) -> bool {
+        if record.bill.status.value == BillStatusValue::Waiting
+            && self.clock.now() >= record.expires
+        {
+            record.bill.status = BillStatus {
+                value: BillStatusValue::Expired,
+                changed_date_time: Some(stamp(record.expires)),
+            };
+            self.notify_p2p(&record.bill);
+            return true;
+        }
+        false
+    }
+
+    /// Expires every bill that is due; the sandbox's ticker calls it.
+    pub(crate) fn expire_due_bills(&self) {
+        let mut p2p = self.p2p.lock().expect("p2p lock");
+        for record in p2p.bills.values_mut() {
+            self.expire_if_due(record);
+        }
+    }
+
+    /// Moves a waiting bill to `to` as a payer would (pay or decline); the error says why not.
+    pub(crate) fn settle_bill(
+        &self,
+        bill_id: &str,
+        to: BillStatusValue,
+    ) -> Result<Bill, QiwiError> {
+        let mut p2p = self.p2p.lock().expect("p2p lock");
+        let record = p2p.bills.get_mut(bill_id).ok_or_else(not_found)?;
+        self.expire_if_due(record);
+        if record.bill.status.value != BillStatusValue::Waiting {
+            return Err(validation().with_cause(
+                "status",
+                &format!("the bill is {}, not WAITING", record.bill.status.value),
+            ));
+        }
+        record.bill.status = BillStatus {
+            value: to,
+            changed_date_time: Some(self.clock.stamp()),
+        };
+        self.notify_p2p(&record.bill);
+        Ok(record.bill.clone())
+    }
+
+    /// The bill behind a payment form's `invoice_uid`.
+    pub(crate) fn bill_by_invoice(&self, invoice_uid: &str) -> Option<Bill> {
+        let mut p2p = self.p2p.lock().expect("p2p lock");
+        let bill_id = p2p.invoices.get(invoice_uid)?.clone();
+        let record = p2p.bills.get_mut(&bill_id)?;
+        self.expire_if_due(record);
+        Some(record.bill.clone())
+    }
+
+    /// Sends the bill's notification, signed as QIWI signs it, to `--notify-p2p`.
+    fn notify_p2p(&self, bill: &Bill) {
+        let notification = P2pNotification {
+            bill: NotifiedBill {
+                site_id: bill.site_id.clone().unwrap_or_default(),
+                bill_id: bill.bill_id.clone(),
+                amount: bill.amount.clone(),
+                status: bill.status.clone(),
+                customer: bill.customer.clone(),
+                custom_fields: bill
+                    .custom_fields
+                    .iter()
+                    .flat_map(|c| c.0.iter())
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+                comment: bill.comment.clone(),
+                creation_date_time: bill.creation_date_time.clone(),
+                expiration_date_time: bill.expiration_date_time.clone(),
+            },
+            version: Some("1".to_owned()),
+        };
+        let body = serde_json::to_string(&notification).expect("a notification serializes");
+        let signature = sign_p2p_notification(body.as_bytes(), &self.config.credentials.p2p_secret)
+            .expect("the sandbox's own bills have every signed field");
+        self.callbacks.send(
+            "p2p",
+            self.config.notify_p2p.clone(),
+            vec![(SIGNATURE_HEADER.to_owned(), signature)],
+            body,
+            Schedule::P2p,
+        );
+    }
+}
+
+async fn create_bill(
+    State(sandbox): State<SharedState>,
+    Path(bill_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Bill>, QiwiError> {
+    authorize(&sandbox, &headers)?;
+    check_id("billId", &bill_id)?;
+    {
+        // QIWI answers a repeated billId with the bill it has.
+        let mut p2p = sandbox.p2p.lock().expect("p2p lock");
+        if let Some(record) = p2p.bills.get_mut(&bill_id) {
+            sandbox.expire_if_due(record);
+            return Ok(Json(record.bill.clone()));
+        }
+    }
+    let request: CreateBillRequest = read_json(&body, SERVICE)?;
+    let value = check_amount("amount", &request.amount)?;
+    let now = sandbox.clock.now();
+    let expires = request
+        .expiration_date_time
+        .instant()
+        .map_err(|e| validation().with_cause("expirationDateTime", &e.to_string()))?;
+    if expires <= now {
+        return Err(validation().with_cause("expirationDateTime", "must be in the future"));
+    }
+    if expires - now > MAX_LIFETIME {
+        return Err(validation().with_cause("expirationDateTime", "at most 45 days ahead"));
+    }
+    if request
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 255)
+    {
+        return Err(validation().with_cause("comment", "at most 255 characters"));
+    }
+    let invoice_uid = uuid();
+    let created = sandbox.clock.stamp();
+    let mut amount = two_decimals(value);
+    amount.currency = request.amount.currency.clone();
+    let bill = Bill {
+        site_id: Some(sandbox.config.credentials.p2p_site_id.clone()),
+        bill_id: bill_id.clone(),
+        amount,
+        status: BillStatus {
+            value: BillStatusValue::Waiting,
+            changed_date_time: Some(created.clone()),
+        },
+        customer: request.customer,
+        custom_fields: request.custom_fields,
+        comment: request.comment,
+        creation_date_time: Some(created),
+        expiration_date_time: Some(request.expiration_date_time),
+        pay_url: Some(format!(
+            "{}/form/?invoice_uid={invoice_uid}",
+            sandbox.base_url
+        )),
+        recipient_phone_number: None,
+    };
+    let mut p2p = sandbox.p2p.lock().expect("p2p lock");
+    // Another request may have created it meanwhile: the first one wins, as at QIWI.
+    let record = p2p
+        .bills
+        .entry(bill_id.clone())
+        .or_insert_with(|| BillRecord {
+            bill,
+            invoice_uid: invoice_uid.clone(),
+            expires,
+            refunds: BTreeMap::new(),
+            refunded: Decimal::ZERO,
+        });
+    let answer = record.bill.clone();
+    let uid = record.invoice_uid.clone();
+    p2p.invoices.insert(uid, bill_id);
+    Ok(Json(answer))
+}
+
+async fn get_bill(
+    State(sandbox): State<SharedState>,
+    Path(bill_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Bill>, QiwiError> {
+    authorize(&sandbox, &headers)?;
+    let mut p2p = sandbox.p2p.lock().expect("p2p lock");
+    let record = p2p.bills.get_mut(&bill_id).ok_or_else(not_found)?;
+    sandbox.expire_if_due(record);
+    Ok(Json(record.bill.clone()))
+}
+
+async fn reject_bill(
+    State(sandbox): State<SharedState>,
+    Path(bill_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Bill>, QiwiError> {
+    authorize(&sandbox, &headers)?;
+    sandbox
+        .settle_bill(&bill_id, BillStatusValue::Rejected)
+        .map(Json)
+}
+
+async fn create_refund(
+    State(sandbox): State<SharedState>,
+    Path((bill_id, refund_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Refund>, QiwiError> {
+    authorize(&sandbox, &headers)?;
+    check_id("refundId", &refund_id)?;
+    let request: CreateRefundRequest = read_json(&body, SERVICE)?;
+    let mut p2p = sandbox.p2p.lock().expect("p2p lock");
+    let record = p2p.bills.get_mut(&bill_id).ok_or_else(not_found)?;
+    if let Some(existing) = record.refunds.get(&refund_id) {
+        return Ok(Json(existing.clone()));
+    }
+    let value = check_amount("amount", &request.amount)?;
+    if record.bill.status.value != BillStatusValue::Paid {
+        return Err(validation().with_cause("billId", "only a PAID bill can be refunded"));
+    }
+    let paid: Decimal = record.bill.amount.value.0.into();
+    if record.refunded + value > paid {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "refund.incorrect.amount",
+            "Refund amount is greater than the amount left to refund",
+        )
+        .with_cause("amount.value", "more than the amount left to refund"));
+    }
+    record.refunded += value;
+    let status = if record.refunded == paid {
+        "FULL"
+    } else {
+        "PARTIAL"
+    };
+    let mut amount = two_decimals(value);
+    amount.currency = record.bill.amount.currency.clone();
+    let refund = Refund {
+        refund_id: refund_id.clone(),
+        amount: Some(amount),
+        datetime: Some(sandbox.clock.stamp()),
+        status: Some(status.to_owned()),
+    };
+    record.refunds.insert(refund_id, refund.clone());
+    Ok(Json(refund))
+}
+
+async fn get_refund(
+    State(sandbox): State<SharedState>,
+    Path((bill_id, refund_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = authorize(&sandbox, &headers) {
+        return e.into_response();
+    }
+    let p2p = sandbox.p2p.lock().expect("p2p lock");
+    match p2p
+        .bills
+        .get(&bill_id)
+        .and_then(|r| r.refunds.get(&refund_id))
+    {
+        Some(refund) => Json(refund.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "api.refund.not.found",
+            "Refund not found",
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,148 @@
+//! The payer's page behind a bill's `payUrl`: plain HTML that works without JavaScript, with
+//! Pay and Decline buttons; it honours `successUrl` and `paySource` as QIWI's form does.
+
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use qiwi_core::notification::p2p::BillStatusValue;
+use serde::Deserialize;
+
+use crate::SharedState;
+
+pub(crate) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/form/", get(show))
+        .route("/form/pay", post(pay))
+        .route("/form/decline", post(decline))
+}
+
+#[derive(Deserialize)]
+struct Shown {
+    invoice_uid: String,
+    #[serde(rename = "successUrl")]
+    success_url: Option<String>,
+    #[serde(rename = "paySource")]
+    pay_source: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Chosen {
+    invoice_uid: String,
+    success_url: Option<String>,
+}
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         </head><body><h1>{}</h1>{body}<p><small>qiwi-sandbox — not QIWI, no money moves.\
+         </small></p></body></html>",
+        esc(title),
+        esc(title)
+    ))
+}
+
+async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response {
+    let Some(bill) = s.bill_by_invoice(&q.invoice_uid) else {
+        return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
+    };
+    let amount = format!(
+        "{} {}",
+        bill.amount.value.0,
+        bill.amount.currency.currency()
+    );
+    let status = bill.status.value.as_str().to_owned();
+    let mut details = format!(
+        "<dl><dt>Bill</dt><dd id=\"bill-id\">{}</dd><dt>Amount</dt><dd id=\"amount\">{}</dd>\
+         <dt>Status</dt><dd id=\"status\">{}</dd>",
+        esc(&bill.bill_id),
+        esc(&amount),
+        esc(&status)
+    );
+    if let Some(comment) = &bill.comment {
+        details.push_str(&format!(
+            "<dt>Comment</dt><dd id=\"comment\">{}</dd>",
+            esc(comment)
+        ));
+    }
+    if let Some(expiry) = &bill.expiration_date_time {
+        details.push_str(&format!(
+            "<dt>Pay before</dt><dd id=\"expiry\">{}</dd>",
+            esc(expiry.as_str())
+        ));
+    }
+    details.push_str("</dl>");
+    if bill.status.value != BillStatusValue::Waiting {
+        return page(&format!("Bill {status}"), &details).into_response();
+    }
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"invoice_uid\" value=\"{}\">{}",
+        esc(&q.invoice_uid),
+        q.success_url.as_deref().map_or(String::new(), |u| format!(
+            "<input type=\"hidden\" name=\"success_url\" value=\"{}\">",
+            esc(u)
+        ))
+    );
+    let sources = ["qw", "card", "mobile"]
+        .iter()
+        .map(|src| {
+            let checked = if q.pay_source.as_deref().unwrap_or("qw") == *src {
+                " checked"
+            } else {
+                ""
+            };
+            format!(
+                "<label><input type=\"radio\" name=\"pay_source\" value=\"{src}\"{checked}> {src}</label> "
+            )
+        })
+        .collect::<String>();
+    let forms = format!(
+        "<form method=\"post\" action=\"/form/pay\">{hidden}<p>{sources}</p>\
+         <button id=\"pay\" type=\"submit\">Pay</button></form>\
+         <form method=\"post\" action=\"/form/decline\">{hidden}\
+         <button id=\"decline\" type=\"submit\">Decline</button></form>"
+    );
+    page(&format!("Pay {amount}"), &format!("{details}{forms}")).into_response()
+}
+
+async fn pay(State(s): State<SharedState>, Form(c): Form<Chosen>) -> Response {
+    choose(&s, c, BillStatusValue::Paid)
+}
+
+async fn decline(State(s): State<SharedState>, Form(c): Form<Chosen>) -> Response {
+    choose(&s, c, BillStatusValue::Rejected)
+}
+
+fn choose(s: &SharedState, c: Chosen, to: BillStatusValue) -> Response {
+    let Some(bill) = s.bill_by_invoice(&c.invoice_uid) else {
+        return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
+    };
+    match s.settle_bill(&bill.bill_id, to.clone()) {
+        Ok(_) if to == BillStatusValue::Paid => match c.success_url {
+            // QIWI's form sends the payer to the merchant's successUrl after paying.
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
+            }
+            _ => page("Paid", "<p id=\"result\">The bill is paid.</p>").into_response(),
+        },
+        Ok(_) => page("Declined", "<p id=\"result\">The bill is declined.</p>").into_response(),
+        Err(e) => (
+            StatusCode::CONFLICT,
+            page(
+                "Not payable",
+                &format!("<p id=\"result\">{}</p>", esc(&e.body.to_string())),
+            ),
+        )
+            .into_response(),
+    }
+}
