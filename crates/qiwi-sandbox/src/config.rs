@@ -64,6 +64,9 @@ pub struct Config {
     pub notify_payin: Option<String>,
     /// QIWI's delays and retry schedules run this many times faster (1 = QIWI's pace).
     pub time_scale: f64,
+    /// Keep a copy of every answer of QIWI's APIs ([`crate::RunningSandbox::answers`]), so a
+    /// test can check each against the specs.
+    pub record_answers: bool,
 }
 
 impl Default for Config {
@@ -73,6 +76,7 @@ impl Default for Config {
             notify_p2p: None,
             notify_payin: None,
             time_scale: 1.0,
+            record_answers: false,
         }
     }
 }

@@ -25,9 +25,11 @@ mod controls;
 mod error;
 mod p2p;
 mod page;
+mod record;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
+pub use record::Answer;
 
 /// The sandbox's state, shared by every handler.
 pub(crate) type SharedState = Arc<Sandbox>;
@@ -39,6 +41,7 @@ pub(crate) struct Sandbox {
     pub clock: Arc<clock::Clock>,
     pub callbacks: callbacks::Callbacks,
     pub p2p: Mutex<p2p::P2pState>,
+    pub answers: Mutex<Vec<Answer>>,
 }
 
 /// A sandbox serving on 127.0.0.1; it stops when dropped.
@@ -62,6 +65,11 @@ impl RunningSandbox {
     /// Every callback delivery so far.
     pub fn callbacks(&self) -> Vec<Delivery> {
         self.state.callbacks.list()
+    }
+
+    /// Every answer of QIWI's APIs so far, when started with [`Config::record_answers`].
+    pub fn answers(&self) -> Vec<Answer> {
+        self.state.answers.lock().expect("answers lock").clone()
     }
 }
 
@@ -93,6 +101,7 @@ pub async fn start_on(
         callbacks: callbacks::Callbacks::new(clock.clone()),
         clock,
         p2p: Mutex::new(p2p::P2pState::default()),
+        answers: Mutex::new(Vec::new()),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -122,8 +131,17 @@ pub async fn start_on(
 }
 
 fn router(state: SharedState) -> Router {
+    let qiwi = p2p::routes();
+    let qiwi = if state.config.record_answers {
+        qiwi.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            record::answers,
+        ))
+    } else {
+        qiwi
+    };
     Router::new()
-        .merge(p2p::routes())
+        .merge(qiwi)
         .merge(controls::routes())
         .merge(page::routes())
         .with_state(state)

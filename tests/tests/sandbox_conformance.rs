@@ -1,0 +1,287 @@
+//! The sandbox cannot drift from the specs unnoticed: every answer it gives on QIWI's API, in a
+//! scenario that calls every operation it serves (successes and errors), validates against the
+//! spec's JSON schema for that operation and status with an independent validator (the
+//! `jsonschema` crate), and deserializes into the type qiwi-sys generated for it.
+
+use std::collections::BTreeSet;
+
+use qiwi_core::Amount;
+use qiwi_core::notification::p2p::BillAmount;
+use qiwi_sandbox::{Answer, Config, RunningSandbox};
+use qiwi_sys::p2p;
+use serde_json::{Value, json};
+
+type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
+
+fn load(stem: &str) -> Value {
+    let path = format!("{}/../spec/{stem}.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// OpenAPI 3.0's `nullable: true` as JSON Schema: `null` or the schema without it.
+fn nullable_to_json_schema(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                nullable_to_json_schema(child);
+            }
+            if map.remove("nullable") == Some(Value::Bool(true)) {
+                let rest = Value::Object(std::mem::take(map));
+                map.insert("anyOf".into(), json!([{"type": "null"}, rest]));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_to_json_schema),
+        _ => {}
+    }
+}
+
+/// The operation a request matched: its path template's segments equal the request's, with
+/// any value in place of a `{param}`.
+fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(&'a str, &'a Value)> {
+    let actual: Vec<&str> = path.split('/').collect();
+    for (template, item) in spec["paths"].as_object()? {
+        let segments: Vec<&str> = template.split('/').collect();
+        let fits = segments.len() == actual.len()
+            && segments
+                .iter()
+                .zip(&actual)
+                .all(|(t, a)| t.starts_with('{') || t == a);
+        if fits && let Some(op) = item.get(method.to_lowercase()) {
+            return Some((template, op));
+        }
+    }
+    None
+}
+
+fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => r
+            .trim_start_matches("#/")
+            .split('/')
+            .fold(spec, |cur, part| &cur[part]),
+        None => v,
+    }
+}
+
+/// Checks `answers` against `spec`; returns what failed and the operations seen.
+fn check(stem: &str, round_trip: RoundTrip, answers: &[Answer]) -> (Vec<String>, BTreeSet<String>) {
+    let spec = load(stem);
+    let mut components = spec["components"].clone();
+    nullable_to_json_schema(&mut components);
+    let mut failures = Vec::new();
+    let mut seen = BTreeSet::new();
+    for a in answers {
+        let place = format!("{} {} → {}", a.method, a.path, a.status);
+        let Some((_, op)) = operation(&spec, &a.method, &a.path) else {
+            failures.push(format!("{place}: no operation of spec/{stem}.yaml"));
+            continue;
+        };
+        let id = op["operationId"].as_str().unwrap_or("?").to_owned();
+        let status = a.status.to_string();
+        let range = format!("{}XX", &status[..1]);
+        let Some(response) = op["responses"]
+            .get(&status)
+            .or_else(|| op["responses"].get(&range))
+        else {
+            failures.push(format!("{place} ({id}): the spec documents no {status}"));
+            continue;
+        };
+        seen.insert(format!("{id} {status}"));
+        let response = resolve(&spec, response);
+        let Some(schema) = response["content"]["application/json"].get("schema") else {
+            if !a.body.is_empty() {
+                failures.push(format!("{place} ({id}): a body where the spec has none"));
+            }
+            continue;
+        };
+        let body: Value = match serde_json::from_slice(&a.body) {
+            Ok(b) => b,
+            Err(e) => {
+                failures.push(format!("{place} ({id}): not JSON: {e}"));
+                continue;
+            }
+        };
+        let root = json!({"allOf": [schema], "components": components});
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("spec/{stem}.yaml: {e}"));
+        for error in validator.iter_errors(&body) {
+            failures.push(format!(
+                "{place} ({id}): {} at {}",
+                error,
+                error.instance_path()
+            ));
+        }
+        let component = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next());
+        if let Some(name) = component {
+            match round_trip(name, body.clone()) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => failures.push(format!("{place} ({id}): not a {name}: {e}")),
+                None => failures.push(format!("{place} ({id}): no generated type {name}")),
+            }
+        }
+    }
+    (failures, seen)
+}
+
+fn amount(value: &str) -> BillAmount {
+    BillAmount {
+        value: value.parse::<Amount>().unwrap().into(),
+        currency: qiwi_core::Currency::RUB.into(),
+    }
+}
+
+async fn raw(sandbox: &RunningSandbox, method: reqwest::Method, path: &str, body: &str) {
+    let _ = reqwest::Client::new()
+        .request(method, format!("{}{path}", sandbox.base_url()))
+        .bearer_auth("sandbox-p2p-secret")
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Every P2P operation, its successes and its documented errors.
+async fn p2p_scenario(sandbox: &RunningSandbox) {
+    let key = sandbox.credentials().p2p_secret.clone();
+    let client = p2p::Client::with_credential(sandbox.base_url(), key).unwrap();
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let create = |id: &'static str| {
+        let client = client.clone();
+        let body = p2p::types::CreateBillRequest {
+            amount: amount("10.00"),
+            expiration_date_time: expiry.clone(),
+            comment: Some("conformance".into()),
+            customer: Some(qiwi_core::notification::p2p::BillCustomer {
+                phone: Some("79000000000".into()),
+                email: None,
+                account: Some("acc-1".into()),
+            }),
+            custom_fields: None,
+        };
+        async move { client.create_bill().bill_id(id).body(body).send().await }
+    };
+    create("c-1").await.unwrap();
+    create("c-1").await.unwrap();
+    create("c-2").await.unwrap();
+    client.get_bill().bill_id("c-1").send().await.unwrap();
+    let _ = client.get_bill().bill_id("missing").send().await;
+    client.reject_bill().bill_id("c-2").send().await.unwrap();
+    let _ = client.reject_bill().bill_id("c-2").send().await;
+    reqwest::Client::new()
+        .post(format!("{}/sandbox/p2p/bills/c-1/pay", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let refund = |id: &'static str, value: &'static str| {
+        let client = client.clone();
+        let body = p2p::types::CreateRefundRequest {
+            amount: amount(value),
+        };
+        async move {
+            client
+                .create_refund()
+                .bill_id("c-1")
+                .refund_id(id)
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    refund("r-1", "4").await.unwrap();
+    let _ = refund("r-2", "7").await;
+    client
+        .get_refund()
+        .bill_id("c-1")
+        .refund_id("r-1")
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .get_refund()
+        .bill_id("c-1")
+        .refund_id("none")
+        .send()
+        .await;
+    raw(
+        sandbox,
+        reqwest::Method::PUT,
+        "/partner/bill/v1/bills/bad",
+        "{",
+    )
+    .await;
+    raw(
+        sandbox,
+        reqwest::Method::PUT,
+        "/partner/bill/v1/bills/bad*id",
+        "{}",
+    )
+    .await;
+    let _ = reqwest::get(format!("{}/partner/bill/v1/bills/c-1", sandbox.base_url())).await;
+}
+
+#[tokio::test]
+async fn every_p2p_answer_fits_the_spec_and_its_generated_type() {
+    let sandbox = qiwi_sandbox::start(Config {
+        record_answers: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    p2p_scenario(&sandbox).await;
+    let answers = sandbox.answers();
+    assert_eq!(answers.len(), 14, "every call of the scenario was recorded");
+    let (failures, seen) = check("p2p", p2p::schema_registry::round_trip, &answers);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every P2P operation answered, and errors of each kind were checked too.
+    let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
+    assert_eq!(
+        ops,
+        BTreeSet::from([
+            "createBill",
+            "createRefund",
+            "getBill",
+            "getRefund",
+            "rejectBill"
+        ])
+    );
+    for status in ["200", "400", "401", "404"] {
+        assert!(
+            seen.iter().any(|s| s.ends_with(status)),
+            "{status}: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn the_checker_catches_an_answer_that_drifted() {
+    let bill = |body: Value| Answer {
+        method: "GET".into(),
+        path: "/partner/bill/v1/bills/x".into(),
+        status: 200,
+        content_type: Some("application/json".into()),
+        body: serde_json::to_vec(&body).unwrap(),
+    };
+    let good = json!({"billId": "x", "amount": {"value": "1.00", "currency": "RUB"}, "status": {"value": "PAID"}});
+    let (failures, _) = check("p2p", p2p::schema_registry::round_trip, &[bill(good)]);
+    assert!(failures.is_empty(), "{failures:?}");
+    let missing_status = json!({"billId": "x", "amount": {"value": "1.00", "currency": "RUB"}});
+    let amount_as_object = json!({"billId": "x", "amount": {"value": {}, "currency": "RUB"}, "status": {"value": "PAID"}});
+    let unknown_path = Answer {
+        path: "/partner/bill/v2/x".into(),
+        ..bill(json!({}))
+    };
+    let (failures, _) = check(
+        "p2p",
+        p2p::schema_registry::round_trip,
+        &[bill(missing_status), bill(amount_as_object), unknown_path],
+    );
+    assert_eq!(
+        failures.len(),
+        5,
+        "schema + type for each body, and the path: {failures:#?}"
+    );
+}
