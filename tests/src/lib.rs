@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+pub mod bench;
 pub mod wire;
 
 /// The workspace README, whose Rust blocks `cargo test` compiles and runs.

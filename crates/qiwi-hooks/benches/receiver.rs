@@ -8,9 +8,8 @@
 //! wallet webhooks and half P2P bill notifications. The floor is a bare hyper handler that
 //! only reads the body, parses the JSON and computes the HMAC.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::BodyExt as _;
@@ -19,6 +18,7 @@ use qiwi_core::Amount;
 use qiwi_core::secret::{P2pSecretKey, WalletHookKey};
 use qiwi_hooks::testing::{self, SignedRequest};
 use qiwi_hooks::{Event, Keys, MemoryStore, Receiver};
+use qiwi_tests::bench::{load, serve_on_one_thread, thread_cpu};
 use sha2::Sha256;
 
 const WALLET_KEY: &str = include_str!("../../../fixtures/wallet/w1.key").trim_ascii_end();
@@ -112,40 +112,8 @@ fn base64_key() -> Vec<u8> {
     KEY.to_vec()
 }
 
-/// This thread's CPU time so far (user + system), from `/proc` (Linux; `None` elsewhere).
-fn thread_cpu(task: &str) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{task}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
-}
-
-/// The id of the calling thread under `/proc/self/task`.
-fn current_task() -> String {
-    std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default()
-}
-
-/// Runs `server` on a single-threaded runtime on this thread, after telling `task` which
-/// thread that is (for its CPU time).
-fn on_this_thread<F: std::future::Future>(
-    task: std::sync::mpsc::Sender<String>,
-    server: F,
-) -> F::Output {
-    task.send(current_task()).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(server)
-}
-
-fn serve_floor(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<String>) {
-    on_this_thread(task, async move {
+fn serve_floor(listener: std::net::TcpListener) -> String {
+    serve_on_one_thread(move || async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         loop {
             let (stream, _) = listener.accept().await.unwrap();
@@ -156,11 +124,11 @@ fn serve_floor(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<St
                     .await;
             });
         }
-    });
+    })
 }
 
-fn serve_receiver(listener: std::net::TcpListener, task: std::sync::mpsc::Sender<String>) {
-    on_this_thread(task, async move {
+fn serve_receiver(listener: std::net::TcpListener) -> String {
+    serve_on_one_thread(move || async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         let keys = Keys {
             wallet: Some(WalletHookKey::from_base64(WALLET_KEY).unwrap()),
@@ -175,87 +143,6 @@ fn serve_receiver(listener: std::net::TcpListener, task: std::sync::mpsc::Sender
         });
         let app = axum::Router::new().nest("/qiwi", router);
         qiwi_hooks::serve(listener, app).await.unwrap();
-    });
-}
-
-struct Report {
-    ok: usize,
-    failed: usize,
-    seconds: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-/// Sends the notifications over `connections` keep-alive connections for at most `seconds`.
-fn load(
-    addr: SocketAddr,
-    notifications: Arc<Vec<(&'static str, SignedRequest)>>,
-    connections: usize,
-    seconds: u64,
-) -> Report {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(connections)
-            .build()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let start = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..connections {
-            let (client, notifications, next) =
-                (client.clone(), notifications.clone(), next.clone());
-            tasks.push(tokio::spawn(async move {
-                let (mut ok, mut failed, mut lat) = (0usize, 0usize, Vec::new());
-                while Instant::now() < deadline {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((family, req)) = notifications.get(i) else {
-                        break;
-                    };
-                    let mut r = client
-                        .post(format!("http://{addr}/qiwi/{family}"))
-                        .body(req.body.clone());
-                    for (k, v) in &req.headers {
-                        r = r.header(*k, v);
-                    }
-                    let t = Instant::now();
-                    match r.send().await {
-                        Ok(resp) if resp.status().is_success() => {
-                            let _ = resp.bytes().await;
-                            ok += 1;
-                        }
-                        _ => failed += 1,
-                    }
-                    lat.push(t.elapsed());
-                }
-                (ok, failed, lat)
-            }));
-        }
-        let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
-        for t in tasks {
-            let (o, f, l) = t.await.unwrap();
-            ok += o;
-            failed += f;
-            lat.extend(l);
-        }
-        let seconds = start.elapsed().as_secs_f64();
-        lat.sort();
-        let pick = |q: f64| {
-            lat.get(((lat.len() as f64 - 1.0) * q) as usize)
-                .copied()
-                .unwrap_or_default()
-        };
-        Report {
-            ok,
-            failed,
-            seconds,
-            p50: pick(0.5),
-            p99: pick(0.99),
-        }
     })
 }
 
@@ -278,7 +165,7 @@ fn main() {
     );
     let mut rates = Vec::new();
     let mut cpu = Vec::new();
-    type Serve = fn(std::net::TcpListener, std::sync::mpsc::Sender<String>);
+    type Serve = fn(std::net::TcpListener) -> String;
     for (name, serve) in [
         ("floor (bare hyper: parse + HMAC)", serve_floor as Serve),
         ("qiwi-hooks receiver", serve_receiver as Serve),
@@ -286,11 +173,19 @@ fn main() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || serve(listener, tx));
-        let task = rx.recv().unwrap();
+        let task = serve(listener);
         let before = thread_cpu(&task);
-        let r = load(addr, notifications.clone(), connections, seconds);
+        let all = notifications.clone();
+        let r = load(connections, seconds, move |client, i| {
+            let (family, req) = &all[i % all.len()];
+            let mut r = client
+                .post(format!("http://{addr}/qiwi/{family}"))
+                .body(req.body.clone());
+            for (k, v) in &req.headers {
+                r = r.header(*k, v);
+            }
+            r
+        });
         let used = thread_cpu(&task)
             .zip(before)
             .map(|(a, b)| a.saturating_sub(b));
