@@ -21,6 +21,7 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/sandbox/clock/advance", post(advance_clock))
         .route("/sandbox/callbacks", get(list_callbacks))
         .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
+        .route("/sandbox/faults", get(list_faults).post(add_fault))
         .route("/sandbox/reset", post(reset))
 }
 
@@ -73,8 +74,26 @@ async fn resend_callback(State(s): State<SharedState>, Path(id): Path<u64>) -> R
     }
 }
 
+async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
+    let fault: crate::Fault = match crate::p2p::read_json(&body, "sandbox") {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(why) = fault.check() {
+        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
+            .into_response();
+    }
+    s.faults.lock().expect("faults lock").add(fault);
+    StatusCode::CREATED.into_response()
+}
+
+async fn list_faults(State(s): State<SharedState>) -> Response {
+    Json(s.faults.lock().expect("faults lock").list()).into_response()
+}
+
 async fn reset(State(s): State<SharedState>) -> Response {
     *s.p2p.lock().expect("p2p lock") = Default::default();
+    *s.faults.lock().expect("faults lock") = Default::default();
     s.callbacks.clear();
     s.clock.reset();
     StatusCode::NO_CONTENT.into_response()

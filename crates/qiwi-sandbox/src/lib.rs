@@ -9,7 +9,9 @@
 //! | `POST /sandbox/clock/advance` `{"seconds": N}` | move the sandbox clock forward (bills expire) |
 //! | `GET /sandbox/callbacks` | every callback delivery and the answer each attempt got |
 //! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
-//! | `POST /sandbox/reset` | forget every bill and delivery; the clock back to real time |
+//! | `POST /sandbox/faults` `{"operation": "getBill", "count": 2, "status": 503, "retry_after_seconds": 1}` | the next `count` requests of the operation fail so (also `delay_ms`, `drop_connection`) |
+//! | `GET /sandbox/faults` | the faults still pending |
+//! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 
 use std::net::SocketAddr;
@@ -23,12 +25,14 @@ mod clock;
 pub mod config;
 mod controls;
 mod error;
+mod faults;
 mod p2p;
 mod page;
 mod record;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
+pub use faults::Fault;
 pub use record::Answer;
 
 /// The sandbox's state, shared by every handler.
@@ -42,6 +46,7 @@ pub(crate) struct Sandbox {
     pub callbacks: callbacks::Callbacks,
     pub p2p: Mutex<p2p::P2pState>,
     pub answers: Mutex<Vec<Answer>>,
+    pub faults: Mutex<faults::Faults>,
 }
 
 /// A sandbox serving on 127.0.0.1; it stops when dropped.
@@ -102,6 +107,7 @@ pub async fn start_on(
         clock,
         p2p: Mutex::new(p2p::P2pState::default()),
         answers: Mutex::new(Vec::new()),
+        faults: Mutex::new(faults::Faults::default()),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -131,7 +137,11 @@ pub async fn start_on(
 }
 
 fn router(state: SharedState) -> Router {
-    let qiwi = p2p::routes();
+    // Faults act before the real handler; the recorder sees what was really answered.
+    let qiwi = p2p::routes().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        faults::inject,
+    ));
     let qiwi = if state.config.record_answers {
         qiwi.layer(axum::middleware::from_fn_with_state(
             state.clone(),
