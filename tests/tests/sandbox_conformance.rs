@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use qiwi_core::Amount;
 use qiwi_core::notification::p2p::BillAmount;
 use qiwi_sandbox::{Answer, Config, RunningSandbox};
-use qiwi_sys::p2p;
+use qiwi_sys::{p2p, payin};
 use serde_json::{Value, json};
 
 type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
@@ -284,4 +284,188 @@ fn the_checker_catches_an_answer_that_drifted() {
         5,
         "schema + type for each body, and the path: {failures:#?}"
     );
+}
+
+/// Every card-payment operation of the Payment Protocol, its successes and its errors.
+async fn payin_scenario(sandbox: &RunningSandbox) {
+    let key = sandbox.credentials().payin_api_key.clone();
+    let client = payin::Client::with_credential(sandbox.base_url(), key).unwrap();
+    let site = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
+    let card = |expiry: &str, holder: &str, flags: Value| -> payin::types::CreatePaymentRequest {
+        serde_json::from_value(json!({
+            "amount": {"value": "5.00", "currency": "RUB"},
+            "paymentMethod": {"type": "CARD", "pan": "4444443616621049", "expiryDate": expiry,
+                              "cvv2": "123", "holderName": holder},
+            "customer": {"account": "acc-1", "email": "payer@example.com"},
+            "customFields": {"cf1": "conformance"},
+            "flags": flags,
+        }))
+        .unwrap()
+    };
+    let pay = |id: &'static str, body: payin::types::CreatePaymentRequest| {
+        let client = client.clone();
+        async move {
+            client
+                .create_payment()
+                .site_id(site)
+                .payment_id(id)
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    pay("p-1", card("12/30", "IVAN", json!([]))).await.unwrap();
+    pay("p-2", card("02/30", "IVAN", json!(["SALE"])))
+        .await
+        .unwrap();
+    pay(
+        "p-3",
+        card(
+            "12/30",
+            "unknown name",
+            json!(["SALE", "BIND_PAYMENT_TOKEN"]),
+        ),
+    )
+    .await
+    .unwrap();
+    let _ = pay("p-4", card("1230", "IVAN", json!([]))).await;
+    client
+        .get_payment()
+        .site_id(site)
+        .payment_id("p-1")
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .get_payment()
+        .site_id(site)
+        .payment_id("none")
+        .send()
+        .await;
+    let _ = client
+        .get_payment()
+        .site_id("other-site")
+        .payment_id("p-1")
+        .send()
+        .await;
+    let three_ds: payin::types::Complete3dsRequest =
+        serde_json::from_value(json!({"threeDS": {"pares": "eJzV"}})).unwrap();
+    client
+        .complete_payment3_ds()
+        .site_id(site)
+        .payment_id("p-3")
+        .body(three_ds.clone())
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .complete_payment3_ds()
+        .site_id(site)
+        .payment_id("p-3")
+        .body(three_ds)
+        .send()
+        .await;
+    let capture = payin::types::CaptureRequest {
+        callback_url: None,
+        comment: Some("all".into()),
+    };
+    client
+        .capture_payment()
+        .site_id(site)
+        .payment_id("p-1")
+        .capture_id("c-1")
+        .body(capture.clone())
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .capture_payment()
+        .site_id(site)
+        .payment_id("p-1")
+        .capture_id("c-2")
+        .body(capture)
+        .send()
+        .await;
+    client
+        .get_capture()
+        .site_id(site)
+        .payment_id("p-1")
+        .capture_id("c-1")
+        .send()
+        .await
+        .unwrap();
+    let refund = |id: &'static str, value: &'static str| {
+        let client = client.clone();
+        let body: payin::types::CreateRefundRequest =
+            serde_json::from_value(json!({"amount": {"value": value, "currency": "RUB"}})).unwrap();
+        async move {
+            client
+                .create_refund()
+                .site_id(site)
+                .payment_id("p-1")
+                .refund_id(id)
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    refund("r-1", "2").await.unwrap();
+    let _ = refund("r-2", "9").await;
+    client
+        .get_refund()
+        .site_id(site)
+        .payment_id("p-1")
+        .refund_id("r-1")
+        .send()
+        .await
+        .unwrap();
+    client
+        .list_refunds()
+        .site_id(site)
+        .payment_id("p-1")
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .decline_refund()
+        .site_id(site)
+        .payment_id("p-1")
+        .refund_id("r-1")
+        .send()
+        .await;
+}
+
+#[tokio::test]
+async fn every_payin_answer_fits_the_spec_and_its_generated_type() {
+    let sandbox = qiwi_sandbox::start(Config {
+        record_answers: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    payin_scenario(&sandbox).await;
+    let answers = sandbox.answers();
+    let (failures, seen) = check("payin", payin::schema_registry::round_trip, &answers);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
+    assert_eq!(
+        ops,
+        BTreeSet::from([
+            "capturePayment",
+            "completePayment3DS",
+            "createPayment",
+            "createRefund",
+            "declineRefund",
+            "getCapture",
+            "getPayment",
+            "getRefund",
+            "listRefunds",
+        ])
+    );
+    for status in ["200", "400", "403", "404"] {
+        assert!(
+            seen.iter().any(|s| s.ends_with(status)),
+            "{status}: {seen:?}"
+        );
+    }
 }

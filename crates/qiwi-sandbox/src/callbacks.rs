@@ -10,14 +10,25 @@ use crate::clock::Clock;
 
 /// A notification family's retry schedule: the waits before the 2nd, 3rd … attempt, at QIWI's
 /// pace (the clock divides them by the time scale).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schedule {
     /// P2P: "retried with increasing interval for 24 h" (QIWI gives no intervals; the sandbox
     /// waits 1, 5, 15 and 30 min, then every hour, 24 h in all).
     P2p,
+    /// Payment Protocol: once after 5 s, once after 1 min, then 3 times every 5 min (§10).
+    Payin,
 }
 
 impl Schedule {
+    /// Whether an answer acknowledges the callback: P2P wants `200` with `{"error":"0"}`
+    /// (p2p-bills-api §4), the Payment Protocol any `200` (§10).
+    fn acknowledges(self, status: u16, body: &str) -> bool {
+        match self {
+            Schedule::P2p => status == 200 && is_acknowledgement(body),
+            Schedule::Payin => status == 200,
+        }
+    }
+
     /// The wait before attempt `n + 1` (after `n` attempts), or `None` when the schedule is
     /// spent.
     pub fn wait_after(self, attempts: u32) -> Option<Duration> {
@@ -33,6 +44,12 @@ impl Schedule {
                     None => return None,
                 };
                 Some(Duration::from_secs(secs))
+            }
+            Schedule::Payin => {
+                let waits = [5, MIN, 5 * MIN, 5 * MIN, 5 * MIN];
+                waits
+                    .get(attempts as usize - 1)
+                    .map(|s| Duration::from_secs(*s))
             }
         }
     }
@@ -66,6 +83,8 @@ pub struct Delivery {
     pub acknowledged: bool,
     /// Every attempt so far.
     pub attempts: Vec<Attempt>,
+    #[serde(skip)]
+    schedule: Schedule,
 }
 
 /// All deliveries, and the sender.
@@ -121,6 +140,7 @@ impl Callbacks {
                 body,
                 acknowledged: false,
                 attempts: Vec::new(),
+                schedule,
             });
             id
         };
@@ -133,24 +153,25 @@ impl Callbacks {
 
     /// Sends delivery `id` again, once, whatever became of it; `false` if there is none.
     pub fn resend(&self, id: u64) -> bool {
-        let exists = self
+        let schedule = self
             .deliveries
             .lock()
             .expect("deliveries lock")
             .iter()
-            .any(|d| d.id == id && d.url.is_some());
-        if exists {
+            .find(|d| d.id == id && d.url.is_some())
+            .map(|d| d.schedule);
+        if let Some(schedule) = schedule {
             let this = self.clone();
-            tokio::spawn(async move { this.attempt(id).await });
+            tokio::spawn(async move { this.attempt(id, schedule).await });
         }
-        exists
+        schedule.is_some()
     }
 
     async fn deliver(&self, id: u64, schedule: Schedule) {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            match self.attempt(id).await {
+            match self.attempt(id, schedule).await {
                 Some(true) | None => return,
                 Some(false) => {}
             }
@@ -162,7 +183,7 @@ impl Callbacks {
     }
 
     /// One attempt: `Some(acknowledged)`, or `None` when the delivery is gone (a reset).
-    async fn attempt(&self, id: u64) -> Option<bool> {
+    async fn attempt(&self, id: u64, schedule: Schedule) -> Option<bool> {
         let (url, headers, body) = {
             let all = self.deliveries.lock().expect("deliveries lock");
             let d = all.iter().find(|d| d.id == id)?;
@@ -182,7 +203,7 @@ impl Callbacks {
             Ok(r) => {
                 let status = r.status().as_u16();
                 let text = r.text().await.unwrap_or_default();
-                if status == 200 && is_acknowledgement(&text) {
+                if schedule.acknowledges(status, &text) {
                     (Some(status), None, true)
                 } else {
                     let why = format!("not acknowledged: HTTP {status} {}", clip(&text));
@@ -231,6 +252,15 @@ mod tests {
             total >= Duration::from_secs(23 * 3600) && total <= Duration::from_secs(24 * 3600),
             "{total:?}"
         );
+    }
+
+    #[test]
+    fn payin_retries_five_times() {
+        let waits: Vec<u64> = (1..10)
+            .map_while(|n| Schedule::Payin.wait_after(n))
+            .map(|w| w.as_secs())
+            .collect();
+        assert_eq!(waits, [5, 60, 300, 300, 300]);
     }
 
     #[test]

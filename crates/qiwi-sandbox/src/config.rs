@@ -1,7 +1,7 @@
 //! What a sandbox runs with: the credentials it accepts, where callbacks go, and how fast
 //! QIWI's delays pass.
 
-use qiwi_core::secret::{P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
+use qiwi_core::secret::{NotificationKey, P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
 use serde::Serialize;
 
 /// Sandbox-only credentials, printed on start: never QIWI's, never a real merchant's.
@@ -18,6 +18,8 @@ pub const DEFAULT_P2P_SITE_ID: &str = "sandbox-p2p-00";
 pub const DEFAULT_PAYIN_SITE_ID: &str = "sandbox-00";
 /// The sandbox's default Payment Protocol API key (sandbox-only).
 pub const DEFAULT_PAYIN_API_KEY: &str = "sandbox-payin-api-key";
+/// The sandbox's default Payment Protocol notification key (sandbox-only).
+pub const DEFAULT_PAYIN_NOTIFICATION_KEY: &str = "sandbox-payin-notification-key";
 
 /// The credentials a sandbox accepts. `Debug` shows none of the secrets; [`Credentials`]
 /// serializes them, because printing them is what the sandbox's start line is for.
@@ -37,6 +39,8 @@ pub struct Credentials {
     pub payin_site_id: String,
     /// The Payment Protocol API key.
     pub payin_api_key: PayinApiKey,
+    /// The key Payment Protocol callbacks are signed with (the cabinet's notification key).
+    pub payin_notification_key: NotificationKey,
 }
 
 impl Default for Credentials {
@@ -49,6 +53,7 @@ impl Default for Credentials {
             p2p_site_id: DEFAULT_P2P_SITE_ID.to_owned(),
             payin_site_id: DEFAULT_PAYIN_SITE_ID.to_owned(),
             payin_api_key: PayinApiKey::new(DEFAULT_PAYIN_API_KEY).expect("a header-safe key"),
+            payin_notification_key: NotificationKey::new(DEFAULT_PAYIN_NOTIFICATION_KEY),
         }
     }
 }

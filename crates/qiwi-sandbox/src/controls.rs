@@ -93,6 +93,7 @@ async fn list_faults(State(s): State<SharedState>) -> Response {
 
 async fn reset(State(s): State<SharedState>) -> Response {
     *s.p2p.lock().expect("p2p lock") = Default::default();
+    *s.payin.lock().expect("payin lock") = Default::default();
     *s.faults.lock().expect("faults lock") = Default::default();
     s.callbacks.clear();
     s.clock.reset();

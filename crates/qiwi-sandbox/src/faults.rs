@@ -25,6 +25,51 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "createRefund",
     ),
     ("GET", "/partner/bill/v1/bills/{}/refunds/{}", "getRefund"),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{}/payments/{}",
+        "createPayment",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{}/payments/{}",
+        "getPayment",
+    ),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{}/payments/{}/complete",
+        "completePayment3DS",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{}/payments/{}/captures/{}",
+        "capturePayment",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{}/payments/{}/captures/{}",
+        "getCapture",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}",
+        "createRefund",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}",
+        "getRefund",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{}/payments/{}/refunds",
+        "listRefunds",
+    ),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}/decline",
+        "declineRefund",
+    ),
 ];
 
 /// The `operationId` a request is for, if the sandbox serves it.

@@ -28,6 +28,7 @@ mod error;
 mod faults;
 mod p2p;
 mod page;
+mod payin;
 mod record;
 
 pub use callbacks::{Attempt, Delivery};
@@ -45,6 +46,7 @@ pub(crate) struct Sandbox {
     pub clock: Arc<clock::Clock>,
     pub callbacks: callbacks::Callbacks,
     pub p2p: Mutex<p2p::P2pState>,
+    pub payin: Mutex<payin::PayinState>,
     pub answers: Mutex<Vec<Answer>>,
     pub faults: Mutex<faults::Faults>,
 }
@@ -106,6 +108,7 @@ pub async fn start_on(
         callbacks: callbacks::Callbacks::new(clock.clone()),
         clock,
         p2p: Mutex::new(p2p::P2pState::default()),
+        payin: Mutex::new(payin::PayinState::default()),
         answers: Mutex::new(Vec::new()),
         faults: Mutex::new(faults::Faults::default()),
     });
@@ -138,10 +141,12 @@ pub async fn start_on(
 
 fn router(state: SharedState) -> Router {
     // Faults act before the real handler; the recorder sees what was really answered.
-    let qiwi = p2p::routes().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        faults::inject,
-    ));
+    let qiwi = p2p::routes()
+        .merge(payin::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ));
     let qiwi = if state.config.record_answers {
         qiwi.layer(axum::middleware::from_fn_with_state(
             state.clone(),

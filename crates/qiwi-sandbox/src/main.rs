@@ -10,10 +10,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use qiwi_core::secret::{P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
+use qiwi_core::secret::{NotificationKey, P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
 use qiwi_sandbox::config::{
     DEFAULT_P2P_PUBLIC_KEY, DEFAULT_P2P_SECRET, DEFAULT_P2P_SITE_ID, DEFAULT_PAYIN_API_KEY,
-    DEFAULT_PAYIN_SITE_ID, DEFAULT_WALLET_NUMBER, DEFAULT_WALLET_TOKEN,
+    DEFAULT_PAYIN_NOTIFICATION_KEY, DEFAULT_PAYIN_SITE_ID, DEFAULT_WALLET_NUMBER,
+    DEFAULT_WALLET_TOKEN,
 };
 use qiwi_sandbox::{Config, Credentials};
 
@@ -46,9 +47,15 @@ struct Args {
     /// The Payment Protocol API key the sandbox accepts (sandbox-only default).
     #[arg(long, default_value = DEFAULT_PAYIN_API_KEY)]
     payin_api_key: String,
+    /// The key Payment Protocol callbacks are signed with (sandbox-only default).
+    #[arg(long, default_value = DEFAULT_PAYIN_NOTIFICATION_KEY)]
+    payin_notification_key: String,
     /// Where P2P notifications go (QIWI: the URL set with the key pair); unset: recorded only.
     #[arg(long, value_name = "URL")]
     notify_p2p: Option<String>,
+    /// Where Payment Protocol callbacks go when an operation names no `callbackUrl`.
+    #[arg(long, value_name = "URL")]
+    notify_payin: Option<String>,
     /// QIWI's delays and retry schedules run this many times faster.
     #[arg(
         long,
@@ -66,10 +73,15 @@ fn config(args: &Args) -> Result<Config, String> {
             args.time_scale
         ));
     }
-    if let Some(url) = &args.notify_p2p
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err(format!("--notify-p2p must be an http(s) URL, not {url:?}"));
+    for (flag, url) in [
+        ("--notify-p2p", &args.notify_p2p),
+        ("--notify-payin", &args.notify_payin),
+    ] {
+        if let Some(url) = url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!("{flag} must be an http(s) URL, not {url:?}"));
+        }
     }
     Ok(Config {
         credentials: Credentials {
@@ -82,8 +94,10 @@ fn config(args: &Args) -> Result<Config, String> {
             payin_site_id: args.payin_site_id.clone(),
             payin_api_key: PayinApiKey::new(&args.payin_api_key)
                 .map_err(|e| format!("--payin-api-key: {e}"))?,
+            payin_notification_key: NotificationKey::new(&args.payin_notification_key),
         },
         notify_p2p: args.notify_p2p.clone(),
+        notify_payin: args.notify_payin.clone(),
         time_scale: args.time_scale,
         ..Config::default()
     })
@@ -126,6 +140,10 @@ async fn main() -> ExitCode {
         ("p2p_site_id", args.p2p_site_id == DEFAULT_P2P_SITE_ID),
         ("payin_site_id", args.payin_site_id == DEFAULT_PAYIN_SITE_ID),
         ("payin_api_key", args.payin_api_key == DEFAULT_PAYIN_API_KEY),
+        (
+            "payin_notification_key",
+            args.payin_notification_key == DEFAULT_PAYIN_NOTIFICATION_KEY,
+        ),
     ];
     let sandbox_only: Vec<&str> = defaults
         .iter()
@@ -136,7 +154,7 @@ async fn main() -> ExitCode {
         "base_url": sandbox.base_url(),
         "credentials": sandbox.credentials(),
         "sandbox_only_credentials": sandbox_only,
-        "apis": ["p2p"],
+        "apis": ["p2p", "payin"],
     });
     println!("{ready}");
     let _ = tokio::signal::ctrl_c().await;
