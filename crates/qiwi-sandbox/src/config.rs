@@ -69,6 +69,9 @@ pub struct Config {
     pub notify_payin: Option<String>,
     /// QIWI's delays and retry schedules run this many times faster (1 = QIWI's pace).
     pub time_scale: f64,
+    /// The merchant's RSA public key (DER, from [`crate::payout_public_key_from_pem`]) that
+    /// payouts' `X-Digital-Sign` is checked with; without one, every payout is refused.
+    pub payout_public_key: Option<Vec<u8>>,
     /// Keep a copy of every answer of QIWI's APIs ([`crate::RunningSandbox::answers`]), so a
     /// test can check each against the specs.
     pub record_answers: bool,
@@ -81,6 +84,7 @@ impl Default for Config {
             notify_p2p: None,
             notify_payin: None,
             time_scale: 1.0,
+            payout_public_key: None,
             record_answers: false,
         }
     }

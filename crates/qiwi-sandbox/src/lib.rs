@@ -29,11 +29,13 @@ mod faults;
 mod p2p;
 mod page;
 mod payin;
+mod payout;
 mod record;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
 pub use faults::Fault;
+pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 
 /// The sandbox's state, shared by every handler.
@@ -143,6 +145,7 @@ fn router(state: SharedState) -> Router {
     // Faults act before the real handler; the recorder sees what was really answered.
     let qiwi = p2p::routes()
         .merge(payin::routes())
+        .merge(payout::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

@@ -50,6 +50,10 @@ struct Args {
     /// The key Payment Protocol callbacks are signed with (sandbox-only default).
     #[arg(long, default_value = DEFAULT_PAYIN_NOTIFICATION_KEY)]
     payin_notification_key: String,
+    /// The merchant's RSA public key (PEM file) that payouts' `X-Digital-Sign` is verified
+    /// with; without it every payout is refused.
+    #[arg(long, value_name = "PEM_FILE")]
+    payout_public_key: Option<std::path::PathBuf>,
     /// Where P2P notifications go (QIWI: the URL set with the key pair); unset: recorded only.
     #[arg(long, value_name = "URL")]
     notify_p2p: Option<String>,
@@ -83,7 +87,19 @@ fn config(args: &Args) -> Result<Config, String> {
             return Err(format!("{flag} must be an http(s) URL, not {url:?}"));
         }
     }
+    let payout_public_key = match &args.payout_public_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("--payout-public-key {}: {e}", path.display()))?;
+            Some(
+                qiwi_sandbox::payout_public_key_from_pem(&pem)
+                    .map_err(|e| format!("--payout-public-key {}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     Ok(Config {
+        payout_public_key,
         credentials: Credentials {
             wallet_number: args.wallet_number.clone(),
             wallet_token: WalletToken::new(&args.wallet_token)
@@ -154,7 +170,7 @@ async fn main() -> ExitCode {
         "base_url": sandbox.base_url(),
         "credentials": sandbox.credentials(),
         "sandbox_only_credentials": sandbox_only,
-        "apis": ["p2p", "payin"],
+        "apis": ["p2p", "payin", "payout"],
     });
     println!("{ready}");
     let _ = tokio::signal::ctrl_c().await;

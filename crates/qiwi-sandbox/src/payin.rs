@@ -53,6 +53,8 @@ pub(crate) struct PayinState {
     pub payments: HashMap<String, PaymentRecord>,
     /// Card tokens issued with `BIND_PAYMENT_TOKEN`, by token, with their customer account.
     pub tokens: HashMap<String, String>,
+    /// Payouts by payment and payout id.
+    pub payouts: HashMap<(String, String), qiwi_sys::payout::types::Payout>,
 }
 
 /// QIWI's routes for card payments.
@@ -103,25 +105,47 @@ fn invalid_state(why: &str) -> QiwiError {
 /// The API key of the site as a bearer token (401 otherwise), and the site itself (403 for
 /// another site: one key per site).
 fn authorize(s: &Sandbox, headers: &HeaderMap, site_id: &str) -> Result<(), QiwiError> {
-    let expected = format!("Bearer {}", s.payin_bearer());
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "auth.unauthorized",
-            "Unauthorized",
-        ));
+    s.authorize_payin(headers, site_id)
+}
+
+impl Sandbox {
+    /// [`authorize`] for the other Payment Protocol modules.
+    pub(crate) fn authorize_payin(
+        &self,
+        headers: &HeaderMap,
+        site_id: &str,
+    ) -> Result<(), QiwiError> {
+        let s = self;
+        let expected = format!("Bearer {}", s.payin_bearer());
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "auth.unauthorized",
+                "Unauthorized",
+            ));
+        }
+        if site_id != s.config.credentials.payin_site_id {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "auth.forbidden",
+                "Forbidden for this site",
+            ));
+        }
+        Ok(())
     }
-    if site_id != s.config.credentials.payin_site_id {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "auth.forbidden",
-            "Forbidden for this site",
-        ));
+
+    /// Whether payment `id` exists and is completed.
+    pub(crate) fn payment_is_completed(&self, id: &str) -> bool {
+        self.payin
+            .lock()
+            .expect("payin lock")
+            .payments
+            .get(id)
+            .is_some_and(is_completed)
     }
-    Ok(())
 }
 
 /// Whether a card number passes the Luhn check.
@@ -273,7 +297,7 @@ impl Sandbox {
     }
 
     /// Signs `n` as QIWI does and sends it to `url`, else to `--notify-payin`.
-    fn send_payin(&self, url: Option<String>, n: &PayinNotification) {
+    pub(crate) fn send_payin(&self, url: Option<String>, n: &PayinNotification) {
         let body = n.to_json().expect("a notification serializes");
         let key = &self.config.credentials.payin_notification_key;
         let signature = sign_payin_notification(&body, key).expect("the sandbox's own operations");

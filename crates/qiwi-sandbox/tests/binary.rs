@@ -25,7 +25,7 @@ async fn the_binary_prints_one_ready_line_with_its_url_and_credentials() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(defaults.contains(&"wallet_token") && !defaults.contains(&"p2p_secret"));
-    assert_eq!(ready["apis"], serde_json::json!(["p2p", "payin"]));
+    assert_eq!(ready["apis"], serde_json::json!(["p2p", "payin", "payout"]));
     // It answers at once, with the secret it was given.
     let answer = reqwest::Client::new()
         .get(format!("{base_url}/partner/bill/v1/bills/none"))
@@ -51,4 +51,10 @@ fn bad_flags_exit_2_with_the_reason() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(env!("CARGO_BIN_EXE_qiwi-sandbox"))
+        .args(["--payout-public-key", "/nonexistent/key.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--payout-public-key"));
 }

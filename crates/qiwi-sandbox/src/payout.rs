@@ -1,0 +1,356 @@
+//! Payouts from a paid payment (`…/payments/{paymentId}/payouts/{payoutId}`): the request
+//! body must carry `X-Digital-Sign`, Base64 of SHA256withRSA over its exact bytes under the
+//! merchant's key (verified with `--payout-public-key`); QIWI's test-mode amount rules decide
+//! the outcome (payin-payout-api.md §1, §1.3, §8), and each status change is a PAYOUT callback.
+
+use std::time::Duration;
+
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use base64::Engine as _;
+use qiwi_core::notification::payin::{
+    NotificationAmount, OperationStatus, PayinNotification, PayinStatus, PayoutNotification,
+    ReceiverData as NotifiedReceiver,
+};
+use qiwi_core::{Amount, QiwiDateTime};
+use qiwi_sys::payout::types::{
+    Amount as PayoutAmount, CreatePayoutRequest, Payout, ReceiverData, Status,
+};
+use rust_decimal::Decimal;
+
+use crate::error::QiwiError;
+use crate::p2p::read_json;
+use crate::{Sandbox, SharedState};
+
+const SERVICE: &str = "payin-core";
+const TEST_MODE_DELAY: Duration = Duration::from_secs(3);
+
+/// What QIWI's test mode does with a payout of this amount (§1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AmountRule {
+    /// `200.00`/`2.00`: waiting, then success.
+    SucceedLater,
+    /// `500.00`/`5.00`: declined.
+    Decline,
+    /// `510.00`/`5.10`: waiting, then declined.
+    DeclineLater,
+    /// Any other amount: success.
+    Succeed,
+}
+
+fn amount_rule(value: Decimal) -> AmountRule {
+    let is = |text: &str| value == text.parse::<Decimal>().expect("a decimal");
+    if is("200") || is("2") {
+        AmountRule::SucceedLater
+    } else if is("500") || is("5") {
+        AmountRule::Decline
+    } else if is("510") || is("5.1") {
+        AmountRule::DeclineLater
+    } else {
+        AmountRule::Succeed
+    }
+}
+
+pub(crate) fn routes() -> Router<SharedState> {
+    const P: &str = "/partner/payin/v1/sites/{site_id}/payments/{payment_id}/payouts/{payout_id}";
+    Router::new()
+        .route(P, get(get_payout).put(create_payout))
+        .route(&format!("{P}/complete"), put(complete_payout))
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> QiwiError {
+    QiwiError::new(status, SERVICE, code, description)
+}
+
+/// Reads a PEM public key (`PUBLIC KEY` or `RSA PUBLIC KEY`) into the DER QIWI's check uses.
+pub fn public_key_from_pem(pem: &str) -> Result<Vec<u8>, String> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("-----") && !l.is_empty())
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| {
+            "the payout public key is not PEM (Base64 between BEGIN/END lines)".to_owned()
+        })?;
+    aws_lc_rs::rsa::PublicEncryptingKey::from_der(&der)
+        .map_err(|_| "the payout public key is not an RSA public key".to_owned())?;
+    Ok(der)
+}
+
+/// `X-Digital-Sign` over the exact body bytes, or QIWI's error.
+fn check_signature(s: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), QiwiError> {
+    let refused = |why: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause("X-Digital-Sign", why)
+    };
+    let Some(key) = &s.config.payout_public_key else {
+        return Err(refused(
+            "the sandbox was started without --payout-public-key",
+        ));
+    };
+    let header = headers
+        .get("x-digital-sign")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| refused("missing"))?;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(header.trim())
+        .map_err(|_| refused("not Base64"))?;
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
+        .verify(body, &signature)
+        .map_err(|_| refused("does not match the body under the merchant's public key"))
+}
+
+fn payout_status(value: &str, at: QiwiDateTime) -> Status {
+    Status {
+        value: value.to_owned(),
+        changed_date_time: Some(at),
+        error_code: None,
+        reason: None,
+        reason_code: (value == "DECLINED").then(|| "INVALID_RECEIVER_DATA".to_owned()),
+        reason_message: None,
+    }
+}
+
+impl Sandbox {
+    /// Records a payout's new status and sends its PAYOUT callback.
+    fn set_payout_status(&self, key: &(String, String), value: &str) {
+        let mut payin = self.payin.lock().expect("payin lock");
+        let Some(p) = payin.payouts.get_mut(key) else {
+            return;
+        };
+        p.status = Some(payout_status(value, self.clock.stamp()));
+        let p = p.clone();
+        drop(payin);
+        self.notify_payout(&key.1, &p);
+    }
+
+    fn notify_payout(&self, payout_id: &str, p: &Payout) {
+        let status = p.status.as_ref().expect("a payout has a status");
+        let value = match status.value.as_str() {
+            "COMPLETED" => OperationStatus::Success,
+            other => OperationStatus::parse(other),
+        };
+        let amount = p.amount.clone().expect("a payout has an amount");
+        let n = PayinNotification::Payout(Box::new(PayoutNotification {
+            payout_id: payout_id.to_owned(),
+            created_date_time: p.created_date_time.clone().expect("a payout has a date"),
+            amount: NotificationAmount {
+                value: amount.value.0.into(),
+                currency: amount.currency,
+            },
+            status: PayinStatus::new(value, status.changed_date_time.clone()),
+            receiver_data: p.receiver_data.as_ref().map(|r| NotifiedReceiver {
+                receiver_type: r.type_.clone(),
+                masked_pan: r.masked_pan.clone(),
+                phone: r.phone.clone(),
+                bank_member_id: r.bank_member_id.clone(),
+            }),
+            flags: p.flags.clone(),
+            payout_splits: Vec::new(),
+        }));
+        self.send_payin(p.callback_url.clone(), &n);
+    }
+}
+
+async fn create_payout(
+    State(s): State<SharedState>,
+    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Payout>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    check_signature(&s, &headers, &body)?;
+    let key = (payment_id.clone(), payout_id.clone());
+    if let Some(existing) = s.payin.lock().expect("payin lock").payouts.get(&key) {
+        return Ok(Json(existing.clone()));
+    }
+    let request: CreatePayoutRequest = read_json(&body, SERVICE)?;
+    let value: Decimal = request.amount.value.0.into();
+    if value <= Decimal::ZERO || value.normalize().scale() > 2 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause("amount", "Incorrect payout amount"));
+    }
+    if !s.payment_is_completed(&payment_id) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause("paymentId", "a payout needs a completed payment"));
+    }
+    let receiver = &request.receiver_data;
+    let masked_pan = receiver.pan.as_ref().map(|p| {
+        let pan = p.expose_secret();
+        let n = pan.len();
+        format!(
+            "{}{}{}",
+            &pan[..6.min(n)],
+            "*".repeat(n.saturating_sub(10)),
+            &pan[n.saturating_sub(4)..]
+        )
+    });
+    let now = s.clock.stamp();
+    let rule = amount_rule(value);
+    let first = match rule {
+        AmountRule::Succeed => "COMPLETED",
+        AmountRule::Decline => "DECLINED",
+        AmountRule::SucceedLater | AmountRule::DeclineLater => "WAITING",
+    };
+    let mut amount_value = value;
+    amount_value.rescale(2);
+    let payout = Payout {
+        payout_id: Some(payout_id.clone()),
+        created_date_time: Some(now.clone()),
+        amount: Some(PayoutAmount {
+            value: Amount::new(amount_value).into(),
+            currency: request.amount.currency.clone(),
+        }),
+        status: Some(payout_status(first, now)),
+        receiver_data: Some(ReceiverData {
+            type_: Some(receiver.type_.clone()),
+            masked_pan,
+            phone: receiver.phone.clone(),
+            bank_member_id: receiver.bank_member_id.clone(),
+            receiver_first_name: receiver.receiver_first_name.clone(),
+            receiver_last_name: receiver.receiver_last_name.clone(),
+        }),
+        comment: request.comment.clone(),
+        callback_url: request.callback_url.clone(),
+        flags: vec!["TEST".to_owned()],
+        payout_splits: request.payout_splits.clone(),
+    };
+    s.payin
+        .lock()
+        .expect("payin lock")
+        .payouts
+        .entry(key.clone())
+        .or_insert_with(|| payout.clone());
+    s.notify_payout(&payout_id, &payout);
+    if matches!(rule, AmountRule::SucceedLater | AmountRule::DeclineLater) {
+        let sandbox = s.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(sandbox.clock.scaled(TEST_MODE_DELAY)).await;
+            sandbox.finish_payout(&key);
+        });
+    }
+    Ok(Json(payout))
+}
+
+impl Sandbox {
+    /// Settles a waiting payout by its amount's rule; does nothing otherwise.
+    fn finish_payout(&self, key: &(String, String)) {
+        let rule = {
+            let payin = self.payin.lock().expect("payin lock");
+            let Some(p) = payin.payouts.get(key) else {
+                return;
+            };
+            if p.status.as_ref().is_none_or(|s| s.value != "WAITING") {
+                return;
+            }
+            let value: Decimal = p
+                .amount
+                .as_ref()
+                .map_or(Decimal::ZERO, |a| a.value.0.into());
+            amount_rule(value)
+        };
+        let last = if rule == AmountRule::DeclineLater {
+            "DECLINED"
+        } else {
+            "COMPLETED"
+        };
+        self.set_payout_status(key, last);
+    }
+}
+
+async fn get_payout(
+    State(s): State<SharedState>,
+    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Payout>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    s.payin
+        .lock()
+        .expect("payin lock")
+        .payouts
+        .get(&(payment_id, payout_id))
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "payin.resource.not.found",
+                "Payout not found",
+            )
+        })
+}
+
+/// Settles a waiting payout at once (QIWI's 2024 `complete`); any other payout is returned as
+/// it is.
+async fn complete_payout(
+    State(s): State<SharedState>,
+    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Payout>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    let key = (payment_id, payout_id);
+    s.finish_payout(&key);
+    s.payin
+        .lock()
+        .expect("payin lock")
+        .payouts
+        .get(&key)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "payin.resource.not.found",
+                "Payout not found",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_mode_amount_rules() {
+        let rule = |v: &str| amount_rule(v.parse().unwrap());
+        assert_eq!(rule("200.00"), AmountRule::SucceedLater);
+        assert_eq!(rule("2.00"), AmountRule::SucceedLater);
+        assert_eq!(rule("500.00"), AmountRule::Decline);
+        assert_eq!(rule("5"), AmountRule::Decline);
+        assert_eq!(rule("510.00"), AmountRule::DeclineLater);
+        assert_eq!(rule("5.10"), AmountRule::DeclineLater);
+        assert_eq!(rule("40.00"), AmountRule::Succeed);
+    }
+
+    #[test]
+    fn pem_keys_are_read_or_refused() {
+        assert!(
+            public_key_from_pem(
+                "-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----"
+            )
+            .is_err()
+        );
+        assert!(
+            public_key_from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+                .is_err()
+        );
+    }
+}
