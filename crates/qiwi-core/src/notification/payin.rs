@@ -529,7 +529,7 @@ pub struct TokenNotification {
     pub status: PayinStatus,
     /// The token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<PaymentToken>,
     /// When it expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_date: Option<QiwiDateTime>,

@@ -953,7 +953,7 @@ fn payin_notification() -> impl Strategy<Value = PayinNotification> {
                 merchant_site_uid: site,
                 account,
                 status: status("CREATED", t),
-                value: Some("d28a4ff8".into()),
+                value: Some(crate::secret::PaymentToken::new("d28a4ff8")),
                 expired_date: None,
                 tokenization_source: None,
                 bank_member_id: None,
