@@ -18,6 +18,11 @@ pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
         .route("/sandbox/p2p/bills/{bill_id}/pay", post(pay_bill))
         .route("/sandbox/p2p/bills/{bill_id}/decline", post(decline_bill))
+        .route("/sandbox/payin/bills/{bill_id}/pay", post(pay_invoice))
+        .route(
+            "/sandbox/payin/bills/{bill_id}/decline",
+            post(decline_invoice),
+        )
         .route("/sandbox/clock/advance", post(advance_clock))
         .route("/sandbox/callbacks", get(list_callbacks))
         .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
@@ -35,6 +40,20 @@ async fn decline_bill(State(s): State<SharedState>, Path(bill_id): Path<String>)
 
 fn settle(s: &SharedState, bill_id: &str, to: BillStatusValue) -> Response {
     match s.settle_bill(bill_id, to) {
+        Ok(bill) => Json(bill).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn pay_invoice(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
+    match s.pay_invoice(&bill_id, true) {
+        Ok(bill) => Json(bill).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn decline_invoice(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
+    match s.pay_invoice(&bill_id, false) {
         Ok(bill) => Json(bill).into_response(),
         Err(e) => e.into_response(),
     }

@@ -6,6 +6,8 @@
 //! |---|---|
 //! | `POST /sandbox/p2p/bills/{billId}/pay` | pay a waiting bill as a payer would |
 //! | `POST /sandbox/p2p/bills/{billId}/decline` | decline it (the bill becomes `REJECTED`) |
+//! | `POST /sandbox/payin/bills/{billId}/pay` | pay a Payment Protocol invoice (a card payment; the invoice becomes `PAID`) |
+//! | `POST /sandbox/payin/bills/{billId}/decline` | a declined payment of it (the invoice stays payable) |
 //! | `POST /sandbox/clock/advance` `{"seconds": N}` | move the sandbox clock forward (bills expire) |
 //! | `GET /sandbox/callbacks` | every callback delivery and the answer each attempt got |
 //! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
@@ -21,16 +23,19 @@ use std::time::Duration;
 use axum::Router;
 
 mod callbacks;
+mod cards;
 mod clock;
 pub mod config;
 mod controls;
 mod error;
 mod faults;
+mod invoices;
 mod p2p;
 mod page;
 mod payin;
 mod payout;
 mod record;
+mod sbp;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
@@ -146,6 +151,9 @@ fn router(state: SharedState) -> Router {
     let qiwi = p2p::routes()
         .merge(payin::routes())
         .merge(payout::routes())
+        .merge(cards::routes())
+        .merge(sbp::routes())
+        .merge(invoices::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

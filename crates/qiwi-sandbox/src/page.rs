@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::notification::payin::OperationStatus;
 use serde::Deserialize;
 
 use crate::SharedState;
@@ -52,16 +53,55 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
+/// What the page shows of a P2P bill or a Payment Protocol invoice.
+struct View {
+    bill_id: String,
+    amount: String,
+    status: String,
+    comment: Option<String>,
+    expiry: Option<String>,
+    payable: bool,
+}
+
+fn view(s: &SharedState, uid: &str) -> Option<View> {
+    if let Some(bill) = s.bill_by_invoice(uid) {
+        return Some(View {
+            amount: format!(
+                "{} {}",
+                bill.amount.value.0,
+                bill.amount.currency.currency()
+            ),
+            status: bill.status.value.as_str().to_owned(),
+            payable: bill.status.value == BillStatusValue::Waiting,
+            bill_id: bill.bill_id,
+            comment: bill.comment,
+            expiry: bill.expiration_date_time.map(|t| t.as_str().to_owned()),
+        });
+    }
+    let invoice = s.invoice_by_uid(uid)?;
+    let status = invoice
+        .status
+        .map(|st| st.value)
+        .unwrap_or(OperationStatus::Created);
+    Some(View {
+        amount: invoice
+            .amount
+            .map(|a| format!("{} {}", a.value.0, a.currency.currency()))
+            .unwrap_or_default(),
+        payable: status == OperationStatus::Created,
+        status: status.as_str().to_owned(),
+        bill_id: invoice.bill_id,
+        comment: invoice.comment,
+        expiry: invoice.expiration_date_time.map(|t| t.as_str().to_owned()),
+    })
+}
+
 async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response {
-    let Some(bill) = s.bill_by_invoice(&q.invoice_uid) else {
+    let Some(bill) = view(&s, &q.invoice_uid) else {
         return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
     };
-    let amount = format!(
-        "{} {}",
-        bill.amount.value.0,
-        bill.amount.currency.currency()
-    );
-    let status = bill.status.value.as_str().to_owned();
+    let amount = bill.amount.clone();
+    let status = bill.status.clone();
     let mut details = format!(
         "<dl><dt>Bill</dt><dd id=\"bill-id\">{}</dd><dt>Amount</dt><dd id=\"amount\">{}</dd>\
          <dt>Status</dt><dd id=\"status\">{}</dd>",
@@ -75,14 +115,14 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
             esc(comment)
         ));
     }
-    if let Some(expiry) = &bill.expiration_date_time {
+    if let Some(expiry) = &bill.expiry {
         details.push_str(&format!(
             "<dt>Pay before</dt><dd id=\"expiry\">{}</dd>",
-            esc(expiry.as_str())
+            esc(expiry)
         ));
     }
     details.push_str("</dl>");
-    if bill.status.value != BillStatusValue::Waiting {
+    if !bill.payable {
         return page(&format!("Bill {status}"), &details).into_response();
     }
     let hidden = format!(
@@ -124,18 +164,26 @@ async fn decline(State(s): State<SharedState>, Form(c): Form<Chosen>) -> Respons
 }
 
 fn choose(s: &SharedState, c: Chosen, to: BillStatusValue) -> Response {
-    let Some(bill) = s.bill_by_invoice(&c.invoice_uid) else {
-        return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
+    let pay = to == BillStatusValue::Paid;
+    let result = match (
+        s.bill_by_invoice(&c.invoice_uid),
+        s.invoice_by_uid(&c.invoice_uid),
+    ) {
+        (Some(bill), _) => s.settle_bill(&bill.bill_id, to).map(drop),
+        (None, Some(invoice)) => s.pay_invoice(&invoice.bill_id, pay).map(drop),
+        (None, None) => {
+            return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
+        }
     };
-    match s.settle_bill(&bill.bill_id, to.clone()) {
-        Ok(_) if to == BillStatusValue::Paid => match c.success_url {
+    match result {
+        Ok(()) if pay => match c.success_url {
             // QIWI's form sends the payer to the merchant's successUrl after paying.
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
             }
             _ => page("Paid", "<p id=\"result\">The bill is paid.</p>").into_response(),
         },
-        Ok(_) => page("Declined", "<p id=\"result\">The bill is declined.</p>").into_response(),
+        Ok(()) => page("Declined", "<p id=\"result\">The bill is declined.</p>").into_response(),
         Err(e) => (
             StatusCode::CONFLICT,
             page(

@@ -53,6 +53,13 @@ pub(crate) struct PayinState {
     pub payments: HashMap<String, PaymentRecord>,
     /// Card tokens issued with `BIND_PAYMENT_TOKEN`, by token, with their customer account.
     pub tokens: HashMap<String, String>,
+    /// Card checks by request id, and each one's masked card and token account.
+    pub checks: HashMap<String, qiwi_sys::payin::types::CardCheck>,
+    pub check_accounts: HashMap<String, (String, Option<String>)>,
+    /// SBP QR codes by id.
+    pub qr_codes: HashMap<String, qiwi_sys::payin::types::SbpQr>,
+    /// Invoices by bill id.
+    pub invoices: HashMap<String, qiwi_sys::payin::types::Bill>,
     /// Payouts by payment and payout id.
     pub payouts: HashMap<(String, String), qiwi_sys::payout::types::Payout>,
 }
@@ -82,7 +89,7 @@ fn error(status: StatusCode, code: &str, description: &str) -> QiwiError {
     QiwiError::new(status, SERVICE, code, description)
 }
 
-fn validation() -> QiwiError {
+pub(crate) fn validation() -> QiwiError {
     error(
         StatusCode::BAD_REQUEST,
         "validation.error",
@@ -167,7 +174,7 @@ pub(crate) fn luhn(pan: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-fn masked(pan: &str) -> String {
+pub(crate) fn masked(pan: &str) -> String {
     let n = pan.len();
     format!(
         "{}{}{}",
@@ -190,6 +197,15 @@ enum CardRule {
     ThreeDs,
     /// Anything else: success.
     Succeed,
+}
+
+/// A card check's outcome under the same rules: (valid, needs 3-D Secure).
+pub(crate) fn card_outcome(expiry: &str, holder: Option<&str>) -> (bool, bool) {
+    match card_rule(expiry, holder) {
+        CardRule::ThreeDs => (true, true),
+        CardRule::Decline | CardRule::DeclineLater => (false, false),
+        CardRule::Succeed | CardRule::SucceedLater => (true, false),
+    }
 }
 
 fn card_rule(expiry: &str, holder: Option<&str>) -> CardRule {
@@ -243,13 +259,18 @@ impl Sandbox {
         let value = if success {
             OperationStatus::Completed
         } else {
-            OperationStatus::Unknown("DECLINE".into())
+            OperationStatus::Decline
         };
         record.payment.status = Some(status(value, now, reason));
         record.payment.requirements = None;
         if success && record.sale {
             record.payment.captured_amount = record.payment.amount.clone();
         }
+        self.notify_payment(record);
+    }
+
+    /// Sends the PAYMENT callback of `record`'s current state.
+    pub(crate) fn notify_payment_record(&self, record: &PaymentRecord) {
         self.notify_payment(record);
     }
 

@@ -29,6 +29,10 @@ open_enum! {
         Created = "CREATED",
         /// Rejected (tokens).
         Rejected = "REJECTED",
+        /// Paid (invoices, in API answers).
+        Paid = "PAID",
+        /// Expired unpaid (invoices, in API answers).
+        Expired = "EXPIRED",
     }
 }
 

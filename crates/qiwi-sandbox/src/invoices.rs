@@ -1,0 +1,257 @@
+//! Payment Protocol invoices (`…/bills/{billId}`): a bill the payer pays on QIWI's form at
+//! `payUrl` (here the sandbox's page, or `/sandbox/payin/bills/{billId}/pay`), its details with
+//! its payments, and a PAYMENT callback for each payment (payin-payout-api.md §3).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use qiwi_core::notification::payin::{OperationStatus, PayinStatus, PaymentMethod};
+use qiwi_core::vocabulary::ReasonCode;
+use qiwi_sys::payin::types::{
+    Bill, BillDetails, CreateInvoiceRequest, Flags, Payment, PaymentList,
+};
+use rust_decimal::Decimal;
+
+use crate::error::{QiwiError, uuid};
+use crate::p2p::read_json;
+use crate::payin::{PaymentRecord, validation};
+use crate::{Sandbox, SharedState};
+
+const SERVICE: &str = "payin-core";
+
+pub(crate) fn routes() -> Router<SharedState> {
+    const B: &str = "/partner/payin/v1/sites/{site_id}/bills/{bill_id}";
+    Router::new()
+        .route(B, get(list_payments).put(create_invoice))
+        .route(&format!("{B}/details"), get(get_invoice))
+}
+
+fn not_found() -> QiwiError {
+    QiwiError::new(
+        StatusCode::NOT_FOUND,
+        SERVICE,
+        "payin.resource.not.found",
+        "Invoice not found",
+    )
+}
+
+async fn create_invoice(
+    State(s): State<SharedState>,
+    Path((site_id, bill_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Bill>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    if let Some(existing) = s.payin.lock().expect("payin lock").invoices.get(&bill_id) {
+        return Ok(Json(existing.clone()));
+    }
+    let r: CreateInvoiceRequest = read_json(&body, SERVICE)?;
+    let amount = r
+        .amount
+        .clone()
+        .ok_or_else(|| validation().with_cause("amount", "an invoice needs an amount"))?;
+    let value: Decimal = amount.value.0.into();
+    if value <= Decimal::ZERO || value.normalize().scale() > 2 {
+        return Err(validation().with_cause(
+            "amount.value",
+            "a positive amount with at most two decimals",
+        ));
+    }
+    let expires = r
+        .expiration_date_time
+        .instant()
+        .map_err(|e| validation().with_cause("expirationDateTime", &e.to_string()))?;
+    if expires <= s.clock.now() {
+        return Err(validation().with_cause("expirationDateTime", "must be in the future"));
+    }
+    let uid = uuid();
+    let now = s.clock.stamp();
+    let mut v = value;
+    v.rescale(2);
+    let bill = Bill {
+        bill_id: bill_id.clone(),
+        invoice_uid: Some(uid.clone()),
+        site_id: Some(site_id),
+        amount: Some(qiwi_sys::payin::types::Amount {
+            value: qiwi_core::Amount::new(v).into(),
+            currency: amount.currency,
+        }),
+        status: Some(PayinStatus::new(
+            OperationStatus::Created,
+            Some(now.clone()),
+        )),
+        comment: r.comment,
+        custom_fields: r.custom_fields,
+        customer: r.customer,
+        creation_date_time: Some(now),
+        expiration_date_time: Some(r.expiration_date_time),
+        flags: r.flags,
+        pay_url: Some(format!("{}/form/?invoice_uid={uid}", s.base_url)),
+        splits: r.splits,
+    };
+    let mut payin = s.payin.lock().expect("payin lock");
+    let stored = payin.invoices.entry(bill_id).or_insert(bill).clone();
+    Ok(Json(stored))
+}
+
+fn payments_of(s: &Sandbox, bill_id: &str) -> Vec<Payment> {
+    let payin = s.payin.lock().expect("payin lock");
+    let mut list: Vec<Payment> = payin
+        .payments
+        .values()
+        .filter(|r| r.payment.bill_id.as_deref() == Some(bill_id))
+        .map(|r| r.payment.clone())
+        .collect();
+    list.sort_by(|a, b| a.payment_id.cmp(&b.payment_id));
+    list
+}
+
+async fn list_payments(
+    State(s): State<SharedState>,
+    Path((site_id, bill_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<PaymentList>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    if !s
+        .payin
+        .lock()
+        .expect("payin lock")
+        .invoices
+        .contains_key(&bill_id)
+    {
+        return Err(not_found());
+    }
+    Ok(Json(PaymentList(payments_of(&s, &bill_id))))
+}
+
+async fn get_invoice(
+    State(s): State<SharedState>,
+    Path((site_id, bill_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<BillDetails>, QiwiError> {
+    s.authorize_payin(&headers, &site_id)?;
+    let bill = s
+        .payin
+        .lock()
+        .expect("payin lock")
+        .invoices
+        .get(&bill_id)
+        .cloned()
+        .ok_or_else(not_found)?;
+    Ok(Json(BillDetails {
+        payments: Some(PaymentList(payments_of(&s, &bill_id))),
+        amount: bill.amount,
+        bill_id: bill.bill_id,
+        comment: bill.comment,
+        creation_date_time: bill.creation_date_time,
+        custom_fields: bill.custom_fields,
+        customer: bill.customer,
+        expiration_date_time: bill.expiration_date_time,
+        flags: bill.flags,
+        invoice_uid: bill.invoice_uid,
+        pay_url: bill.pay_url,
+        site_id: bill.site_id,
+        splits: bill.splits,
+        status: bill.status,
+    }))
+}
+
+impl Sandbox {
+    /// The invoice behind a payment form's `invoice_uid`.
+    pub(crate) fn invoice_by_uid(&self, uid: &str) -> Option<Bill> {
+        self.payin
+            .lock()
+            .expect("payin lock")
+            .invoices
+            .values()
+            .find(|b| b.invoice_uid.as_deref() == Some(uid))
+            .cloned()
+    }
+
+    /// A payer pays (or fails to pay) invoice `bill_id` on QIWI's form: a card payment of its
+    /// amount is made for it, `PAID` on success; a declined one leaves it payable.
+    pub(crate) fn pay_invoice(&self, bill_id: &str, pay: bool) -> Result<Bill, QiwiError> {
+        let mut payin = self.payin.lock().expect("payin lock");
+        let bill = payin.invoices.get(bill_id).cloned().ok_or_else(not_found)?;
+        let open = bill
+            .status
+            .as_ref()
+            .is_some_and(|s| s.value == OperationStatus::Created);
+        let expired = bill
+            .expiration_date_time
+            .as_ref()
+            .and_then(|t| t.instant().ok())
+            .is_some_and(|t| t <= self.clock.now());
+        if !open || expired {
+            return Err(
+                validation().with_cause("status", "INVALID_STATE: the invoice is not payable")
+            );
+        }
+        let now = self.clock.stamp();
+        let status = if pay {
+            PayinStatus::new(OperationStatus::Completed, Some(now.clone()))
+        } else {
+            let mut s = PayinStatus::new(OperationStatus::Declined, Some(now.clone()));
+            s.reason = Some(ReasonCode::parse("ACQUIRING_INSUFFICIENT_FUNDS"));
+            s
+        };
+        let currency = bill.amount.as_ref().map(|a| a.currency.clone());
+        let zero = currency.clone().map(|c| qiwi_sys::payin::types::Amount {
+            value: "0.00".parse::<qiwi_core::Amount>().expect("zero").into(),
+            currency: c,
+        });
+        let payment_id = uuid();
+        let payment = Payment {
+            payment_id: payment_id.clone(),
+            bill_id: Some(bill_id.to_owned()),
+            created_date_time: Some(now.clone()),
+            amount: bill.amount.clone(),
+            captured_amount: if pay {
+                bill.amount.clone()
+            } else {
+                zero.clone()
+            },
+            refunded_amount: zero,
+            payment_method: Some(PaymentMethod {
+                method_type: Some("CARD".into()),
+                masked_pan: Some("444444******1049".into()),
+                ..PaymentMethod::default()
+            }),
+            payment_card_info: None,
+            customer: bill.customer.clone(),
+            device_data: None,
+            custom_fields: bill.custom_fields.clone(),
+            flags: Some(Flags(vec!["SALE".into()])),
+            callback_url: None,
+            comment: bill.comment.clone(),
+            created_token: None,
+            status: Some(status),
+            requirements: None,
+            cheque_data: None,
+            payment_splits: Vec::new(),
+        };
+        let record = PaymentRecord {
+            payment,
+            callback_url: bill
+                .custom_fields
+                .as_ref()
+                .and_then(|c| c.0.get("invoice_callback_url").cloned()),
+            captures: BTreeMap::new(),
+            refunds: BTreeMap::new(),
+            sale: true,
+        };
+        if pay {
+            let entry = payin.invoices.get_mut(bill_id).expect("read above");
+            entry.status = Some(PayinStatus::new(OperationStatus::Paid, Some(now)));
+        }
+        payin.payments.insert(payment_id, record.clone());
+        let answer = payin.invoices[bill_id].clone();
+        drop(payin);
+        self.notify_payment_record(&record);
+        Ok(answer)
+    }
+}
