@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use qiwi_core::Amount;
 use qiwi_core::notification::p2p::BillAmount;
 use qiwi_sandbox::{Answer, Config, RunningSandbox};
-use qiwi_sys::{p2p, payin};
+use qiwi_sys::{p2p, payin, payout};
 use serde_json::{Value, json};
 
 type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
@@ -611,6 +611,146 @@ async fn every_payin_answer_fits_the_spec_and_its_generated_type() {
     assert_eq!(ops.len(), 20);
     assert_eq!(ops, every, "every pay-in operation answered");
     for status in ["200", "400", "403", "404"] {
+        assert!(
+            seen.iter().any(|s| s.ends_with(status)),
+            "{status}: {seen:?}"
+        );
+    }
+}
+
+/// Signs payouts' exact bodies with the merchant's key (`X-Digital-Sign`).
+struct DigitalSign(aws_lc_rs::rsa::KeyPair);
+
+impl qiwi_sys::transport::RequestSigner for DigitalSign {
+    fn sign(&self, request: &mut qiwi_sys::transport::Request, _: &str) -> Result<(), String> {
+        use base64::Engine as _;
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .unwrap_or_default()
+            .to_vec();
+        let mut signature = vec![0; self.0.public_modulus_len()];
+        self.0
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                &body,
+                &mut signature,
+            )
+            .map_err(|_| "could not sign".to_owned())?;
+        let value = base64::engine::general_purpose::STANDARD.encode(signature);
+        request.headers_mut().insert(
+            "x-digital-sign",
+            value.parse().map_err(|_| "header".to_owned())?,
+        );
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
+    use aws_lc_rs::encoding::AsDer as _;
+    use aws_lc_rs::signature::KeyPair as _;
+    use base64::Engine as _;
+    let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let der = key.public_key().as_der().unwrap();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der.as_ref())
+    );
+    let sandbox = qiwi_sandbox::start(Config {
+        record_answers: true,
+        payout_public_key: Some(qiwi_sandbox::payout_public_key_from_pem(&pem).unwrap()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let site = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
+    let api_key = sandbox.credentials().payin_api_key.clone();
+    let payin = payin::Client::with_credential(sandbox.base_url(), api_key.clone()).unwrap();
+    let payment: payin::types::CreatePaymentRequest = body(json!({
+        "amount": {"value": "100.00", "currency": "RUB"}, "flags": ["SALE"],
+        "paymentMethod": {"type": "CARD", "pan": "4444443616621049", "expiryDate": "12/30"}
+    }));
+    payin
+        .create_payment()
+        .site_id(site)
+        .payment_id("p-1")
+        .body(payment)
+        .send()
+        .await
+        .unwrap();
+    let transport =
+        qiwi_sys::transport::Transport::new(api_key.into()).with_signer(DigitalSign(key));
+    let client = payout::Client::with_transport(sandbox.base_url(), transport).unwrap();
+    let request = |value: &str| -> payout::types::CreatePayoutRequest {
+        body(
+            json!({"amount": {"value": value, "currency": "RUB"}, "comment": "c",
+                    "receiverData": {"type": "CARD", "pan": "4000000000000002", "receiverFirstName": "Ivan"}}),
+        )
+    };
+    for (id, value) in [("po-1", "40.00"), ("po-2", "200.00"), ("po-3", "500.00")] {
+        client
+            .create_payout()
+            .site_id(site)
+            .payment_id("p-1")
+            .payout_id(id)
+            .x_digital_sign("replaced-by-the-signer")
+            .body(request(value))
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .get_payout()
+        .site_id(site)
+        .payment_id("p-1")
+        .payout_id("po-1")
+        .send()
+        .await
+        .unwrap();
+    client
+        .complete_payout()
+        .site_id(site)
+        .payment_id("p-1")
+        .payout_id("po-2")
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .get_payout()
+        .site_id(site)
+        .payment_id("p-1")
+        .payout_id("none")
+        .send()
+        .await;
+    let unsigned = payout::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().payin_api_key.clone(),
+    )
+    .unwrap();
+    let _ = unsigned
+        .create_payout()
+        .site_id(site)
+        .payment_id("p-1")
+        .payout_id("po-4")
+        .x_digital_sign("bm90IGEgc2lnbmF0dXJl")
+        .body(request("40.00"))
+        .send()
+        .await;
+    let answers: Vec<Answer> = sandbox
+        .answers()
+        .into_iter()
+        .filter(|a| a.path.contains("/payouts/"))
+        .collect();
+    let (failures, seen) = check("payout", payout::schema_registry::round_trip, &answers);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
+    assert_eq!(
+        ops,
+        BTreeSet::from(["completePayout", "createPayout", "getPayout"])
+    );
+    for status in ["200", "400", "404"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),
             "{status}: {seen:?}"
