@@ -757,3 +757,111 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
+    use qiwi_sys::wallet;
+    let sandbox = qiwi_sandbox::start(Config {
+        record_answers: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let me = sandbox.credentials().wallet_number.clone();
+    let client = wallet::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().wallet_token.clone(),
+    )
+    .unwrap();
+    client.get_profile().send().await.unwrap();
+    client
+        .list_accounts()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    let _ = client.list_accounts().person_id("79990000000").send().await;
+    let pay = |id: &'static str, amount: f64| {
+        let client = client.clone();
+        let body: wallet::types::PaymentRequest = body(json!({
+            "id": id, "sum": {"amount": amount, "currency": "643"},
+            "paymentMethod": {"type": "Account", "accountId": "643"},
+            "fields": {"account": format!("+{}", qiwi_sandbox::COUNTERPART_WALLET)}
+        }));
+        async move {
+            client
+                .create_payment()
+                .provider_id(99)
+                .body(body)
+                .send()
+                .await
+        }
+    };
+    let paid = pay("1", 10.0).await.unwrap().into_inner();
+    let _ = pay("2", 1_000_000.0).await;
+    client
+        .get_payment_history()
+        .wallet(me.as_str())
+        .rows(std::num::NonZeroU32::new(10).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let txn: i64 = paid.transaction.unwrap().id.unwrap().parse().unwrap();
+    client
+        .get_transaction()
+        .transaction_id(txn)
+        .send()
+        .await
+        .unwrap();
+    let _ = client.get_transaction().transaction_id(1).send().await;
+    let hook = client
+        .register_webhook()
+        .hook_type(1)
+        .param("http://127.0.0.1:9/hook")
+        .txn_type(2)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let _ = client
+        .register_webhook()
+        .hook_type(1)
+        .param("http://127.0.0.1:9/hook")
+        .txn_type(2)
+        .send()
+        .await;
+    let id = hook.hook_id.unwrap();
+    client
+        .get_webhook_key()
+        .hook_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    client
+        .rotate_webhook_key()
+        .hook_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    client.get_active_webhook().send().await.unwrap();
+    client.send_test_webhook().send().await.unwrap();
+    client
+        .delete_webhook()
+        .hook_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    let _ = client.get_active_webhook().send().await;
+
+    let answers: Vec<Answer> = sandbox.answers();
+    let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
+    assert_eq!(ops.len(), 11, "{ops:?}");
+    for status in ["200", "201", "400", "403", "404", "422"] {
+        assert!(
+            seen.iter().any(|s| s.ends_with(status)),
+            "{status}: {seen:?}"
+        );
+    }
+}

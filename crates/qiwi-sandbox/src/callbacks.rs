@@ -17,6 +17,8 @@ pub enum Schedule {
     P2p,
     /// Payment Protocol: once after 5 s, once after 1 min, then 3 times every 5 min (§10).
     Payin,
+    /// Wallet webhooks: after 10 min, then after 1 h (wallet-api §8).
+    Wallet,
 }
 
 impl Schedule {
@@ -25,7 +27,7 @@ impl Schedule {
     fn acknowledges(self, status: u16, body: &str) -> bool {
         match self {
             Schedule::P2p => status == 200 && is_acknowledgement(body),
-            Schedule::Payin => status == 200,
+            Schedule::Payin | Schedule::Wallet => status == 200,
         }
     }
 
@@ -45,6 +47,9 @@ impl Schedule {
                 };
                 Some(Duration::from_secs(secs))
             }
+            Schedule::Wallet => [10 * MIN, 60 * MIN]
+                .get(attempts as usize - 1)
+                .map(|s| Duration::from_secs(*s)),
             Schedule::Payin => {
                 let waits = [5, MIN, 5 * MIN, 5 * MIN, 5 * MIN];
                 waits

@@ -6,6 +6,9 @@ use serde::Serialize;
 
 /// Sandbox-only credentials, printed on start: never QIWI's, never a real merchant's.
 pub const DEFAULT_WALLET_NUMBER: &str = "79000000001";
+/// The counterpart wallet's API token (sandbox-only): the second sandbox wallet, which
+/// transfers can go to and whose history shows them.
+pub const COUNTERPART_TOKEN: &str = crate::wallet::COUNTERPART_TOKEN;
 /// The sandbox's default Wallet API token (sandbox-only).
 pub const DEFAULT_WALLET_TOKEN: &str = "sandbox-wallet-token";
 /// The sandbox's default P2P secret key (sandbox-only).

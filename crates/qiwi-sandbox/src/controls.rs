@@ -113,6 +113,8 @@ async fn list_faults(State(s): State<SharedState>) -> Response {
 async fn reset(State(s): State<SharedState>) -> Response {
     *s.p2p.lock().expect("p2p lock") = Default::default();
     *s.payin.lock().expect("payin lock") = Default::default();
+    *s.wallet.lock().expect("wallet lock") =
+        crate::wallet::WalletState::new(&s.config.credentials.wallet_number);
     *s.faults.lock().expect("faults lock") = Default::default();
     s.callbacks.clear();
     s.clock.reset();

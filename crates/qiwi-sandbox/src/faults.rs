@@ -16,6 +16,37 @@ use crate::error::QiwiError;
 
 /// The operations the sandbox serves: method, path template and QIWI's `operationId`.
 const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("GET", "/person-profile/v1/profile/current", "getProfile"),
+    (
+        "GET",
+        "/funding-sources/v2/persons/{}/accounts",
+        "listAccounts",
+    ),
+    ("POST", "/sinap/api/v2/terms/{}/payments", "createPayment"),
+    (
+        "GET",
+        "/payment-history/v2/persons/{}/payments",
+        "getPaymentHistory",
+    ),
+    (
+        "GET",
+        "/payment-history/v2/transactions/{}",
+        "getTransaction",
+    ),
+    ("PUT", "/payment-notifier/v1/hooks", "registerWebhook"),
+    (
+        "GET",
+        "/payment-notifier/v1/hooks/active",
+        "getActiveWebhook",
+    ),
+    ("GET", "/payment-notifier/v1/hooks/test", "sendTestWebhook"),
+    ("DELETE", "/payment-notifier/v1/hooks/{}", "deleteWebhook"),
+    ("GET", "/payment-notifier/v1/hooks/{}/key", "getWebhookKey"),
+    (
+        "POST",
+        "/payment-notifier/v1/hooks/{}/newkey",
+        "rotateWebhookKey",
+    ),
     ("PUT", "/partner/bill/v1/bills/{}", "createBill"),
     ("GET", "/partner/bill/v1/bills/{}", "getBill"),
     ("POST", "/partner/bill/v1/bills/{}/reject", "rejectBill"),

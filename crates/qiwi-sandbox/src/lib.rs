@@ -36,12 +36,14 @@ mod payin;
 mod payout;
 mod record;
 mod sbp;
+mod wallet;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
 pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
+pub use wallet::COUNTERPART as COUNTERPART_WALLET;
 
 /// The sandbox's state, shared by every handler.
 pub(crate) type SharedState = Arc<Sandbox>;
@@ -54,6 +56,7 @@ pub(crate) struct Sandbox {
     pub callbacks: callbacks::Callbacks,
     pub p2p: Mutex<p2p::P2pState>,
     pub payin: Mutex<payin::PayinState>,
+    pub wallet: Mutex<wallet::WalletState>,
     pub answers: Mutex<Vec<Answer>>,
     pub faults: Mutex<faults::Faults>,
 }
@@ -109,6 +112,7 @@ pub async fn start_on(
     let addr: SocketAddr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
     let clock = Arc::new(clock::Clock::new(config.time_scale));
+    let wallet = wallet::WalletState::new(&config.credentials.wallet_number);
     let state: SharedState = Arc::new(Sandbox {
         config,
         base_url: base_url.clone(),
@@ -116,6 +120,7 @@ pub async fn start_on(
         clock,
         p2p: Mutex::new(p2p::P2pState::default()),
         payin: Mutex::new(payin::PayinState::default()),
+        wallet: Mutex::new(wallet),
         answers: Mutex::new(Vec::new()),
         faults: Mutex::new(faults::Faults::default()),
     });
@@ -154,6 +159,7 @@ fn router(state: SharedState) -> Router {
         .merge(cards::routes())
         .merge(sbp::routes())
         .merge(invoices::routes())
+        .merge(wallet::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

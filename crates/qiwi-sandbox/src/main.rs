@@ -170,7 +170,7 @@ async fn main() -> ExitCode {
         "base_url": sandbox.base_url(),
         "credentials": sandbox.credentials(),
         "sandbox_only_credentials": sandbox_only,
-        "apis": ["p2p", "payin", "payout"],
+        "apis": ["p2p", "payin", "payout", "wallet"],
     });
     println!("{ready}");
     let _ = tokio::signal::ctrl_c().await;

@@ -25,7 +25,10 @@ async fn the_binary_prints_one_ready_line_with_its_url_and_credentials() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(defaults.contains(&"wallet_token") && !defaults.contains(&"p2p_secret"));
-    assert_eq!(ready["apis"], serde_json::json!(["p2p", "payin", "payout"]));
+    assert_eq!(
+        ready["apis"],
+        serde_json::json!(["p2p", "payin", "payout", "wallet"])
+    );
     // It answers at once, with the secret it was given.
     let answer = reqwest::Client::new()
         .get(format!("{base_url}/partner/bill/v1/bills/none"))

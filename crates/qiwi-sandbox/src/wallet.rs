@@ -1,0 +1,654 @@
+//! The Wallet API, part one: the token owner's profile and balances, transfers to another
+//! sandbox wallet (`/sinap/api/v2/terms/99/payments`: an `OUT` here and an `IN` there), the
+//! payment history with QIWI's pagination and rate limit, a transaction, and webhooks whose
+//! notifications are signed with the hook key (wallet-api.md §1–5, §8).
+//!
+//! Two wallets exist: the token's (`--wallet-number`, 10 000 RUB) and a counterpart,
+//! [`COUNTERPART`] (token [`COUNTERPART_TOKEN`], empty), to send money to and watch from.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use qiwi_core::money::AmountNumber;
+use qiwi_core::notification::wallet::{
+    WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
+};
+use qiwi_core::secret::WalletHookKey;
+use qiwi_core::signature::sign_wallet_notification;
+use qiwi_core::{Amount, Currency};
+use qiwi_sys::wallet::types::{PaymentRequest, Transaction};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::callbacks::Schedule;
+use crate::error::{QiwiError, uuid};
+use crate::p2p::{constant_time_eq, read_json};
+use crate::{Sandbox, SharedState};
+
+/// The second sandbox wallet, which transfers can go to.
+pub const COUNTERPART: &str = "79000000002";
+/// The second wallet's API token (sandbox-only).
+pub const COUNTERPART_TOKEN: &str = "sandbox-counterpart-token";
+/// What the token's wallet holds when the sandbox starts.
+const OPENING_BALANCE: i64 = 10_000;
+/// QIWI's history limit: this many requests a minute a wallet …
+const HISTORY_PER_MINUTE: usize = 100;
+/// … then this long blocked.
+const HISTORY_BLOCK: Duration = Duration::from_secs(5 * 60);
+
+/// One wallet transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Txn {
+    pub id: i64,
+    pub date: OffsetDateTime,
+    pub incoming: bool,
+    pub account: String,
+    pub amount: Decimal,
+    pub client_id: String,
+    pub provider: i64,
+    pub comment: Option<String>,
+}
+
+/// A webhook of the token's wallet.
+#[derive(Debug, Clone)]
+pub(crate) struct Hook {
+    pub id: String,
+    pub url: String,
+    /// 0 incoming, 1 outgoing, 2 both.
+    pub txn_type: u8,
+    pub key: [u8; 32],
+}
+
+/// The wallet world.
+#[derive(Debug, Default)]
+pub(crate) struct WalletState {
+    /// Balance (RUB) and transactions, by wallet number.
+    pub wallets: BTreeMap<String, (Decimal, Vec<Txn>)>,
+    /// Each wallet's webhook (one per wallet, as at QIWI).
+    pub hooks: BTreeMap<String, Hook>,
+    pub next_txn: i64,
+    /// History requests in the last minute, and the end of a block.
+    pub history_calls: Vec<OffsetDateTime>,
+    pub blocked_until: Option<OffsetDateTime>,
+}
+
+impl WalletState {
+    pub(crate) fn new(owner: &str) -> Self {
+        let mut wallets = BTreeMap::new();
+        wallets.insert(
+            owner.to_owned(),
+            (Decimal::from(OPENING_BALANCE), Vec::new()),
+        );
+        wallets.insert(COUNTERPART.to_owned(), (Decimal::ZERO, Vec::new()));
+        WalletState {
+            wallets,
+            next_txn: 30_000_000_000,
+            ..WalletState::default()
+        }
+    }
+}
+
+pub(crate) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/person-profile/v1/profile/current", get(profile))
+        .route(
+            "/funding-sources/v2/persons/{person_id}/accounts",
+            get(accounts),
+        )
+        .route("/sinap/api/v2/terms/{provider_id}/payments", post(pay))
+        .route(
+            "/payment-history/v2/persons/{wallet}/payments",
+            get(history),
+        )
+        .route(
+            "/payment-history/v2/transactions/{txn_id}",
+            get(transaction),
+        )
+        .route("/payment-notifier/v1/hooks", put(register_hook))
+        .route("/payment-notifier/v1/hooks/active", get(active_hook))
+        .route("/payment-notifier/v1/hooks/test", get(test_hook))
+        .route("/payment-notifier/v1/hooks/{hook_id}", delete(delete_hook))
+        .route("/payment-notifier/v1/hooks/{hook_id}/key", get(hook_key))
+        .route(
+            "/payment-notifier/v1/hooks/{hook_id}/newkey",
+            post(new_hook_key),
+        )
+}
+
+/// The token's own wallet, or 403 for another one (the token has no rights there).
+fn own_wallet(owner: &str, number: &str) -> Result<(), QiwiError> {
+    if number == owner {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+            "The token has no access to this wallet",
+        ))
+    }
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> QiwiError {
+    QiwiError::new(status, "wallet", code, description)
+}
+
+/// A sinap payment refusal in QIWI's short form (`{"code":"QWPRC-220","message":…}`).
+fn refused(code: u32) -> Response {
+    let message =
+        qiwi_core::vocabulary::WalletPaymentError::lookup(code).map_or("rejected", |e| e.message);
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"code": format!("QWPRC-{code}"), "message": message})),
+    )
+        .into_response()
+}
+
+/// Reads `v` as the generated type `T` and writes it back: what the sandbox answers is always
+/// a shape the spec allows.
+fn typed<T: DeserializeOwned + serde::Serialize>(v: Value) -> Json<Value> {
+    let t: T = serde_json::from_value(v).expect("the sandbox builds spec-shaped answers");
+    Json(serde_json::to_value(t).expect("a generated type serializes"))
+}
+
+fn money(amount: Decimal) -> Value {
+    json!({"amount": AmountNumber(Amount::new(amount)), "currency": 643})
+}
+
+impl Sandbox {
+    /// The wallet whose token the request carries (QIWI's 401 for any other token).
+    fn authorize_wallet(&self, headers: &HeaderMap) -> Result<String, QiwiError> {
+        let token: qiwi_core::secret::ApiToken =
+            self.config.credentials.wallet_token.clone().into();
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let owners = [
+            (
+                format!("Bearer {}", token.expose_secret()),
+                self.config.credentials.wallet_number.clone(),
+            ),
+            (
+                format!("Bearer {COUNTERPART_TOKEN}"),
+                COUNTERPART.to_owned(),
+            ),
+        ];
+        owners
+            .into_iter()
+            .find(|(expected, _)| constant_time_eq(given.as_bytes(), expected.as_bytes()))
+            .map(|(_, owner)| owner)
+            .ok_or_else(|| {
+                error(
+                    StatusCode::UNAUTHORIZED,
+                    "auth.unauthorized",
+                    "Unauthorized",
+                )
+            })
+    }
+
+    fn txn_json(&self, owner: &str, t: &Txn) -> Value {
+        json!({
+            "txnId": t.id,
+            "personId": owner.parse::<i64>().unwrap_or_default(),
+            "date": crate::clock::stamp(t.date).as_str(),
+            "errorCode": 0,
+            "error": null,
+            "status": "SUCCESS",
+            "type": if t.incoming { "IN" } else { "OUT" },
+            "statusText": "Success",
+            "trmTxnId": t.client_id,
+            "account": t.account,
+            "sum": money(t.amount),
+            "commission": money(Decimal::ZERO),
+            "total": money(t.amount),
+            "provider": {"id": t.provider, "shortName": "QIWI Wallet", "longName": "QIWI Wallet", "extras": []},
+            "comment": t.comment,
+            "currencyRate": 1,
+            "extras": [],
+            "features": {"chequeReady": true, "bankDocumentAvailable": false, "bankDocumentReady": false,
+                         "repeatPaymentEnabled": false, "favoritePaymentEnabled": false, "regularPaymentEnabled": false},
+        })
+    }
+
+    /// Notifies the token wallet's hook of `t`, signed with the hook key, when its type is
+    /// one the hook asked for.
+    fn notify_hook(&self, hook: &Hook, owner: &str, t: &Txn, test: bool) {
+        let wanted = match hook.txn_type {
+            0 => t.incoming,
+            1 => !t.incoming,
+            _ => true,
+        };
+        if !wanted && !test {
+            return;
+        }
+        let amount = WalletMoney {
+            amount: Amount::new(t.amount).into(),
+            currency: Currency::RUB.into(),
+        };
+        let n = WalletPaymentNotification {
+            hook_id: hook.id.clone(),
+            message_id: uuid(),
+            version: Some("1.0.0".into()),
+            payment: WalletPayment {
+                txn_id: t.id.to_string(),
+                person_id: owner.parse().ok(),
+                date: Some(crate::clock::stamp(t.date)),
+                error_code: Some("0".into()),
+                txn_type: Some(if t.incoming {
+                    WalletTxnType::In
+                } else {
+                    WalletTxnType::Out
+                }),
+                status: Some(WalletTxnStatus::Success),
+                provider: Some(t.provider),
+                account: Some(t.account.clone()),
+                comment: t.comment.clone(),
+                sum: Some(amount.clone()),
+                commission: Some(WalletMoney {
+                    amount: Amount::ZERO.into(),
+                    currency: Currency::RUB.into(),
+                }),
+                total: Some(amount),
+                sign_fields: Some("sum.currency,sum.amount,type,account,txnId".into()),
+            },
+        };
+        let mut webhook = serde_json::to_value(n.to_webhook()).expect("a webhook serializes");
+        webhook["test"] = json!(test);
+        let body = serde_json::to_vec(&webhook).expect("JSON");
+        let key = WalletHookKey::from_bytes(hook.key);
+        let signed = sign_wallet_notification(&body, &key).expect("the sandbox signs its own");
+        self.callbacks.send(
+            "wallet",
+            Some(hook.url.clone()),
+            Vec::new(),
+            String::from_utf8(signed).expect("JSON is UTF-8"),
+            Schedule::Wallet,
+        );
+    }
+
+    /// Counts a history request; `Err` with QIWI's 423 while the wallet is blocked.
+    fn history_allowed(&self) -> Result<(), QiwiError> {
+        // QIWI counts per wallet; the sandbox's limit is shared by its two wallets.
+        let now = self.clock.now();
+        let mut w = self.wallet.lock().expect("wallet lock");
+        let blocked = || {
+            error(
+                StatusCode::LOCKED,
+                "too.many.requests",
+                "Too many requests: history is blocked for 5 minutes",
+            )
+        };
+        if w.blocked_until.is_some_and(|until| now < until) {
+            return Err(blocked());
+        }
+        w.history_calls
+            .retain(|t| now - *t < time::Duration::minutes(1));
+        if w.history_calls.len() >= HISTORY_PER_MINUTE {
+            w.blocked_until = Some(now + HISTORY_BLOCK);
+            w.history_calls.clear();
+            return Err(blocked());
+        }
+        w.history_calls.push(now);
+        Ok(())
+    }
+}
+
+async fn profile(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    let id: i64 = owner.parse().unwrap_or_default();
+    Ok(typed::<qiwi_sys::wallet::types::Profile>(json!({
+        "authInfo": {"personId": id, "ip": "127.0.0.1"},
+        "contractInfo": {"contractId": id, "blocked": false, "identificationInfo": [], "features": []},
+        "userInfo": {"defaultPayCurrency": 643, "language": "ru", "operator": "Sandbox"},
+    })))
+}
+
+async fn accounts(
+    State(s): State<SharedState>,
+    Path(person_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
+    let balance = s.wallet.lock().expect("wallet lock").wallets[&person_id].0;
+    Ok(typed::<qiwi_sys::wallet::types::AccountList>(
+        json!({"accounts": [{
+            "alias": "qw_wallet_rub", "fsAlias": "qb_wallet", "bankAlias": "QIWI", "title": "Qiwi Account",
+            "type": {"id": "WALLET", "title": "QIWI Wallet"}, "hasBalance": true,
+            "balance": money(balance), "currency": 643, "defaultAccount": true
+        }]}),
+    ))
+}
+
+async fn pay(
+    State(s): State<SharedState>,
+    Path(provider_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let from = match s.authorize_wallet(&headers) {
+        Ok(owner) => owner,
+        Err(e) => return e.into_response(),
+    };
+    if provider_id != "99" {
+        return refused(5);
+    }
+    let request: PaymentRequest = match read_json(&body, "sinap") {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    if request.id.is_empty()
+        || request.id.len() > 20
+        || !request.id.bytes().all(|b| b.is_ascii_digit())
+    {
+        return refused(4);
+    }
+    let mut amount: Decimal = request.sum.amount.0.into();
+    // QIWI rounds extra decimals down to kopecks.
+    amount = amount.trunc_with_scale(2);
+    if amount < Decimal::ONE {
+        return refused(241);
+    }
+    let to = request
+        .fields
+        .0
+        .get("account")
+        .map(|a| a.trim_start_matches('+').to_owned())
+        .unwrap_or_default();
+    let now = s.clock.now();
+    let mut w = s.wallet.lock().expect("wallet lock");
+    if to == from || !w.wallets.contains_key(&to) {
+        return refused(5);
+    }
+    let sender = &w.wallets[&from];
+    if sender
+        .1
+        .iter()
+        .any(|t| !t.incoming && t.client_id == request.id)
+    {
+        return refused(408);
+    }
+    if sender.0 < amount {
+        return refused(220);
+    }
+    w.next_txn += 2;
+    let (out_id, in_id) = (w.next_txn - 1, w.next_txn);
+    let out = Txn {
+        id: out_id,
+        date: now,
+        incoming: false,
+        account: format!("+{to}"),
+        amount,
+        client_id: request.id.clone(),
+        provider: 99,
+        comment: request.comment.clone(),
+    };
+    let incoming = Txn {
+        id: in_id,
+        incoming: true,
+        account: format!("+{from}"),
+        ..out.clone()
+    };
+    {
+        let sender = w.wallets.get_mut(&from).expect("the owner exists");
+        sender.0 -= amount;
+        sender.1.push(out.clone());
+    }
+    {
+        let receiver = w.wallets.get_mut(&to).expect("checked above");
+        receiver.0 += amount;
+        receiver.1.push(incoming.clone());
+    }
+    let (out_hook, in_hook) = (w.hooks.get(&from).cloned(), w.hooks.get(&to).cloned());
+    drop(w);
+    if let Some(hook) = out_hook {
+        s.notify_hook(&hook, &from, &out, false);
+    }
+    if let Some(hook) = in_hook {
+        s.notify_hook(&hook, &to, &incoming, false);
+    }
+    let answer = json!({
+        "id": request.id, "terms": "99", "fields": {"account": format!("+{to}")},
+        "sum": {"amount": AmountNumber(Amount::new(amount)), "currency": "643"},
+        "transaction": {"id": out_id.to_string(), "state": {"code": "Accepted"}},
+        "source": "account_643", "comment": request.comment,
+    });
+    typed::<qiwi_sys::wallet::types::PaymentInfo>(answer).into_response()
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    rows: Option<String>,
+    operation: Option<String>,
+    #[serde(rename = "nextTxnId")]
+    next_txn_id: Option<i64>,
+}
+
+async fn history(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+    Query(q): Query<HistoryQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    s.history_allowed()?;
+    let rows: usize = q
+        .rows
+        .as_deref()
+        .and_then(|r| r.parse().ok())
+        .filter(|r| (1..=50).contains(r))
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "validation.error",
+                "Validation error",
+            )
+            .with_cause("rows", "1 to 50")
+        })?;
+    let w = s.wallet.lock().expect("wallet lock");
+    let mut txns: Vec<&Txn> = w.wallets[&wallet]
+        .1
+        .iter()
+        .filter(|t| match q.operation.as_deref() {
+            Some("IN") => t.incoming,
+            Some("OUT") => !t.incoming,
+            _ => true,
+        })
+        .filter(|t| q.next_txn_id.is_none_or(|next| t.id <= next))
+        .collect();
+    txns.sort_by_key(|t| std::cmp::Reverse(t.id));
+    let next = txns.get(rows).map(|t| (t.id, crate::clock::stamp(t.date)));
+    let data: Vec<Value> = txns
+        .iter()
+        .take(rows)
+        .map(|t| s.txn_json(&wallet, t))
+        .collect();
+    Ok(typed::<qiwi_sys::wallet::types::PaymentHistory>(json!({
+        "data": data,
+        "nextTxnId": next.as_ref().map(|(id, _)| *id),
+        "nextTxnDate": next.map(|(_, date)| date.as_str().to_owned()),
+    })))
+}
+
+async fn transaction(
+    State(s): State<SharedState>,
+    Path(txn_id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    let w = s.wallet.lock().expect("wallet lock");
+    let t = w.wallets[&owner]
+        .1
+        .iter()
+        .find(|t| t.id == txn_id)
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "transaction.not.found",
+                "Transaction not found",
+            )
+        })?;
+    Ok(typed::<Transaction>(s.txn_json(&owner, t)))
+}
+
+#[derive(Deserialize)]
+struct HookQuery {
+    #[serde(rename = "hookType")]
+    hook_type: Option<String>,
+    param: Option<String>,
+    #[serde(rename = "txnType")]
+    txn_type: Option<String>,
+}
+
+fn hook_json(h: &Hook) -> Json<Value> {
+    let txn = ["IN", "OUT", "BOTH"][h.txn_type as usize];
+    typed::<qiwi_sys::wallet::types::Hook>(json!({
+        "hookId": h.id, "hookParameters": {"url": h.url}, "hookType": "WEB", "txnType": txn
+    }))
+}
+
+async fn register_hook(
+    State(s): State<SharedState>,
+    Query(q): Query<HookQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    let unprocessable = |why: &str| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hook.invalid",
+            "Hook not registered",
+        )
+        .with_cause("param", why)
+    };
+    let url = q.param.unwrap_or_default();
+    if q.hook_type.as_deref() != Some("1") {
+        return Err(unprocessable("hookType must be 1"));
+    }
+    let txn_type: u8 = match q.txn_type.as_deref() {
+        Some("0") => 0,
+        Some("1") => 1,
+        Some("2") => 2,
+        _ => return Err(unprocessable("txnType must be 0, 1 or 2")),
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 100 {
+        return Err(unprocessable("an http(s) URL of at most 100 characters"));
+    }
+    let mut w = s.wallet.lock().expect("wallet lock");
+    if w.hooks.contains_key(&owner) {
+        return Err(unprocessable("a hook exists already: delete it first"));
+    }
+    let hook = Hook {
+        id: uuid(),
+        url,
+        txn_type,
+        key: std::array::from_fn(|_| fastrand::u8(..)),
+    };
+    let answer = hook_json(&hook);
+    w.hooks.insert(owner, hook);
+    Ok(answer)
+}
+
+fn the_hook(s: &Sandbox, owner: &str, hook_id: Option<&str>) -> Result<Hook, QiwiError> {
+    let w = s.wallet.lock().expect("wallet lock");
+    w.hooks
+        .get(owner)
+        .cloned()
+        .filter(|h| hook_id.is_none_or(|id| id == h.id))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "hook.not.found", "No active hook"))
+}
+
+async fn active_hook(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    Ok(hook_json(&the_hook(&s, &owner, None)?))
+}
+
+async fn delete_hook(
+    State(s): State<SharedState>,
+    Path(hook_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    the_hook(&s, &owner, Some(&hook_id))?;
+    s.wallet.lock().expect("wallet lock").hooks.remove(&owner);
+    Ok(typed::<qiwi_sys::wallet::types::HookResponse>(
+        json!({"response": "Hook deleted"}),
+    ))
+}
+
+fn key_answer(key: [u8; 32]) -> Response {
+    let key = WalletHookKey::from_bytes(key);
+    (
+        StatusCode::CREATED,
+        typed::<qiwi_sys::wallet::types::HookKey>(json!({"key": key.to_base64()})),
+    )
+        .into_response()
+}
+
+async fn hook_key(
+    State(s): State<SharedState>,
+    Path(hook_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match s
+        .authorize_wallet(&headers)
+        .and_then(|owner| the_hook(&s, &owner, Some(&hook_id)))
+    {
+        Ok(hook) => key_answer(hook.key),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn new_hook_key(
+    State(s): State<SharedState>,
+    Path(hook_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let owner = match s.authorize_wallet(&headers) {
+        Ok(owner) => owner,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = the_hook(&s, &owner, Some(&hook_id)) {
+        return e.into_response();
+    }
+    let key: [u8; 32] = std::array::from_fn(|_| fastrand::u8(..));
+    if let Some(h) = s.wallet.lock().expect("wallet lock").hooks.get_mut(&owner) {
+        h.key = key;
+    }
+    key_answer(key)
+}
+
+async fn test_hook(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    let owner = s.authorize_wallet(&headers)?;
+    let hook = the_hook(&s, &owner, None)?;
+    let probe = Txn {
+        id: 0,
+        date: s.clock.now(),
+        incoming: true,
+        account: "+79000000000".into(),
+        amount: Decimal::ONE,
+        client_id: "0".into(),
+        provider: 7,
+        comment: Some("test".into()),
+    };
+    s.notify_hook(&hook, &owner, &probe, true);
+    Ok(typed::<qiwi_sys::wallet::types::HookResponse>(
+        json!({"response": "Webhook sent"}),
+    ))
+}

@@ -1,0 +1,298 @@
+//! The Wallet API's first slice in the sandbox, through qiwi-sys's generated wallet client over
+//! 127.0.0.1: two sandbox wallets, a transfer seen in both histories and notified to a hook that
+//! a qiwi-hooks receiver verifies, QIWI's payment error codes, pagination and the rate limit.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use qiwi_core::secret::{WalletHookKey, WalletToken};
+use qiwi_sandbox::{COUNTERPART_WALLET, Config, RunningSandbox};
+use qiwi_sys::error::{ApiError, Classify as _};
+use qiwi_sys::wallet;
+use serde_json::json;
+
+fn client(sandbox: &RunningSandbox) -> wallet::Client {
+    wallet::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().wallet_token.clone(),
+    )
+    .unwrap()
+}
+
+fn counterpart(sandbox: &RunningSandbox) -> wallet::Client {
+    let token = WalletToken::new(qiwi_sandbox::config::COUNTERPART_TOKEN).unwrap();
+    wallet::Client::with_credential(sandbox.base_url(), token).unwrap()
+}
+
+async fn transfer(
+    client: &wallet::Client,
+    id: &str,
+    amount: &str,
+    to: &str,
+) -> Result<wallet::types::PaymentInfo, ApiError> {
+    let body: wallet::types::PaymentRequest = serde_json::from_value(json!({
+        "id": id, "sum": {"amount": amount.parse::<f64>().unwrap(), "currency": "643"},
+        "paymentMethod": {"type": "Account", "accountId": "643"},
+        "comment": "to a friend", "fields": {"account": format!("+{to}")}
+    }))
+    .unwrap();
+    client
+        .create_payment()
+        .provider_id(99)
+        .body(body)
+        .send()
+        .await
+        .classify()
+}
+
+async fn history(
+    client: &wallet::Client,
+    wallet: &str,
+    rows: u32,
+    next: Option<i64>,
+) -> wallet::types::PaymentHistory {
+    let rows = std::num::NonZeroU32::new(rows).unwrap();
+    let mut request = client.get_payment_history().wallet(wallet).rows(rows);
+    if let Some(id) = next {
+        request = request.next_txn_id(id);
+    }
+    request.send().await.classify().unwrap()
+}
+
+fn owner(sandbox: &RunningSandbox) -> String {
+    sandbox.credentials().wallet_number.clone()
+}
+
+#[tokio::test]
+async fn a_transfer_is_an_out_here_an_in_there_and_a_verified_notification() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+
+    // The hook's receiver: its URL first, the key QIWI gives for it next.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/wallet", listener.local_addr().unwrap());
+    let hook = client
+        .register_webhook()
+        .hook_type(1)
+        .param(url.as_str())
+        .txn_type(2)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let hook_id = hook.hook_id.unwrap();
+    let key: WalletHookKey = client
+        .get_webhook_key()
+        .hook_id(hook_id.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap()
+        .key
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let keys = qiwi_hooks::Keys {
+        wallet: Some(key),
+        ..Default::default()
+    };
+    let router = qiwi_hooks::Receiver::new(keys)
+        .with_test_notifications(true)
+        .router(move |e: qiwi_hooks::Event| {
+            let seen = seen2.clone();
+            async move {
+                seen.lock()
+                    .unwrap()
+                    .push((e.is_test(), e.id(), e.claimed_status().to_owned()));
+                Ok::<(), std::io::Error>(())
+            }
+        });
+    tokio::spawn(qiwi_hooks::serve(listener, router));
+
+    let paid = transfer(&client, "1001", "100.50", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let txn_id = paid.transaction.unwrap().id.unwrap();
+
+    let mine = history(&client, &me, 10, None).await;
+    assert_eq!(mine.data.len(), 1);
+    assert_eq!(mine.data[0].type_.as_ref().unwrap().as_str(), "OUT");
+    assert_eq!(mine.data[0].txn_id.unwrap().to_string(), txn_id);
+    assert_eq!(mine.data[0].trm_txn_id.as_deref(), Some("1001"));
+    let theirs = history(&counterpart(&sandbox), COUNTERPART_WALLET, 10, None).await;
+    assert_eq!(theirs.data[0].type_.as_ref().unwrap().as_str(), "IN");
+
+    let accounts = client
+        .list_accounts()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let balance = accounts.accounts[0].balance.as_ref().unwrap().amount.0;
+    assert_eq!(balance, "9899.50".parse::<qiwi_core::Amount>().unwrap());
+    let read = client
+        .get_transaction()
+        .transaction_id(txn_id.parse::<i64>().unwrap())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        read.account.as_deref(),
+        Some(format!("+{COUNTERPART_WALLET}").as_str())
+    );
+
+    client.send_test_webhook().send().await.classify().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.lock().unwrap().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            sandbox.callbacks()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = seen.lock().unwrap().clone();
+    assert!(
+        got.contains(&(false, txn_id.clone(), "SUCCESS".to_owned())),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|(test, _, _)| *test), "{got:?}");
+
+    // One hook per wallet; deleting it stops the notifications.
+    let err = client
+        .register_webhook()
+        .hook_type(1)
+        .param(url.as_str())
+        .txn_type(2)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 422, .. }),
+        "{err}"
+    );
+    client
+        .delete_webhook()
+        .hook_id(hook_id.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let err = client
+        .get_active_webhook()
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(matches!(err, ApiError::NotFound { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn payments_are_refused_with_qiwis_codes() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let code = |e: &ApiError| match e {
+        ApiError::Rejected {
+            payment_error: Some(p),
+            ..
+        } => p.code,
+        other => panic!("{other}"),
+    };
+    let err = transfer(&client, "1", "20000", COUNTERPART_WALLET)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), 220, "insufficient funds");
+    let err = transfer(&client, "2", "10", "79990000000")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), 5, "no such wallet");
+    transfer(&client, "3", "10", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let err = transfer(&client, "3", "10", COUNTERPART_WALLET)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), 408, "a payment with this id exists");
+    let err = transfer(&client, "4", "0.5", COUNTERPART_WALLET)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), 241);
+
+    let wrong =
+        wallet::Client::with_credential(sandbox.base_url(), WalletToken::new("nope").unwrap())
+            .unwrap();
+    let err = wrong.get_profile().send().await.classify().unwrap_err();
+    assert!(
+        matches!(err, ApiError::Unauthorized { status: 401, .. }),
+        "{err}"
+    );
+    let err = client
+        .list_accounts()
+        .person_id(COUNTERPART_WALLET)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::Unauthorized { status: 403, .. }),
+        "{err}"
+    );
+    let profile = client.get_profile().send().await.classify().unwrap();
+    assert_eq!(
+        profile.auth_info.unwrap().person_id.unwrap().to_string(),
+        owner(&sandbox)
+    );
+}
+
+#[tokio::test]
+async fn history_pages_and_its_rate_limit_follow_qiwi() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    for id in ["11", "12", "13"] {
+        transfer(&client, id, "1", COUNTERPART_WALLET)
+            .await
+            .unwrap();
+    }
+    let first = history(&client, &me, 2, None).await;
+    assert_eq!(first.data.len(), 2);
+    let next = first.next_txn_id.expect("a next page");
+    assert!(first.next_txn_date.is_some());
+    let second = history(&client, &me, 2, Some(next)).await;
+    assert_eq!(second.data.len(), 1);
+    assert_eq!(second.next_txn_id, None);
+    let ids: Vec<_> = first
+        .data
+        .iter()
+        .chain(&second.data)
+        .map(|t| t.trm_txn_id.clone().unwrap())
+        .collect();
+    assert_eq!(ids, ["13", "12", "11"], "newest first");
+
+    // 100 requests a minute (two made above), then a 5-minute block with QIWI's 423.
+    for _ in 0..98 {
+        history(&client, &me, 1, None).await;
+    }
+    let no_retry = wallet::Client::with_transport(
+        sandbox.base_url(),
+        qiwi_sys::transport::Transport::new(sandbox.credentials().wallet_token.clone().into())
+            .with_retry(qiwi_sys::transport::RetryPolicy::disabled()),
+    )
+    .unwrap();
+    let err = no_retry
+        .get_payment_history()
+        .wallet(me.as_str())
+        .rows(1)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::RateLimited { status: 423, .. }),
+        "{err}"
+    );
+}
