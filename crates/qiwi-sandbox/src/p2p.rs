@@ -221,12 +221,25 @@ impl Sandbox {
                 &format!("the bill is {}, not WAITING", record.bill.status.value),
             ));
         }
+        let paid = to == BillStatusValue::Paid;
         record.bill.status = BillStatus {
             value: to,
             changed_date_time: Some(self.clock.stamp()),
         };
         self.notify_p2p(&record.bill);
-        Ok(record.bill.clone())
+        let bill = record.bill.clone();
+        drop(p2p);
+        if paid {
+            // The four APIs are one world: a paid P2P bill is money in the merchant's wallet.
+            let amount: rust_decimal::Decimal = bill.amount.value.0.into();
+            let payer = bill
+                .customer
+                .as_ref()
+                .and_then(|c| c.phone.clone())
+                .unwrap_or_else(|| "P2P".to_owned());
+            self.credit_wallet(amount, &payer, &bill.bill_id, bill.comment.clone());
+        }
+        Ok(bill)
     }
 
     /// The bill behind a payment form's `invoice_uid`.

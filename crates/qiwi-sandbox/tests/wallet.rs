@@ -296,3 +296,54 @@ async fn history_pages_and_its_rate_limit_follow_qiwi() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_paid_p2p_bill_is_money_in_the_merchants_wallet() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let p2p = qiwi_sys::p2p::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().p2p_secret.clone(),
+    )
+    .unwrap();
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let request: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
+        "amount": {"value": "25.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
+        "customer": {"phone": "79001112233"}
+    }))
+    .unwrap();
+    p2p.create_bill()
+        .bill_id("b-1")
+        .body(request)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/sandbox/p2p/bills/b-1/pay", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let page = history(&client, &me, 10, None).await;
+    assert_eq!(page.data.len(), 1);
+    let txn = &page.data[0];
+    assert_eq!(txn.type_.as_ref().unwrap().as_str(), "IN");
+    assert_eq!(txn.trm_txn_id.as_deref(), Some("b-1"));
+    assert_eq!(
+        txn.sum.as_ref().unwrap().amount.0,
+        "25".parse::<qiwi_core::Amount>().unwrap()
+    );
+    let accounts = client
+        .list_accounts()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        accounts.accounts[0].balance.as_ref().unwrap().amount.0,
+        "10025".parse::<qiwi_core::Amount>().unwrap()
+    );
+}
