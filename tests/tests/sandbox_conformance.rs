@@ -853,11 +853,43 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .unwrap();
     let _ = client.get_active_webhook().send().await;
 
+    let now = time::OffsetDateTime::now_utc();
+    client
+        .get_payment_totals()
+        .wallet(me.as_str())
+        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(
+            now + time::Duration::hours(1),
+        ))
+        .send()
+        .await
+        .unwrap();
+    client.get_cross_rates().send().await.unwrap();
+    let quote: wallet::types::CommissionRequest = body(json!({
+        "account": "4256000000000003", "paymentMethod": {"type": "Account", "accountId": "643"},
+        "purchaseTotals": {"total": {"amount": 100, "currency": "643"}}
+    }));
+    client
+        .get_online_commission()
+        .provider_id(1963)
+        .body(quote)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_nickname()
+        .wallet(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    let keys: wallet::types::P2pKeysRequest = body(json!({"keysPairName": "shop"}));
+    client.create_p2p_keys().body(keys).send().await.unwrap();
+
     let answers: Vec<Answer> = sandbox.answers();
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
-    assert_eq!(ops.len(), 11, "{ops:?}");
+    assert_eq!(ops.len(), 16, "{ops:?}");
     for status in ["200", "201", "400", "403", "404", "422"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),

@@ -37,6 +37,7 @@ mod payout;
 mod record;
 mod sbp;
 mod wallet;
+mod wallet_services;
 
 pub use callbacks::{Attempt, Delivery};
 pub use config::{Config, Credentials};
@@ -44,6 +45,7 @@ pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
+pub use wallet_services::{COMMISSIONS, CROSS_RATES};
 
 /// The sandbox's state, shared by every handler.
 pub(crate) type SharedState = Arc<Sandbox>;
@@ -160,6 +162,7 @@ fn router(state: SharedState) -> Router {
         .merge(sbp::routes())
         .merge(invoices::routes())
         .merge(wallet::routes())
+        .merge(wallet_services::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

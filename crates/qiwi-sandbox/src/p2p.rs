@@ -13,6 +13,7 @@ use qiwi_core::Amount;
 use qiwi_core::notification::p2p::{
     BillAmount, BillStatus, BillStatusValue, NotifiedBill, P2pNotification,
 };
+use qiwi_core::secret::P2pSecretKey;
 use qiwi_core::signature::sign_p2p_notification;
 use qiwi_sys::p2p::types::{Bill, CreateBillRequest, CreateRefundRequest, Refund};
 use rust_decimal::Decimal;
@@ -38,13 +39,24 @@ pub(crate) struct BillRecord {
     pub expires: OffsetDateTime,
     pub refunds: BTreeMap<String, Refund>,
     pub refunded: Decimal,
+    /// The key the bill was created with, which signs its notifications, and where they go.
+    pub key: P2pSecretKey,
+    pub notify_url: Option<String>,
 }
 
-/// The P2P world: bills by id, and the id of each payment form.
+/// A P2P key pair the wallet API created (`createP2pKeys`).
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedKeys {
+    pub secret: P2pSecretKey,
+    pub notify_url: Option<String>,
+}
+
+/// The P2P world: bills by id, the id of each payment form, and key pairs made since start.
 #[derive(Debug, Default)]
 pub(crate) struct P2pState {
     pub bills: HashMap<String, BillRecord>,
     pub invoices: HashMap<String, String>,
+    pub issued: Vec<IssuedKeys>,
 }
 
 /// QIWI's P2P routes.
@@ -81,24 +93,31 @@ fn validation() -> QiwiError {
     )
 }
 
-/// The P2P secret key as a bearer token, or QIWI's 401.
-fn authorize(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(), QiwiError> {
-    let expected = format!(
-        "Bearer {}",
-        sandbox.config.credentials.p2p_secret.expose_secret()
-    );
+/// A P2P secret key as a bearer token — the configured one or one the wallet API issued —
+/// with where its notifications go; QIWI's 401 otherwise.
+fn authorize(sandbox: &Sandbox, headers: &HeaderMap) -> Result<IssuedKeys, QiwiError> {
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(error(
-            StatusCode::UNAUTHORIZED,
-            "auth.unauthorized",
-            "Unauthorized",
-        ))
-    }
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let configured = IssuedKeys {
+        secret: sandbox.config.credentials.p2p_secret.clone(),
+        notify_url: sandbox.config.notify_p2p.clone(),
+    };
+    let issued = sandbox.p2p.lock().expect("p2p lock").issued.clone();
+    std::iter::once(configured)
+        .chain(issued)
+        .find(|k| {
+            let expected = format!("Bearer {}", k.secret.expose_secret());
+            constant_time_eq(given.as_bytes(), expected.as_bytes())
+        })
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "auth.unauthorized",
+                "Unauthorized",
+            )
+        })
 }
 
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -192,7 +211,7 @@ impl Sandbox {
                 value: BillStatusValue::Expired,
                 changed_date_time: Some(stamp(record.expires)),
             };
-            self.notify_p2p(&record.bill);
+            self.notify_p2p(record);
             return true;
         }
         false
@@ -226,7 +245,7 @@ impl Sandbox {
             value: to,
             changed_date_time: Some(self.clock.stamp()),
         };
-        self.notify_p2p(&record.bill);
+        self.notify_p2p(record);
         let bill = record.bill.clone();
         drop(p2p);
         if paid {
@@ -252,7 +271,8 @@ impl Sandbox {
     }
 
     /// Sends the bill's notification, signed as QIWI signs it, to `--notify-p2p`.
-    fn notify_p2p(&self, bill: &Bill) {
+    fn notify_p2p(&self, record: &BillRecord) {
+        let bill = &record.bill;
         let notification = P2pNotification {
             bill: NotifiedBill {
                 site_id: bill.site_id.clone().unwrap_or_default(),
@@ -273,11 +293,11 @@ impl Sandbox {
             version: Some("1".to_owned()),
         };
         let body = serde_json::to_string(&notification).expect("a notification serializes");
-        let signature = sign_p2p_notification(body.as_bytes(), &self.config.credentials.p2p_secret)
+        let signature = sign_p2p_notification(body.as_bytes(), &record.key)
             .expect("the sandbox's own bills have every signed field");
         self.callbacks.send(
             "p2p",
-            self.config.notify_p2p.clone(),
+            record.notify_url.clone(),
             vec![(SIGNATURE_HEADER.to_owned(), signature)],
             body,
             Schedule::P2p,
@@ -291,7 +311,7 @@ async fn create_bill(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Bill>, QiwiError> {
-    authorize(&sandbox, &headers)?;
+    let keys = authorize(&sandbox, &headers)?;
     check_id("billId", &bill_id)?;
     {
         // QIWI answers a repeated billId with the bill it has.
@@ -355,6 +375,8 @@ async fn create_bill(
             expires,
             refunds: BTreeMap::new(),
             refunded: Decimal::ZERO,
+            key: keys.secret,
+            notify_url: keys.notify_url,
         });
     let answer = record.bill.clone();
     let uid = record.invoice_uid.clone();

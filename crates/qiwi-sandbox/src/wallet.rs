@@ -124,7 +124,7 @@ pub(crate) fn routes() -> Router<SharedState> {
 }
 
 /// The token's own wallet, or 403 for another one (the token has no rights there).
-fn own_wallet(owner: &str, number: &str) -> Result<(), QiwiError> {
+pub(crate) fn own_wallet(owner: &str, number: &str) -> Result<(), QiwiError> {
     if number == owner {
         Ok(())
     } else {
@@ -153,7 +153,7 @@ fn refused(code: u32) -> Response {
 
 /// Reads `v` as the generated type `T` and writes it back: what the sandbox answers is always
 /// a shape the spec allows.
-fn typed<T: DeserializeOwned + serde::Serialize>(v: Value) -> Json<Value> {
+pub(crate) fn typed<T: DeserializeOwned + serde::Serialize>(v: Value) -> Json<Value> {
     let t: T = serde_json::from_value(v).expect("the sandbox builds spec-shaped answers");
     Json(serde_json::to_value(t).expect("a generated type serializes"))
 }
@@ -164,7 +164,7 @@ fn money(amount: Decimal) -> Value {
 
 impl Sandbox {
     /// The wallet whose token the request carries (QIWI's 401 for any other token).
-    fn authorize_wallet(&self, headers: &HeaderMap) -> Result<String, QiwiError> {
+    pub(crate) fn authorize_wallet(&self, headers: &HeaderMap) -> Result<String, QiwiError> {
         let token: qiwi_core::secret::ApiToken =
             self.config.credentials.wallet_token.clone().into();
         let given = headers

@@ -347,3 +347,127 @@ async fn a_paid_p2p_bill_is_money_in_the_merchants_wallet() {
         "10025".parse::<qiwi_core::Amount>().unwrap()
     );
 }
+
+#[tokio::test]
+async fn p2p_keys_made_through_the_wallet_work_with_the_p2p_api_at_once() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let request: wallet::types::P2pKeysRequest = serde_json::from_value(json!({
+        "keysPairName": "shop", "serverNotificationsUrl": "http://127.0.0.1:9/p2p"
+    }))
+    .unwrap();
+    let keys = client
+        .create_p2p_keys()
+        .body(request)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let secret = keys.secret_key.unwrap();
+    assert!(keys.public_key.is_some());
+    let p2p = qiwi_sys::p2p::Client::with_credential(sandbox.base_url(), secret.clone()).unwrap();
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let bill: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
+        "amount": {"value": "3.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str()
+    }))
+    .unwrap();
+    p2p.create_bill()
+        .bill_id("with-new-keys")
+        .body(bill)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    reqwest::Client::new()
+        .post(format!(
+            "{}/sandbox/p2p/bills/with-new-keys/pay",
+            sandbox.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    // The notification goes where the pair said, signed with the new secret.
+    let delivery = sandbox
+        .callbacks()
+        .into_iter()
+        .find(|d| d.family == "p2p")
+        .unwrap();
+    assert_eq!(delivery.url.as_deref(), Some("http://127.0.0.1:9/p2p"));
+    let (_, signature) = &delivery.headers[0];
+    let verified =
+        qiwi_core::signature::verify_p2p_notification(delivery.body.as_bytes(), signature, &secret);
+    assert!(verified.is_ok(), "{verified:?}");
+}
+
+#[tokio::test]
+async fn totals_rates_commissions_and_nickname() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    transfer(&client, "21", "30", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    transfer(&client, "22", "12.50", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let totals = client
+        .get_payment_totals()
+        .wallet(me.as_str())
+        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(
+            now + time::Duration::hours(1),
+        ))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        totals.outgoing_total[0].amount.0,
+        "42.50".parse::<qiwi_core::Amount>().unwrap()
+    );
+    let rates = client.get_cross_rates().send().await.classify().unwrap();
+    assert_eq!(rates.result.len(), qiwi_sandbox::CROSS_RATES.len());
+    let quote = |provider: i64, amount: f64| {
+        let client = client.clone();
+        let body: wallet::types::CommissionRequest = serde_json::from_value(json!({
+            "account": "4256000000000003", "paymentMethod": {"type": "Account", "accountId": "643"},
+            "purchaseTotals": {"total": {"amount": amount, "currency": "643"}}
+        }))
+        .unwrap();
+        async move {
+            client
+                .get_online_commission()
+                .provider_id(provider)
+                .body(body)
+                .send()
+                .await
+                .classify()
+                .unwrap()
+        }
+    };
+    let free = quote(99, 100.0).await;
+    assert_eq!(
+        free.qw_commission.unwrap().amount.0,
+        qiwi_core::Amount::ZERO
+    );
+    let card = quote(1963, 100.0).await;
+    assert_eq!(
+        card.qw_commission.unwrap().amount.0,
+        "50".parse::<qiwi_core::Amount>().unwrap(),
+        "2%, at least 50"
+    );
+    assert_eq!(
+        card.withdraw_sum.unwrap().amount.0,
+        "150".parse::<qiwi_core::Amount>().unwrap()
+    );
+    let nick = client
+        .get_nickname()
+        .wallet(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(nick.nickname.as_deref(), Some("SANDBOX0001"));
+}

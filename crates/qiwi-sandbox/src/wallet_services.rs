@@ -1,0 +1,207 @@
+//! Wallet services around payments: totals of the history, the sandbox's cross rates and
+//! commission table, the wallet's nickname, and P2P key pairs that work with the sandbox's P2P
+//! API at once (wallet-api.md §3.2, §5.2, §5.5, §5.15, §7.1).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use qiwi_core::money::AmountNumber;
+use qiwi_core::secret::P2pSecretKey;
+use qiwi_core::{Amount, QiwiDateTime};
+use qiwi_sys::wallet::types::{CommissionRequest, P2pKeysRequest};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::SharedState;
+use crate::error::{QiwiError, uuid};
+use crate::p2p::{IssuedKeys, read_json};
+use crate::wallet::{own_wallet, typed};
+
+/// The sandbox's cross rates, as `(from, to, rate)`: `rate` units of `from` buy one unit of
+/// `to` (QIWI's example: 6.22665 tenge for a rouble).
+pub const CROSS_RATES: &[(&str, &str, &str)] = &[
+    ("398", "643", "5.5"),
+    ("643", "398", "0.18"),
+    ("643", "840", "92"),
+    ("840", "643", "0.0109"),
+    ("643", "978", "100"),
+    ("978", "643", "0.01"),
+];
+
+/// The sandbox's commission table: provider, percent, minimum (RUB). Wallet transfers (99)
+/// are free; card transfers cost 2%, at least 50 RUB; any other provider 1%.
+pub const COMMISSIONS: &[(&str, &str, &str)] = &[
+    ("99", "0", "0"),
+    ("1963", "2", "50"),
+    ("21013", "2", "50"),
+    ("31652", "2", "50"),
+    ("22351", "2", "50"),
+];
+
+pub(crate) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route(
+            "/payment-history/v2/persons/{wallet}/payments/total",
+            get(totals),
+        )
+        .route("/sinap/crossRates", get(cross_rates))
+        .route(
+            "/sinap/providers/{provider_id}/onlineCommission",
+            post(commission),
+        )
+        .route("/qw-nicknames/v1/persons/{wallet}/nickname", get(nickname))
+        .route(
+            "/widgets-api/api/p2p/protected/keys/create",
+            post(create_p2p_keys),
+        )
+}
+
+fn validation(field: &str, why: &str) -> QiwiError {
+    QiwiError::new(
+        StatusCode::BAD_REQUEST,
+        "wallet",
+        "validation.error",
+        "Validation error",
+    )
+    .with_cause(field, why)
+}
+
+#[derive(Deserialize)]
+struct Period {
+    #[serde(rename = "startDate")]
+    start: Option<String>,
+    #[serde(rename = "endDate")]
+    end: Option<String>,
+}
+
+async fn totals(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+    Query(q): Query<Period>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let instant = |field: &str, text: Option<String>| {
+        text.and_then(|t| QiwiDateTime::from_wire(t).instant().ok())
+            .ok_or_else(|| validation(field, "a date-time"))
+    };
+    let (start, end) = (instant("startDate", q.start)?, instant("endDate", q.end)?);
+    if end < start || end - start > time::Duration::days(90) {
+        return Err(validation("startDate", "at most 90 days before endDate"));
+    }
+    let w = s.wallet.lock().expect("wallet lock");
+    let (mut incoming, mut outgoing) = (Decimal::ZERO, Decimal::ZERO);
+    for t in w.wallets[&wallet]
+        .1
+        .iter()
+        .filter(|t| t.date >= start && t.date <= end)
+    {
+        if t.incoming {
+            incoming += t.amount;
+        } else {
+            outgoing += t.amount;
+        }
+    }
+    let money = |d: Decimal| json!([{"amount": AmountNumber(Amount::new(d)), "currency": 643}]);
+    Ok(typed::<qiwi_sys::wallet::types::PaymentTotals>(json!({
+        "incomingTotal": money(incoming),
+        "outgoingTotal": money(outgoing),
+    })))
+}
+
+async fn cross_rates(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    s.authorize_wallet(&headers)?;
+    let result: Vec<Value> = CROSS_RATES
+        .iter()
+        .map(|(from, to, rate)| {
+            let rate: Amount = rate.parse().expect("a rate");
+            json!({"set": "General", "from": from, "to": to, "rate": AmountNumber(rate)})
+        })
+        .collect();
+    Ok(typed::<qiwi_sys::wallet::types::CrossRates>(
+        json!({"result": result}),
+    ))
+}
+
+async fn commission(
+    State(s): State<SharedState>,
+    Path(provider_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, QiwiError> {
+    s.authorize_wallet(&headers)?;
+    let request: CommissionRequest = read_json(&body, "sinap")?;
+    let total: Decimal = request.purchase_totals.total.amount.0.into();
+    if total <= Decimal::ZERO {
+        return Err(validation(
+            "purchaseTotals.total.amount",
+            "a positive amount",
+        ));
+    }
+    let (percent, minimum) = COMMISSIONS
+        .iter()
+        .find(|(id, _, _)| *id == provider_id)
+        .map_or(("1", "0"), |(_, p, m)| (*p, *m));
+    let percent: Decimal = percent.parse().expect("a percent");
+    let minimum: Decimal = minimum.parse().expect("a minimum");
+    let mut fee = (total * percent / Decimal::ONE_HUNDRED).round_dp(2);
+    if percent > Decimal::ZERO && fee < minimum {
+        fee = minimum;
+    }
+    let money = |d: Decimal| json!({"amount": AmountNumber(Amount::new(d)), "currency": "643"});
+    Ok(typed::<qiwi_sys::wallet::types::Commission>(json!({
+        "providerId": provider_id.parse::<i64>().unwrap_or_default(),
+        "withdrawSum": money(total + fee),
+        "enrollmentSum": money(total),
+        "qwCommission": money(fee),
+        "fundingSourceCommission": money(Decimal::ZERO),
+        "withdrawToEnrollmentRate": 1,
+    })))
+}
+
+async fn nickname(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let tail = &wallet[wallet.len().saturating_sub(4)..];
+    Ok(typed::<qiwi_sys::wallet::types::Nickname>(json!({
+        "nickname": format!("SANDBOX{tail}"), "canChange": true, "canUse": true, "description": ""
+    })))
+}
+
+/// A new P2P key pair: its secret key works with the sandbox's P2P API at once, and bills
+/// made with it are notified to its `serverNotificationsUrl`, signed with it.
+async fn create_p2p_keys(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, QiwiError> {
+    s.authorize_wallet(&headers)?;
+    let request: P2pKeysRequest = read_json(&body, "widgets-api")?;
+    if request.keys_pair_name.trim().is_empty() {
+        return Err(validation("keysPairName", "a name"));
+    }
+    if let Some(url) = &request.server_notifications_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(validation("serverNotificationsUrl", "an http(s) URL"));
+    }
+    let id = uuid();
+    let secret = format!("sandbox-p2p-secret-{id}");
+    s.p2p.lock().expect("p2p lock").issued.push(IssuedKeys {
+        secret: P2pSecretKey::new(&secret),
+        notify_url: request.server_notifications_url,
+    });
+    Ok(typed::<qiwi_sys::wallet::types::P2pKeys>(json!({
+        "PublicKey": format!("sandbox-p2p-public-{id}"),
+        "SecretKey": secret,
+    })))
+}
