@@ -884,12 +884,57 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .unwrap();
     let keys: wallet::types::P2pKeysRequest = body(json!({"keysPairName": "shop"}));
     client.create_p2p_keys().body(keys).send().await.unwrap();
+    client
+        .get_identification()
+        .wallet(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    let identity: wallet::types::IdentificationRequest = body(json!({
+        "birthDate": "1996-03-18", "firstName": "Ivan", "middleName": "I", "lastName": "Ivanov",
+        "passport": "1122333000"
+    }));
+    client
+        .set_identification()
+        .wallet(me.as_str())
+        .body(identity)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_identification()
+        .wallet(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_limits()
+        .person_id(me.as_str())
+        .types(vec![
+            wallet::types::LimitType::Turnover,
+            wallet::types::LimitType::Refill,
+        ])
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_p2p_payment_count_limit()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_restrictions()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap();
 
     let answers: Vec<Answer> = sandbox.answers();
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
-    assert_eq!(ops.len(), 16, "{ops:?}");
+    assert_eq!(ops.len(), 21, "{ops:?}");
     for status in ["200", "201", "400", "403", "404", "422"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),

@@ -37,6 +37,7 @@ mod payout;
 mod record;
 mod sbp;
 mod wallet;
+mod wallet_identity;
 mod wallet_services;
 
 pub use callbacks::{Attempt, Delivery};
@@ -45,6 +46,7 @@ pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
+pub use wallet_identity::TURNOVER_LIMITS;
 pub use wallet_services::{COMMISSIONS, CROSS_RATES};
 
 /// The sandbox's state, shared by every handler.
@@ -163,6 +165,7 @@ fn router(state: SharedState) -> Router {
         .merge(invoices::routes())
         .merge(wallet::routes())
         .merge(wallet_services::routes())
+        .merge(wallet_identity::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

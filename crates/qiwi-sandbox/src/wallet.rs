@@ -72,6 +72,8 @@ pub(crate) struct Hook {
 pub(crate) struct WalletState {
     /// Balance (RUB) and transactions, by wallet number.
     pub wallets: BTreeMap<String, (Decimal, Vec<Txn>)>,
+    /// Each identified wallet's identification.
+    pub identities: BTreeMap<String, qiwi_sys::wallet::types::IdentificationRequest>,
     /// Each wallet's webhook (one per wallet, as at QIWI).
     pub hooks: BTreeMap<String, Hook>,
     pub next_txn: i64,

@@ -471,3 +471,105 @@ async fn totals_rates_commissions_and_nickname() {
         .unwrap();
     assert_eq!(nick.nickname.as_deref(), Some("SANDBOX0001"));
 }
+
+#[tokio::test]
+async fn identification_raises_the_limits_that_payments_spend() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let level = |c: wallet::Client, me: String| async move {
+        c.get_identification()
+            .wallet(me.as_str())
+            .send()
+            .await
+            .classify()
+            .unwrap()
+            .type_
+            .unwrap()
+    };
+    assert_eq!(level(client.clone(), me.clone()).await, "SIMPLE");
+    let limits = |c: wallet::Client, me: String| async move {
+        let types = vec![wallet::types::LimitType::Turnover];
+        c.get_limits()
+            .person_id(me.as_str())
+            .types(types)
+            .send()
+            .await
+            .classify()
+            .unwrap()
+    };
+    let simple = limits(client.clone(), me.clone()).await;
+    let turnover = &simple.limits["RU"][0];
+    assert_eq!(
+        turnover.max.as_ref().unwrap().0,
+        "40000".parse::<qiwi_core::Amount>().unwrap()
+    );
+
+    let bad: wallet::types::IdentificationRequest = serde_json::from_value(json!({
+        "birthDate": "18.03.1996", "firstName": "Иван", "middleName": "Иванович", "lastName": "Иванов", "passport": "1122333000"
+    }))
+    .unwrap();
+    let err = client
+        .set_identification()
+        .wallet(me.as_str())
+        .body(bad)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.body().unwrap().field_errors()[0].0, "birthDate");
+    let good: wallet::types::IdentificationRequest = serde_json::from_value(json!({
+        "birthDate": "1996-03-18", "firstName": "Иван", "middleName": "Иванович", "lastName": "Иванов",
+        "passport": "1122333000", "inn": "7710000001"
+    }))
+    .unwrap();
+    client
+        .set_identification()
+        .wallet(me.as_str())
+        .body(good)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let read = client
+        .get_identification()
+        .wallet(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        (read.type_.as_deref(), read.passport.as_deref()),
+        (Some("VERIFIED"), Some("11***00"))
+    );
+
+    transfer(&client, "31", "1500", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let verified = limits(client.clone(), me.clone()).await;
+    let turnover = &verified.limits["RU"][0];
+    assert_eq!(
+        turnover.max.as_ref().unwrap().0,
+        "200000".parse::<qiwi_core::Amount>().unwrap()
+    );
+    assert_eq!(
+        turnover.spent.as_ref().unwrap().0,
+        "1500".parse::<qiwi_core::Amount>().unwrap()
+    );
+    let count = client
+        .get_p2p_payment_count_limit()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(count.p2p_payment_count_limit, Some(1));
+    let restrictions = client
+        .get_restrictions()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert!(restrictions.0.is_empty());
+}
