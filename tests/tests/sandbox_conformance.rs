@@ -929,12 +929,47 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
+    client
+        .list_account_offers()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap();
+    let open: wallet::types::CreateAccountRequest = body(json!({"alias": "qw_wallet_eur"}));
+    client
+        .create_account()
+        .person_id(me.as_str())
+        .body(open.clone())
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .create_account()
+        .person_id(me.as_str())
+        .body(open)
+        .send()
+        .await;
+    let default: wallet::types::SetDefaultAccountRequest = body(json!({"defaultAccount": true}));
+    client
+        .set_default_account()
+        .person_id(me.as_str())
+        .account_alias("qw_wallet_eur")
+        .body(default)
+        .send()
+        .await
+        .unwrap();
+    client
+        .list_accounts()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap();
 
     let answers: Vec<Answer> = sandbox.answers();
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
-    assert_eq!(ops.len(), 21, "{ops:?}");
+    assert_eq!(ops.len(), 24, "{ops:?}");
     for status in ["200", "201", "400", "403", "404", "422"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),

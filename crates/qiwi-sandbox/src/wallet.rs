@@ -72,6 +72,9 @@ pub(crate) struct Hook {
 pub(crate) struct WalletState {
     /// Balance (RUB) and transactions, by wallet number.
     pub wallets: BTreeMap<String, (Decimal, Vec<Txn>)>,
+    /// Each wallet's currency accounts besides roubles, and its default account.
+    pub accounts: BTreeMap<String, Vec<String>>,
+    pub default_account: BTreeMap<String, String>,
     /// Each identified wallet's identification.
     pub identities: BTreeMap<String, qiwi_sys::wallet::types::IdentificationRequest>,
     /// Each wallet's webhook (one per wallet, as at QIWI).
@@ -103,7 +106,15 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/person-profile/v1/profile/current", get(profile))
         .route(
             "/funding-sources/v2/persons/{person_id}/accounts",
-            get(accounts),
+            get(accounts).post(create_account),
+        )
+        .route(
+            "/funding-sources/v2/persons/{person_id}/accounts/offer",
+            get(account_offers),
+        )
+        .route(
+            "/funding-sources/v2/persons/{person_id}/accounts/{alias}",
+            axum::routing::patch(set_default_account),
         )
         .route("/sinap/api/v2/terms/{provider_id}/payments", post(pay))
         .route(
@@ -349,20 +360,109 @@ async fn profile(
     })))
 }
 
+/// The currency accounts a wallet can open besides its rouble one, as QIWI offers them.
+const ACCOUNT_OFFERS: &[(&str, u16)] = &[
+    ("qw_wallet_usd", 840),
+    ("qw_wallet_eur", 978),
+    ("qw_wallet_kzt", 398),
+];
+
 async fn accounts(
     State(s): State<SharedState>,
     Path(person_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let balance = s.wallet.lock().expect("wallet lock").wallets[&person_id].0;
-    Ok(typed::<qiwi_sys::wallet::types::AccountList>(
-        json!({"accounts": [{
-            "alias": "qw_wallet_rub", "fsAlias": "qb_wallet", "bankAlias": "QIWI", "title": "Qiwi Account",
+    let w = s.wallet.lock().expect("wallet lock");
+    let balance = w.wallets[&person_id].0;
+    let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
+    let default = w
+        .default_account
+        .get(&person_id)
+        .cloned()
+        .unwrap_or_else(|| "qw_wallet_rub".into());
+    let account = |alias: &str, currency: u16, balance: Decimal| {
+        json!({
+            "alias": alias, "fsAlias": "qb_wallet", "bankAlias": "QIWI", "title": "Qiwi Account",
             "type": {"id": "WALLET", "title": "QIWI Wallet"}, "hasBalance": true,
-            "balance": money(balance), "currency": 643, "defaultAccount": true
-        }]}),
+            "balance": {"amount": AmountNumber(Amount::new(balance)), "currency": currency},
+            "currency": currency, "defaultAccount": alias == default
+        })
+    };
+    let mut list = vec![account("qw_wallet_rub", 643, balance)];
+    for alias in &opened {
+        if let Some((_, currency)) = ACCOUNT_OFFERS.iter().find(|(a, _)| a == alias) {
+            list.push(account(alias, *currency, Decimal::ZERO));
+        }
+    }
+    Ok(typed::<qiwi_sys::wallet::types::AccountList>(
+        json!({"accounts": list}),
     ))
+}
+
+async fn account_offers(
+    State(s): State<SharedState>,
+    Path(person_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
+    let w = s.wallet.lock().expect("wallet lock");
+    let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
+    let offers: Vec<Value> = ACCOUNT_OFFERS
+        .iter()
+        .filter(|(alias, _)| !opened.contains(&(*alias).to_owned()))
+        .map(|(alias, currency)| json!({"alias": alias, "currency": currency}))
+        .collect();
+    Ok(typed::<qiwi_sys::wallet::types::AccountOfferList>(json!(
+        offers
+    )))
+}
+
+async fn create_account(
+    State(s): State<SharedState>,
+    Path(person_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
+    let request: qiwi_sys::wallet::types::CreateAccountRequest =
+        read_json(&body, "funding-sources")?;
+    let mut w = s.wallet.lock().expect("wallet lock");
+    let opened = w.accounts.entry(person_id).or_default();
+    if !ACCOUNT_OFFERS.iter().any(|(a, _)| *a == request.alias) || opened.contains(&request.alias) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause("alias", "not an account on offer (GET …/accounts/offer)"));
+    }
+    opened.push(request.alias);
+    Ok(StatusCode::CREATED)
+}
+
+async fn set_default_account(
+    State(s): State<SharedState>,
+    Path((person_id, alias)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
+    let request: qiwi_sys::wallet::types::SetDefaultAccountRequest =
+        read_json(&body, "funding-sources")?;
+    let mut w = s.wallet.lock().expect("wallet lock");
+    let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
+    if alias != "qw_wallet_rub" && !opened.contains(&alias) {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "account.not.found",
+            "No such account",
+        ));
+    }
+    if request.default_account {
+        w.default_account.insert(person_id, alias);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn pay(

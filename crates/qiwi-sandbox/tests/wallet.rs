@@ -573,3 +573,78 @@ async fn identification_raises_the_limits_that_payments_spend() {
         .unwrap();
     assert!(restrictions.0.is_empty());
 }
+
+#[tokio::test]
+async fn currency_accounts_are_offered_opened_and_made_default() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let offers = client
+        .list_account_offers()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(offers.0.len(), 3);
+    let open = |alias: &str| -> wallet::types::CreateAccountRequest {
+        serde_json::from_value(json!({"alias": alias})).unwrap()
+    };
+    client
+        .create_account()
+        .person_id(me.as_str())
+        .body(open("qw_wallet_usd"))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let err = client
+        .create_account()
+        .person_id(me.as_str())
+        .body(open("qw_wallet_usd"))
+        .send()
+        .await
+        .classify();
+    assert!(
+        matches!(err, Err(ApiError::Rejected { .. })),
+        "opened once: {err:?}"
+    );
+    let offers = client
+        .list_account_offers()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(offers.0.len(), 2);
+    let default: wallet::types::SetDefaultAccountRequest =
+        serde_json::from_value(json!({"defaultAccount": true})).unwrap();
+    client
+        .set_default_account()
+        .person_id(me.as_str())
+        .account_alias("qw_wallet_usd")
+        .body(default)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let accounts = client
+        .list_accounts()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let defaults: Vec<_> = accounts
+        .accounts
+        .iter()
+        .map(|a| (a.alias.clone().unwrap(), a.default_account.unwrap()))
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            ("qw_wallet_rub".to_owned(), false),
+            ("qw_wallet_usd".to_owned(), true)
+        ]
+    );
+}
