@@ -37,6 +37,7 @@ mod payout;
 mod record;
 mod sbp;
 mod wallet;
+mod wallet_checkout;
 mod wallet_identity;
 mod wallet_services;
 
@@ -166,6 +167,7 @@ fn router(state: SharedState) -> Router {
         .merge(wallet::routes())
         .merge(wallet_services::routes())
         .merge(wallet_identity::routes())
+        .merge(wallet_checkout::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

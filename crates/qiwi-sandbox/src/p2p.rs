@@ -39,6 +39,8 @@ pub(crate) struct BillRecord {
     pub expires: OffsetDateTime,
     pub refunds: BTreeMap<String, Refund>,
     pub refunded: Decimal,
+    /// The bill's number in the payer's wallet (checkout-api `bills[].id`).
+    pub checkout_id: i64,
     /// The key the bill was created with, which signs its notifications, and where they go.
     pub key: P2pSecretKey,
     pub notify_url: Option<String>,
@@ -57,6 +59,8 @@ pub(crate) struct P2pState {
     pub bills: HashMap<String, BillRecord>,
     pub invoices: HashMap<String, String>,
     pub issued: Vec<IssuedKeys>,
+    /// The last checkout id given.
+    pub last_checkout_id: i64,
 }
 
 /// QIWI's P2P routes.
@@ -365,6 +369,8 @@ async fn create_bill(
         recipient_phone_number: None,
     };
     let mut p2p = sandbox.p2p.lock().expect("p2p lock");
+    p2p.last_checkout_id += 1;
+    let checkout_id = 1_000_000_000 + p2p.last_checkout_id;
     // Another request may have created it meanwhile: the first one wins, as at QIWI.
     let record = p2p
         .bills
@@ -372,6 +378,7 @@ async fn create_bill(
         .or_insert_with(|| BillRecord {
             bill,
             invoice_uid: invoice_uid.clone(),
+            checkout_id,
             expires,
             refunds: BTreeMap::new(),
             refunded: Decimal::ZERO,

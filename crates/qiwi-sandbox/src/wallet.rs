@@ -154,7 +154,7 @@ fn error(status: StatusCode, code: &str, description: &str) -> QiwiError {
 }
 
 /// A sinap payment refusal in QIWI's short form (`{"code":"QWPRC-220","message":…}`).
-fn refused(code: u32) -> Response {
+pub(crate) fn refused(code: u32) -> Response {
     let message =
         qiwi_core::vocabulary::WalletPaymentError::lookup(code).map_or("rejected", |e| e.message);
     (
@@ -285,6 +285,43 @@ impl Sandbox {
             String::from_utf8(signed).expect("JSON is UTF-8"),
             Schedule::Wallet,
         );
+    }
+
+    /// Takes `amount` from `wallet` for the P2P bill `bill_id` it pays (an `OUT` in its history,
+    /// notified to its hook); `Err` with QIWI's payment code when it cannot.
+    pub(crate) fn debit_wallet(
+        &self,
+        wallet: &str,
+        amount: Decimal,
+        bill_id: &str,
+    ) -> Result<(), u32> {
+        let mut w = self.wallet.lock().expect("wallet lock");
+        if w.wallets
+            .get(wallet)
+            .is_none_or(|(balance, _)| *balance < amount)
+        {
+            return Err(220);
+        }
+        w.next_txn += 1;
+        let txn = Txn {
+            id: w.next_txn,
+            date: self.clock.now(),
+            incoming: false,
+            account: bill_id.to_owned(),
+            amount,
+            client_id: bill_id.to_owned(),
+            provider: 1_001,
+            comment: None,
+        };
+        let entry = w.wallets.get_mut(wallet).expect("checked above");
+        entry.0 -= amount;
+        entry.1.push(txn.clone());
+        let hook = w.hooks.get(wallet).cloned();
+        drop(w);
+        if let Some(hook) = hook {
+            self.notify_hook(&hook, wallet, &txn, false);
+        }
+        Ok(())
     }
 
     /// Credits the token's wallet with an incoming payment (a paid P2P bill): an `IN` in its

@@ -648,3 +648,117 @@ async fn currency_accounts_are_offered_opened_and_made_default() {
         ]
     );
 }
+
+#[tokio::test]
+async fn bills_issued_to_a_wallet_are_paid_from_it_or_rejected() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let p2p = qiwi_sys::p2p::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().p2p_secret.clone(),
+    )
+    .unwrap();
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    for id in ["to-pay", "to-reject"] {
+        let bill: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
+            "amount": {"value": "40.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
+            "customer": {"phone": format!("+{COUNTERPART_WALLET}")}, "comment": "for the counterpart"
+        }))
+        .unwrap();
+        p2p.create_bill()
+            .bill_id(id)
+            .body(bill)
+            .send()
+            .await
+            .classify()
+            .unwrap();
+    }
+    let payer = counterpart(&sandbox);
+    let found = payer
+        .search_bills()
+        .statuses("READY_FOR_PAY")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(found.bills.len(), 2);
+    let id_of = |external: &str| {
+        found
+            .bills
+            .iter()
+            .find(|b| b.external_id.as_deref() == Some(external))
+            .unwrap()
+            .id
+            .unwrap()
+    };
+    let pay = |id: i64| -> wallet::types::PayBillRequest {
+        serde_json::from_value(json!({"invoice_uid": id.to_string(), "currency": "643"})).unwrap()
+    };
+    // The counterpart starts empty: QIWI's insufficient funds.
+    let err = payer
+        .pay_bill()
+        .body(pay(id_of("to-pay")))
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { payment_error: Some(p), .. } if p.code == 220),
+        "{err}"
+    );
+    transfer(&client(&sandbox), "41", "100", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let paid = payer
+        .pay_bill()
+        .body(pay(id_of("to-pay")))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(paid.invoice_status.as_deref(), Some("PAID_STATUS"));
+    let bill = p2p
+        .get_bill()
+        .bill_id("to-pay")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(bill.status.value.as_str(), "PAID");
+    let reject: wallet::types::RejectBillRequest =
+        serde_json::from_value(json!({"id": id_of("to-reject")})).unwrap();
+    payer
+        .reject_bill()
+        .body(reject)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let bill = p2p
+        .get_bill()
+        .bill_id("to-reject")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(bill.status.value.as_str(), "REJECTED");
+    let left = payer
+        .search_bills()
+        .statuses("READY_FOR_PAY")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert!(left.bills.is_empty());
+    let accounts = payer
+        .list_accounts()
+        .person_id(COUNTERPART_WALLET)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        accounts.accounts[0].balance.as_ref().unwrap().amount.0,
+        "60".parse::<qiwi_core::Amount>().unwrap()
+    );
+}
