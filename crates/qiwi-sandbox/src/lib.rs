@@ -24,6 +24,7 @@ use axum::Router;
 
 mod callbacks;
 mod cards;
+mod cheque;
 mod clock;
 pub mod config;
 mod controls;
@@ -168,6 +169,7 @@ fn router(state: SharedState) -> Router {
         .merge(wallet_services::routes())
         .merge(wallet_identity::routes())
         .merge(wallet_checkout::routes())
+        .merge(cheque::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

@@ -287,6 +287,32 @@ impl Sandbox {
         );
     }
 
+    /// The lines of transaction `txn_id`'s receipt, if `owner` has it (of `kind`, `IN`/`OUT`).
+    pub(crate) fn receipt_lines(
+        &self,
+        owner: &str,
+        txn_id: i64,
+        kind: Option<&str>,
+    ) -> Option<Vec<String>> {
+        let w = self.wallet.lock().expect("wallet lock");
+        let t = w.wallets.get(owner)?.1.iter().find(|t| {
+            t.id == txn_id
+                && match kind {
+                    Some("IN") => t.incoming,
+                    Some("OUT") => !t.incoming,
+                    _ => true,
+                }
+        })?;
+        Some(vec![
+            "QIWI Wallet receipt (qiwi-sandbox, no money moved)".into(),
+            format!("Transaction {}", t.id),
+            format!("Date {}", crate::clock::stamp(t.date).as_str()),
+            format!("{} {}", if t.incoming { "From" } else { "To" }, t.account),
+            format!("Amount {} RUB", AmountNumber(Amount::new(t.amount)).0),
+            "Status SUCCESS".into(),
+        ])
+    }
+
     /// Takes `amount` from `wallet` for the P2P bill `bill_id` it pays (an `OUT` in its history,
     /// notified to its hook); `Err` with QIWI's payment code when it cannot.
     pub(crate) fn debit_wallet(

@@ -762,3 +762,62 @@ async fn bills_issued_to_a_wallet_are_paid_from_it_or_rejected() {
         "60".parse::<qiwi_core::Amount>().unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_transactions_receipt_is_a_pdf_and_can_be_mailed() {
+    use futures_util::TryStreamExt as _;
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let paid = transfer(&client, "51", "7.25", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let txn: i64 = paid.transaction.unwrap().id.unwrap().parse().unwrap();
+    let file = client
+        .get_cheque_file()
+        .transaction_id(txn)
+        .type_(wallet::types::TxnDirection::Out)
+        .send()
+        .await
+        .classify_bytes()
+        .await;
+    assert!(file.starts_with(b"%PDF-1.4") && file.ends_with(b"%%EOF\n"));
+    assert!(String::from_utf8_lossy(&file).contains("Amount 7.25 RUB"));
+    let email: wallet::types::ChequeSendRequest =
+        serde_json::from_value(json!({"email": "me@example.com"})).unwrap();
+    client
+        .send_cheque()
+        .transaction_id(txn)
+        .body(email)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert!(sandbox.callbacks().iter().any(|d| {
+        d.headers
+            .iter()
+            .any(|(k, v)| k == "To" && v == "me@example.com")
+    }));
+    let missing = client
+        .get_cheque_file()
+        .transaction_id(1)
+        .type_(wallet::types::TxnDirection::Out)
+        .send()
+        .await;
+    assert!(missing.is_err());
+
+    trait Bytes {
+        async fn classify_bytes(self) -> Vec<u8>;
+    }
+    impl Bytes
+        for Result<
+            qiwi_sys::ResponseValue<qiwi_sys::ByteStream>,
+            qiwi_sys::Error<qiwi_core::ErrorBody>,
+        >
+    {
+        async fn classify_bytes(self) -> Vec<u8> {
+            let stream = self.unwrap().into_inner().into_inner();
+            let chunks: Vec<_> = stream.try_collect().await.unwrap();
+            chunks.concat()
+        }
+    }
+}
