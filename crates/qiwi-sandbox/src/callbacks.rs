@@ -96,8 +96,52 @@ pub struct Delivery {
 #[derive(Clone)]
 pub struct Callbacks {
     deliveries: Arc<Mutex<Vec<Delivery>>>,
+    faults: Arc<Mutex<Vec<CallbackFault>>>,
     http: reqwest::Client,
     clock: Arc<Clock>,
+}
+
+/// A fault for the next `count` callbacks (of `family`, or any): sent twice, and/or held back
+/// `delay_ms` so that later ones overtake it.
+#[derive(Debug, Clone, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackFault {
+    /// `p2p`, `payin` or `wallet`; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// How many callbacks it applies to (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Deliver each one twice, as QIWI may.
+    #[serde(default)]
+    pub duplicate: bool,
+    /// Hold each one back this long (at QIWI's pace, not scaled) before its first attempt.
+    #[serde(default)]
+    pub delay_ms: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl CallbackFault {
+    /// Why the fault cannot apply, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self
+            .family
+            .as_deref()
+            .is_some_and(|f| !matches!(f, "p2p" | "payin" | "wallet"))
+        {
+            return Err("family is p2p, payin or wallet".into());
+        }
+        if self.count == 0 {
+            return Err("count must be at least 1".into());
+        }
+        if !self.duplicate && self.delay_ms == 0 {
+            return Err("a callback fault needs duplicate or delay_ms".into());
+        }
+        Ok(())
+    }
 }
 
 impl Callbacks {
@@ -110,6 +154,7 @@ impl Callbacks {
             .expect("an HTTP client");
         Callbacks {
             deliveries: Arc::new(Mutex::new(Vec::new())),
+            faults: Arc::new(Mutex::new(Vec::new())),
             http,
             clock,
         }
@@ -120,9 +165,30 @@ impl Callbacks {
         self.deliveries.lock().expect("deliveries lock").clone()
     }
 
-    /// Forgets every delivery (a reset); deliveries in flight stop at their next attempt.
+    /// Forgets every delivery and fault (a reset); deliveries in flight stop at their next
+    /// attempt.
     pub fn clear(&self) {
         self.deliveries.lock().expect("deliveries lock").clear();
+        self.faults.lock().expect("faults lock").clear();
+    }
+
+    /// Adds a fault for the next callbacks.
+    pub fn add_fault(&self, fault: CallbackFault) {
+        self.faults.lock().expect("faults lock").push(fault);
+    }
+
+    /// Takes one use of the first fault that applies to `family`.
+    fn take_fault(&self, family: &str) -> Option<CallbackFault> {
+        let mut faults = self.faults.lock().expect("faults lock");
+        let i = faults
+            .iter()
+            .position(|f| f.family.as_deref().is_none_or(|x| x == family))?;
+        let fault = faults[i].clone();
+        faults[i].count -= 1;
+        if faults[i].count == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
     }
 
     /// Records a callback and, when it has a URL, starts delivering it on `schedule`.
@@ -134,26 +200,46 @@ impl Callbacks {
         body: String,
         schedule: Schedule,
     ) -> u64 {
-        let id = {
-            let mut all = self.deliveries.lock().expect("deliveries lock");
-            let id = all.last().map_or(1, |d| d.id + 1);
-            all.push(Delivery {
-                id,
-                family,
-                url: url.clone(),
-                headers,
-                body,
-                acknowledged: false,
-                attempts: Vec::new(),
-                schedule,
-            });
-            id
+        let fault = if url.is_some() {
+            self.take_fault(family)
+        } else {
+            None
         };
-        if url.is_some() {
-            let this = self.clone();
-            tokio::spawn(async move { this.deliver(id, schedule).await });
+        let copies = if fault.as_ref().is_some_and(|f| f.duplicate) {
+            2
+        } else {
+            1
+        };
+        let delay = Duration::from_millis(fault.map_or(0, |f| f.delay_ms));
+        let mut first = 0;
+        for _ in 0..copies {
+            let id = {
+                let mut all = self.deliveries.lock().expect("deliveries lock");
+                let id = all.last().map_or(1, |d| d.id + 1);
+                all.push(Delivery {
+                    id,
+                    family,
+                    url: url.clone(),
+                    headers: headers.clone(),
+                    body: body.clone(),
+                    acknowledged: false,
+                    attempts: Vec::new(),
+                    schedule,
+                });
+                id
+            };
+            if first == 0 {
+                first = id;
+            }
+            if url.is_some() {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    this.deliver(id, schedule).await
+                });
+            }
         }
-        id
+        first
     }
 
     /// Sends delivery `id` again, once, whatever became of it; `false` if there is none.

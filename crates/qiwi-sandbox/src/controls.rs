@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/sandbox/callbacks", get(list_callbacks))
         .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
         .route("/sandbox/faults", get(list_faults).post(add_fault))
+        .route("/sandbox/callback-faults", post(add_callback_fault))
         .route("/sandbox/reset", post(reset))
 }
 
@@ -103,6 +104,19 @@ async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Res
             .into_response();
     }
     s.faults.lock().expect("faults lock").add(fault);
+    StatusCode::CREATED.into_response()
+}
+
+async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
+    let fault: crate::callbacks::CallbackFault = match crate::p2p::read_json(&body, "sandbox") {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(why) = fault.check() {
+        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
+            .into_response();
+    }
+    s.callbacks.add_fault(fault);
     StatusCode::CREATED.into_response()
 }
 

@@ -13,6 +13,7 @@
 //! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
 //! | `POST /sandbox/faults` `{"operation": "getBill", "count": 2, "status": 503, "retry_after_seconds": 1}` | the next `count` requests of the operation fail so (also `delay_ms`, `drop_connection`) |
 //! | `GET /sandbox/faults` | the faults still pending |
+//! | `POST /sandbox/callback-faults` `{"family": "p2p", "count": 1, "duplicate": true, "delay_ms": 500}` | the next callbacks are sent twice and/or held back (so later ones overtake them) |
 //! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 
@@ -42,7 +43,7 @@ mod wallet_checkout;
 mod wallet_identity;
 mod wallet_services;
 
-pub use callbacks::{Attempt, Delivery};
+pub use callbacks::{Attempt, CallbackFault, Delivery};
 pub use config::{Config, Credentials};
 pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
