@@ -77,6 +77,17 @@ fn config(args: &Args) -> Result<Config, String> {
             args.time_scale
         ));
     }
+    let number = &args.wallet_number;
+    if !(11..=15).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "--wallet-number must be 11 to 15 digits without '+', not {number:?}"
+        ));
+    }
+    if number == qiwi_sandbox::COUNTERPART_WALLET {
+        return Err(format!(
+            "--wallet-number {number} is the sandbox's second wallet; choose another"
+        ));
+    }
     for (flag, url) in [
         ("--notify-p2p", &args.notify_p2p),
         ("--notify-payin", &args.notify_payin),

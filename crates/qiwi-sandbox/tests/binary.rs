@@ -54,6 +54,13 @@ fn bad_flags_exit_2_with_the_reason() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    for bad in ["+79001112233", "79000000002", "123"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_qiwi-sandbox"))
+            .args(["--wallet-number", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_qiwi-sandbox"))
         .args(["--payout-public-key", "/nonexistent/key.pem"])
         .output()
