@@ -41,6 +41,7 @@ mod sbp;
 mod wallet;
 mod wallet_checkout;
 mod wallet_identity;
+mod wallet_providers;
 mod wallet_services;
 
 pub use callbacks::{Attempt, CallbackFault, Delivery};
@@ -50,6 +51,7 @@ pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
 pub use wallet_identity::TURNOVER_LIMITS;
+pub use wallet_providers::PROVIDERS;
 pub use wallet_services::{COMMISSIONS, CROSS_RATES};
 
 /// The sandbox's state, shared by every handler.
@@ -171,6 +173,7 @@ fn router(state: SharedState) -> Router {
         .merge(wallet_identity::routes())
         .merge(wallet_checkout::routes())
         .merge(cheque::routes())
+        .merge(wallet_providers::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

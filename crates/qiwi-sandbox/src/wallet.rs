@@ -99,6 +99,19 @@ impl WalletState {
             ..WalletState::default()
         }
     }
+
+    /// QIWI's refusals of payment `id` of `amount` from `from`: no such wallet (5), an id
+    /// already used (408), or too little money (220).
+    fn may_pay(&self, from: &str, id: &str, amount: Decimal) -> Result<(), u32> {
+        let (balance, txns) = self.wallets.get(from).ok_or(5_u32)?;
+        if txns.iter().any(|t| !t.incoming && t.client_id == id) {
+            return Err(408);
+        }
+        if *balance < amount {
+            return Err(220);
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn routes() -> Router<SharedState> {
@@ -313,30 +326,27 @@ impl Sandbox {
         ])
     }
 
-    /// Takes `amount` from `wallet` for the P2P bill `bill_id` it pays (an `OUT` in its history,
-    /// notified to its hook); `Err` with QIWI's payment code when it cannot.
+    /// Takes `amount` from `wallet` for a payment that leaves the sandbox (a P2P bill, a mobile
+    /// top-up): an `OUT` to `account` through `provider` in its history, notified to its hook.
+    /// `Err` with QIWI's payment code when `client_id` was used (408) or money is short (220).
     pub(crate) fn debit_wallet(
         &self,
         wallet: &str,
         amount: Decimal,
-        bill_id: &str,
-    ) -> Result<(), u32> {
+        client_id: &str,
+        (account, provider): (&str, i64),
+    ) -> Result<Txn, u32> {
         let mut w = self.wallet.lock().expect("wallet lock");
-        if w.wallets
-            .get(wallet)
-            .is_none_or(|(balance, _)| *balance < amount)
-        {
-            return Err(220);
-        }
+        w.may_pay(wallet, client_id, amount)?;
         w.next_txn += 1;
         let txn = Txn {
             id: w.next_txn,
             date: self.clock.now(),
             incoming: false,
-            account: bill_id.to_owned(),
+            account: account.to_owned(),
             amount,
-            client_id: bill_id.to_owned(),
-            provider: 1_001,
+            client_id: client_id.to_owned(),
+            provider,
             comment: None,
         };
         let entry = w.wallets.get_mut(wallet).expect("checked above");
@@ -347,7 +357,7 @@ impl Sandbox {
         if let Some(hook) = hook {
             self.notify_hook(&hook, wallet, &txn, false);
         }
-        Ok(())
+        Ok(txn)
     }
 
     /// Credits the token's wallet with an incoming payment (a paid P2P bill): an `IN` in its
@@ -538,9 +548,9 @@ async fn pay(
         Ok(owner) => owner,
         Err(e) => return e.into_response(),
     };
-    if provider_id != "99" {
+    let Ok(provider) = provider_id.parse::<i64>() else {
         return refused(5);
-    }
+    };
     let request: PaymentRequest = match read_json(&body, "sinap") {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -557,6 +567,9 @@ async fn pay(
     if amount < Decimal::ONE {
         return refused(241);
     }
+    if provider != 99 {
+        return s.top_up(&from, provider, &request, amount);
+    }
     let to = request
         .fields
         .0
@@ -568,16 +581,8 @@ async fn pay(
     if to == from || !w.wallets.contains_key(&to) {
         return refused(5);
     }
-    let sender = &w.wallets[&from];
-    if sender
-        .1
-        .iter()
-        .any(|t| !t.incoming && t.client_id == request.id)
-    {
-        return refused(408);
-    }
-    if sender.0 < amount {
-        return refused(220);
+    if let Err(code) = w.may_pay(&from, &request.id, amount) {
+        return refused(code);
     }
     w.next_txn += 2;
     let (out_id, in_id) = (w.next_txn - 1, w.next_txn);

@@ -132,7 +132,7 @@ async fn pay(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> R
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    if let Err(code) = s.debit_wallet(&wallet, amount, &bill_id) {
+    if let Err(code) = s.debit_wallet(&wallet, amount, &bill_id, (&bill_id, 1_001)) {
         return crate::wallet::refused(code);
     }
     if let Err(e) = s.settle_bill(&bill_id, BillStatusValue::Paid) {

@@ -821,3 +821,92 @@ async fn a_transactions_receipt_is_a_pdf_and_can_be_mailed() {
         }
     }
 }
+
+#[tokio::test]
+async fn mobile_operators_are_found_and_topped_up_from_the_wallet() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let found = client
+        .resolve_mobile_provider()
+        .phone_number("79031234567")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let operator = &found.mobile_operator_provider_list[0];
+    assert_eq!(
+        (operator.id, operator.short_name.as_deref()),
+        (Some(2), Some("Beeline"))
+    );
+    let unknown = client
+        .resolve_mobile_provider()
+        .phone_number("7903")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(unknown, ApiError::Rejected { status: 400, .. }),
+        "{unknown}"
+    );
+    let search = client
+        .search_providers()
+        .query("rost")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let ids: Vec<_> = search
+        .items
+        .iter()
+        .filter_map(|i| i.data.as_ref()?.id)
+        .collect();
+    assert_eq!(ids, [23729]);
+
+    let top_up = |id: &str, account: &str| {
+        let body: wallet::types::PaymentRequest = serde_json::from_value(json!({
+            "id": id, "sum": {"amount": 150, "currency": "643"},
+            "paymentMethod": {"type": "Account", "accountId": "643"},
+            "fields": {"account": account}
+        }))
+        .unwrap();
+        client.create_payment().provider_id(2).body(body).send()
+    };
+    let paid = top_up("1001", "9031234567").await.classify().unwrap();
+    let txn: i64 = paid.transaction.unwrap().id.unwrap().parse().unwrap();
+    let page = history(&client, &owner(&sandbox), 5, None).await;
+    let row = page.data.iter().find(|t| t.txn_id == Some(txn)).unwrap();
+    assert_eq!(
+        row.type_.as_ref().map(|t| t.to_string()).as_deref(),
+        Some("OUT")
+    );
+    assert_eq!(row.provider.as_ref().and_then(|p| p.id), Some(2));
+    let balance = client
+        .list_accounts()
+        .person_id(owner(&sandbox))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let rub = balance.accounts[0]
+        .balance
+        .as_ref()
+        .unwrap()
+        .amount
+        .to_string();
+    assert_eq!(rub, "9850", "10 000 RUB less the top-up");
+
+    let code = |e: ApiError| match e {
+        ApiError::Rejected {
+            payment_error: Some(p),
+            ..
+        } => p.code,
+        other => panic!("{other}"),
+    };
+    let megafon = top_up("1002", "9261234567").await.classify().unwrap_err();
+    assert_eq!(code(megafon), 4, "the number is not Beeline's");
+    let short = top_up("1003", "903123").await.classify().unwrap_err();
+    assert_eq!(code(short), 303, "not a phone number");
+    let again = top_up("1001", "9031234567").await.classify().unwrap_err();
+    assert_eq!(code(again), 408, "the same id twice");
+}
