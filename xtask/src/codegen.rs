@@ -96,14 +96,17 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
         .generate_tokens(&api)
         .map_err(|e| format!("spec/{stem}.yaml: {e}"))?;
     let registry = schema_registry(&api);
+    let operations = operation_table(&api);
     let (rules, rule_ids) = transport_rules(&api)?;
-    let tokens = quote! { #client #rules #registry };
+    let tokens = quote! { #client #rules #operations #registry };
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("spec/{stem}.yaml: {e}"))?;
     // Progenitor writes one module `types` that needs only serde; the spec example registry
     // reads only those types. Everything else is the client and needs reqwest.
-    let (types, client): (Vec<syn::Item>, Vec<syn::Item>) =
-        std::mem::take(&mut file.items).into_iter().partition(|item| {
+    let (types, client): (Vec<syn::Item>, Vec<syn::Item>) = std::mem::take(&mut file.items)
+        .into_iter()
+        .partition(|item| {
             matches!(item, syn::Item::Mod(m) if m.ident == "types" || m.ident == "schema_registry")
+                || matches!(item, syn::Item::Const(c) if c.ident == "OPERATIONS")
         });
     let mut types = types;
     reexport_mapped_types(&api, &mut types)?;
@@ -246,6 +249,27 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
         };
     };
     Ok((tokens, ids))
+}
+
+/// Every operation's method, path template and `operationId`, in the spec's order: for servers
+/// (the sandbox) that need to know which operation a request is without an HTTP client.
+fn operation_table(api: &OpenAPI) -> proc_macro2::TokenStream {
+    let mut rows = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let method = method.to_uppercase();
+            let id = op.operation_id.as_deref().unwrap_or_default();
+            rows.push(quote! { (#method, #path, #id) });
+        }
+    }
+    quote! {
+        /// Every operation of this API as `(method, path template, operationId)`, as the spec
+        /// lists them; path parameters are written `{name}`.
+        pub const OPERATIONS: &[(&str, &str, &str)] = &[#(#rows),*];
+    }
 }
 
 /// A lookup from each component schema's name to its Rust type, so that tests can prove

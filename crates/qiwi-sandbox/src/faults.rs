@@ -14,107 +14,36 @@ use serde::{Deserialize, Serialize};
 use crate::SharedState;
 use crate::error::QiwiError;
 
-/// The operations the sandbox serves: method, path template and QIWI's `operationId`.
-const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("GET", "/person-profile/v1/profile/current", "getProfile"),
-    (
-        "GET",
-        "/funding-sources/v2/persons/{}/accounts",
-        "listAccounts",
-    ),
-    ("POST", "/sinap/api/v2/terms/{}/payments", "createPayment"),
-    (
-        "GET",
-        "/payment-history/v2/persons/{}/payments",
-        "getPaymentHistory",
-    ),
-    (
-        "GET",
-        "/payment-history/v2/transactions/{}",
-        "getTransaction",
-    ),
-    ("PUT", "/payment-notifier/v1/hooks", "registerWebhook"),
-    (
-        "GET",
-        "/payment-notifier/v1/hooks/active",
-        "getActiveWebhook",
-    ),
-    ("GET", "/payment-notifier/v1/hooks/test", "sendTestWebhook"),
-    ("DELETE", "/payment-notifier/v1/hooks/{}", "deleteWebhook"),
-    ("GET", "/payment-notifier/v1/hooks/{}/key", "getWebhookKey"),
-    (
-        "POST",
-        "/payment-notifier/v1/hooks/{}/newkey",
-        "rotateWebhookKey",
-    ),
-    ("PUT", "/partner/bill/v1/bills/{}", "createBill"),
-    ("GET", "/partner/bill/v1/bills/{}", "getBill"),
-    ("POST", "/partner/bill/v1/bills/{}/reject", "rejectBill"),
-    (
-        "PUT",
-        "/partner/bill/v1/bills/{}/refunds/{}",
-        "createRefund",
-    ),
-    ("GET", "/partner/bill/v1/bills/{}/refunds/{}", "getRefund"),
-    (
-        "PUT",
-        "/partner/payin/v1/sites/{}/payments/{}",
-        "createPayment",
-    ),
-    (
-        "GET",
-        "/partner/payin/v1/sites/{}/payments/{}",
-        "getPayment",
-    ),
-    (
-        "POST",
-        "/partner/payin/v1/sites/{}/payments/{}/complete",
-        "completePayment3DS",
-    ),
-    (
-        "PUT",
-        "/partner/payin/v1/sites/{}/payments/{}/captures/{}",
-        "capturePayment",
-    ),
-    (
-        "GET",
-        "/partner/payin/v1/sites/{}/payments/{}/captures/{}",
-        "getCapture",
-    ),
-    (
-        "PUT",
-        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}",
-        "createRefund",
-    ),
-    (
-        "GET",
-        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}",
-        "getRefund",
-    ),
-    (
-        "GET",
-        "/partner/payin/v1/sites/{}/payments/{}/refunds",
-        "listRefunds",
-    ),
-    (
-        "POST",
-        "/partner/payin/v1/sites/{}/payments/{}/refunds/{}/decline",
-        "declineRefund",
-    ),
-];
+/// One API's operations as the generated code lists them: (method, path template, `operationId`).
+type Table = &'static [(&'static str, &'static str, &'static str)];
 
-/// The `operationId` a request is for, if the sandbox serves it.
-pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
+/// The four APIs' operations, from the specs: (API, method, path template, `operationId`).
+fn operations() -> impl Iterator<Item = (&'static str, &'static str, &'static str, &'static str)> {
+    let apis: [(&str, Table); 4] = [
+        ("p2p", qiwi_sys::p2p::OPERATIONS),
+        ("payin", qiwi_sys::payin::OPERATIONS),
+        ("payout", qiwi_sys::payout::OPERATIONS),
+        ("wallet", qiwi_sys::wallet::OPERATIONS),
+    ];
+    apis.into_iter().flat_map(|(api, table)| {
+        table
+            .iter()
+            .map(move |(method, path, id)| (api, *method, *path, *id))
+    })
+}
+
+/// The API and `operationId` a request is for, if it is one of QIWI's operations.
+pub(crate) fn operation_of(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
     let actual: Vec<&str> = path.split('/').collect();
-    OPERATIONS.iter().find_map(|(m, template, id)| {
+    operations().find_map(|(api, m, template, id)| {
         let segments: Vec<&str> = template.split('/').collect();
-        let fits = *m == method
+        let fits = m == method
             && segments.len() == actual.len()
             && segments
                 .iter()
                 .zip(&actual)
-                .all(|(t, a)| *t == "{}" || t == a);
-        fits.then_some(*id)
+                .all(|(t, a)| (t.starts_with('{') && t.ends_with('}') && !a.is_empty()) || t == a);
+        fits.then_some((api, id))
     })
 }
 
@@ -122,7 +51,9 @@ pub(crate) fn operation_of(method: &str, path: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
-    /// QIWI's `operationId` (`getBill`, `createBill` …).
+    /// QIWI's `operationId` (`getBill`, `createBill` …), or `api.operationId` (`wallet.createPayment`)
+    /// for an id that two APIs share (`createPayment`, `createRefund`, `getRefund`): unqualified,
+    /// it applies to both.
     pub operation: String,
     /// How many requests it applies to (default 1).
     #[serde(default = "one")]
@@ -146,12 +77,23 @@ fn one() -> u32 {
 }
 
 impl Fault {
+    fn is_for(&self, api: &str, id: &str) -> bool {
+        self.operation == id
+            || self
+                .operation
+                .strip_prefix(api)
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(id)
+    }
+
     /// Why the fault cannot be applied, if it cannot.
     pub(crate) fn check(&self) -> Result<(), String> {
-        if OPERATIONS.iter().all(|(_, _, id)| *id != self.operation) {
-            let known: Vec<&str> = OPERATIONS.iter().map(|(_, _, id)| *id).collect();
+        if !operations().any(|(api, _, _, id)| self.is_for(api, id)) {
+            let mut known: Vec<&str> = operations().map(|(_, _, _, id)| id).collect();
+            known.sort_unstable();
+            known.dedup();
             return Err(format!(
-                "unknown operation {:?}; served: {known:?}",
+                "unknown operation {:?}; QIWI's operations: {known:?}",
                 self.operation
             ));
         }
@@ -184,9 +126,9 @@ impl Faults {
         self.0.iter().cloned().collect()
     }
 
-    /// Takes one use of the first fault for `operation`.
-    fn take(&mut self, operation: &str) -> Option<Fault> {
-        let i = self.0.iter().position(|f| f.operation == operation)?;
+    /// Takes one use of the first fault for `operation` of `api`.
+    fn take(&mut self, (api, operation): (&str, &str)) -> Option<Fault> {
+        let i = self.0.iter().position(|f| f.is_for(api, operation))?;
         let fault = self.0[i].clone();
         self.0[i].count -= 1;
         if self.0[i].count == 0 {
@@ -244,16 +186,25 @@ mod tests {
     fn operations_are_found_by_method_and_path() {
         assert_eq!(
             operation_of("GET", "/partner/bill/v1/bills/b-1"),
-            Some("getBill")
+            Some(("p2p", "getBill"))
         );
         assert_eq!(
             operation_of("PUT", "/partner/bill/v1/bills/b-1"),
-            Some("createBill")
+            Some(("p2p", "createBill"))
         );
         assert_eq!(
             operation_of("PUT", "/partner/bill/v1/bills/b/refunds/r"),
-            Some("createRefund")
+            Some(("p2p", "createRefund"))
         );
+        assert_eq!(
+            operation_of("PUT", "/cards/v1/cards/7/alias"),
+            Some(("wallet", "renameCard"))
+        );
+        assert_eq!(
+            operation_of("POST", "/sinap/api/v2/terms/99/payments"),
+            Some(("wallet", "createPayment"))
+        );
+        assert_eq!(operation_of("GET", "/partner/bill/v1/bills/"), None);
         assert_eq!(operation_of("DELETE", "/partner/bill/v1/bills/b-1"), None);
         assert_eq!(operation_of("GET", "/partner/bill/v1/bills"), None);
     }
@@ -272,12 +223,22 @@ mod tests {
         f.add(fault("getBill", 2, 503));
         f.add(fault("getBill", 1, 429));
         let taken: Vec<_> = (0..4)
-            .map(|_| f.take("getBill").and_then(|x| x.status))
+            .map(|_| f.take(("p2p", "getBill")).and_then(|x| x.status))
             .collect();
         assert_eq!(taken, [Some(503), Some(503), Some(429), None]);
         assert!(fault("nope", 1, 500).check().is_err());
         assert!(fault("getBill", 0, 500).check().is_err());
         assert!(fault("getBill", 1, 200).check().is_err());
         assert!(fault("getBill", 1, 502).check().is_ok());
+        assert!(fault("wallet.renameCard", 1, 502).check().is_ok());
+        assert!(fault("p2p.renameCard", 1, 502).check().is_err());
+
+        let mut f = Faults::default();
+        f.add(fault("wallet.createPayment", 1, 503));
+        assert!(f.take(("payin", "createPayment")).is_none());
+        assert!(f.take(("wallet", "createPayment")).is_some());
+        f.add(fault("createPayment", 2, 503));
+        assert!(f.take(("payin", "createPayment")).is_some());
+        assert!(f.take(("wallet", "createPayment")).is_some());
     }
 }

@@ -724,6 +724,15 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::notification::p2p::BillStatus;
 }
+/// Every operation of this API as `(method, path template, operationId)`, as the spec
+/// lists them; path parameters are written `{name}`.
+pub const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("GET", "/partner/bill/v1/bills/{billId}", "getBill"),
+    ("PUT", "/partner/bill/v1/bills/{billId}", "createBill"),
+    ("POST", "/partner/bill/v1/bills/{billId}/reject", "rejectBill"),
+    ("GET", "/partner/bill/v1/bills/{billId}/refunds/{refundId}", "getRefund"),
+    ("PUT", "/partner/bill/v1/bills/{billId}/refunds/{refundId}", "createRefund"),
+];
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {

@@ -6238,6 +6238,78 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::notification::payin::CreatedToken;
 }
+/// Every operation of this API as `(method, path template, operationId)`, as the spec
+/// lists them; path parameters are written `{name}`.
+pub const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("GET", "/partner/payin/v1/sites/{siteId}/bills/{billId}", "listInvoicePayments"),
+    ("PUT", "/partner/payin/v1/sites/{siteId}/bills/{billId}", "createInvoice"),
+    ("GET", "/partner/payin/v1/sites/{siteId}/bills/{billId}/details", "getInvoice"),
+    ("GET", "/partner/payin/v1/sites/{siteId}/payments/{paymentId}", "getPayment"),
+    ("PUT", "/partner/payin/v1/sites/{siteId}/payments/{paymentId}", "createPayment"),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/complete",
+        "completePayment3DS",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/captures/{captureId}",
+        "getCapture",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/captures/{captureId}",
+        "capturePayment",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/refunds/{refundId}",
+        "getRefund",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/refunds/{refundId}",
+        "createRefund",
+    ),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/refunds",
+        "listRefunds",
+    ),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/refunds/{refundId}/decline",
+        "declineRefund",
+    ),
+    ("POST", "/partner/payin/v1/sites/{siteId}/sbp/qrCodes", "createQrCode"),
+    ("GET", "/partner/payin/v1/sites/{siteId}/sbp/qrCodes/{qrCodeUid}", "getQrCode"),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/sbp/qrCodes/{qrCodeUid}",
+        "createQrCodeWithId",
+    ),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{siteId}/sbp/qrCodes/{qrCodeUid}/payments",
+        "paySbpToken",
+    ),
+    ("DELETE", "/partner/payin/v1/sites/{siteId}/tokens", "deleteCardToken"),
+    (
+        "GET",
+        "/partner/payin/v1/sites/{siteId}/validation/card/requests/{requestUid}",
+        "getCardCheck",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/validation/card/requests/{requestUid}",
+        "checkCard",
+    ),
+    (
+        "POST",
+        "/partner/payin/v1/sites/{siteId}/validation/card/requests/{requestUid}/complete",
+        "completeCardCheck",
+    ),
+];
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {

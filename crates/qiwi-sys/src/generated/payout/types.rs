@@ -1295,6 +1295,25 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::datetime::QiwiDateTime;
 }
+/// Every operation of this API as `(method, path template, operationId)`, as the spec
+/// lists them; path parameters are written `{name}`.
+pub const OPERATIONS: &[(&str, &str, &str)] = &[
+    (
+        "GET",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/payouts/{payoutId}",
+        "getPayout",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/payouts/{payoutId}",
+        "createPayout",
+    ),
+    (
+        "PUT",
+        "/partner/payin/v1/sites/{siteId}/payments/{paymentId}/payouts/{payoutId}/complete",
+        "completePayout",
+    ),
+];
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {

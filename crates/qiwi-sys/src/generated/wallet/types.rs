@@ -9689,6 +9689,103 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::notification::wallet::WalletTxnStatus;
 }
+/// Every operation of this API as `(method, path template, operationId)`, as the spec
+/// lists them; path parameters are written `{name}`.
+pub const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("GET", "/person-profile/v1/profile/current", "getProfile"),
+    ("GET", "/identification/v1/persons/{wallet}/identification", "getIdentification"),
+    ("POST", "/identification/v1/persons/{wallet}/identification", "setIdentification"),
+    (
+        "POST",
+        "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations",
+        "createIdentificationDowngrade",
+    ),
+    (
+        "PUT",
+        "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations/{downgradeOperationId}/confirm",
+        "confirmIdentificationDowngrade",
+    ),
+    (
+        "GET",
+        "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations/{downgradeOperationId}",
+        "getIdentificationDowngrade",
+    ),
+    ("GET", "/qw-limits/v1/persons/{personId}/actual-limits", "getLimits"),
+    (
+        "GET",
+        "/qw-limits/v1/persons/{personId}/p2p-payment-count-limit",
+        "getP2pPaymentCountLimit",
+    ),
+    (
+        "GET",
+        "/person-profile/v1/persons/{personId}/status/restrictions",
+        "getRestrictions",
+    ),
+    ("GET", "/payment-history/v2/persons/{wallet}/payments", "getPaymentHistory"),
+    ("GET", "/payment-history/v2/persons/{wallet}/payments/total", "getPaymentTotals"),
+    ("GET", "/payment-history/v2/transactions/{transactionId}", "getTransaction"),
+    (
+        "GET",
+        "/payment-history/v1/transactions/{transactionId}/cheque/file",
+        "getChequeFile",
+    ),
+    (
+        "POST",
+        "/payment-history/v1/transactions/{transactionId}/cheque/send",
+        "sendCheque",
+    ),
+    ("GET", "/funding-sources/v2/persons/{personId}/accounts", "listAccounts"),
+    ("POST", "/funding-sources/v2/persons/{personId}/accounts", "createAccount"),
+    (
+        "GET",
+        "/funding-sources/v2/persons/{personId}/accounts/offer",
+        "listAccountOffers",
+    ),
+    (
+        "PATCH",
+        "/funding-sources/v2/persons/{personId}/accounts/{accountAlias}",
+        "setDefaultAccount",
+    ),
+    ("POST", "/sinap/providers/{providerId}/onlineCommission", "getOnlineCommission"),
+    ("POST", "/sinap/api/v2/terms/{providerId}/payments", "createPayment"),
+    ("GET", "/sinap/crossRates", "getCrossRates"),
+    (
+        "POST",
+        "/sinap/api/refs/bd6fb248-2bdf-49ed-bcb2-9b0a789cfde8/containers",
+        "findCardProvider",
+    ),
+    (
+        "POST",
+        "/sinap/api/refs/a42ebc79-0584-4271-b8a0-15cb4ea8b340/containers",
+        "lookupKzCard",
+    ),
+    ("POST", "/sinap/api/terms/27292/payments", "payKzCard"),
+    ("GET", "/search/v1/search", "searchProviders"),
+    ("GET", "/qw-mobile-providers-resolver/v1/providers", "resolveMobileProvider"),
+    ("GET", "/qw-nicknames/v1/persons/{wallet}/nickname", "getNickname"),
+    ("POST", "/cards/v2/persons/{wallet}/orders", "createCardOrder"),
+    ("PUT", "/cards/v2/persons/{wallet}/orders/{orderId}/submit", "submitCardOrder"),
+    ("GET", "/cards/v1/cards", "listCards"),
+    (
+        "GET",
+        "/payment-history/v1/persons/{wallet}/cards/{cardId}/statement",
+        "getCardStatement",
+    ),
+    ("PUT", "/cards/v2/persons/{wallet}/cards/{cardId}/block", "blockCard"),
+    ("PUT", "/cards/v2/persons/{wallet}/cards/{cardId}/unblock", "unblockCard"),
+    ("PUT", "/cards/v1/cards/{cardId}/details", "getCardDetails"),
+    ("PUT", "/cards/v1/cards/{cardId}/alias", "renameCard"),
+    ("POST", "/widgets-api/api/p2p/protected/keys/create", "createP2pKeys"),
+    ("GET", "/checkout-api/api/bill/search", "searchBills"),
+    ("POST", "/checkout-api/invoice/pay/wallet", "payBill"),
+    ("POST", "/checkout-api/api/bill/reject", "rejectBill"),
+    ("PUT", "/payment-notifier/v1/hooks", "registerWebhook"),
+    ("DELETE", "/payment-notifier/v1/hooks/{hookId}", "deleteWebhook"),
+    ("GET", "/payment-notifier/v1/hooks/{hookId}/key", "getWebhookKey"),
+    ("POST", "/payment-notifier/v1/hooks/{hookId}/newkey", "rotateWebhookKey"),
+    ("GET", "/payment-notifier/v1/hooks/active", "getActiveWebhook"),
+    ("GET", "/payment-notifier/v1/hooks/test", "sendTestWebhook"),
+];
 /// Support for the spec example tests; not part of the API.
 #[doc(hidden)]
 pub mod schema_registry {
