@@ -912,6 +912,40 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
+    let to_verified: wallet::types::IdentificationDowngradeRequest =
+        body(json!({"identificationLevel": "VERIFIED"}));
+    let _ = client
+        .create_identification_downgrade()
+        .wallet(me.as_str())
+        .body(to_verified.clone())
+        .send()
+        .await;
+    let full = format!("/sandbox/wallet/{me}/full-identification");
+    raw(&sandbox, reqwest::Method::POST, &full, "").await;
+    let downgrade = client
+        .create_identification_downgrade()
+        .wallet(me.as_str())
+        .body(to_verified)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .downgrade_operation_id;
+    client
+        .confirm_identification_downgrade()
+        .wallet(me.as_str())
+        .downgrade_operation_id(downgrade.as_str())
+        .body(wallet::types::EmptyObject(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_identification_downgrade()
+        .wallet(me.as_str())
+        .downgrade_operation_id(downgrade.as_str())
+        .send()
+        .await
+        .unwrap();
     client
         .get_limits()
         .person_id(me.as_str())
@@ -1066,7 +1100,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
-    assert_eq!(ops.len(), 31, "{ops:?}");
+    assert_eq!(ops.len(), 34, "{ops:?}");
     for status in ["200", "201", "400", "403", "404", "422"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),

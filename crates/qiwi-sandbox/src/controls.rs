@@ -28,6 +28,10 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
         .route("/sandbox/faults", get(list_faults).post(add_fault))
         .route("/sandbox/callback-faults", post(add_callback_fault))
+        .route(
+            "/sandbox/wallet/{wallet}/full-identification",
+            post(crate::wallet_identity::identify_fully),
+        )
         .route("/sandbox/reset", post(reset))
 }
 

@@ -14,6 +14,7 @@
 //! | `POST /sandbox/faults` `{"operation": "getBill", "count": 2, "status": 503, "retry_after_seconds": 1}` | the next `count` requests of the operation fail so (also `delay_ms`, `drop_connection`) |
 //! | `GET /sandbox/faults` | the faults still pending |
 //! | `POST /sandbox/callback-faults` `{"family": "p2p", "count": 1, "duplicate": true, "delay_ms": 500}` | the next callbacks are sent twice and/or held back (so later ones overtake them) |
+//! | `POST /sandbox/wallet/{wallet}/full-identification` | an identified wallet becomes `FULL` (as at a QIWI office), so that downgrades can be tried |
 //! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 

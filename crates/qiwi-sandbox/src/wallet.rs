@@ -77,6 +77,10 @@ pub(crate) struct WalletState {
     pub default_account: BTreeMap<String, String>,
     /// Each identified wallet's identification.
     pub identities: BTreeMap<String, qiwi_sys::wallet::types::IdentificationRequest>,
+    /// Wallets identified at the `FULL` level (`POST /sandbox/wallet/{wallet}/full-identification`).
+    pub full: std::collections::BTreeSet<String>,
+    /// Identification downgrades by id.
+    pub downgrades: BTreeMap<String, crate::wallet_identity::Downgrade>,
     /// Each wallet's webhook (one per wallet, as at QIWI).
     pub hooks: BTreeMap<String, Hook>,
     pub next_txn: i64,

@@ -1,12 +1,13 @@
 //! Who the wallet's owner is and what they may do: identification (a wallet starts `SIMPLE`
 //! and becomes `VERIFIED` when identified), the limits that level allows with what this
 //! month's payments spent, the count of transfers to people, and restrictions
-//! (wallet-api.md §2.2–2.7).
+//! (wallet-api.md §2.2–2.7); downgrades from `FULL` to `VERIFIED` (§2.4), which end
+//! [`DOWNGRADE_TIME`] after they are confirmed, on the sandbox clock.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use qiwi_core::Amount;
 use qiwi_core::money::AmountNumber;
@@ -18,6 +19,17 @@ use crate::SharedState;
 use crate::error::QiwiError;
 use crate::p2p::read_json;
 use crate::wallet::{own_wallet, typed};
+
+/// How long a confirmed identification downgrade takes (at QIWI's pace; the time scale and
+/// `POST /sandbox/clock/advance` shorten it).
+pub const DOWNGRADE_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An identification downgrade of `wallet`, confirmed at `confirmed`.
+#[derive(Debug, Clone)]
+pub(crate) struct Downgrade {
+    wallet: String,
+    confirmed: Option<time::OffsetDateTime>,
+}
 
 /// Monthly turnover limits by identification level, in RUB (QIWI's published levels).
 pub const TURNOVER_LIMITS: &[(&str, i64)] = &[
@@ -44,6 +56,157 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/person-profile/v1/persons/{person_id}/status/restrictions",
             get(restrictions),
         )
+        .route(
+            "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations",
+            post(create_downgrade),
+        )
+        .route(
+            "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations/{id}",
+            get(get_downgrade),
+        )
+        .route(
+            "/qw-ident-downgrade-api/v1/persons/{wallet}/identification-downgrade/operations/{id}/confirm",
+            put(confirm_downgrade),
+        )
+}
+
+impl crate::Sandbox {
+    /// `wallet`'s identification level now: `FULL`, `VERIFIED` or `SIMPLE`. Downgrades whose
+    /// time has come end here.
+    fn level(&self, wallet: &str) -> &'static str {
+        let now = self.clock.now();
+        let due = self.clock.scaled(DOWNGRADE_TIME);
+        let mut w = self.wallet.lock().expect("wallet lock");
+        let done: Vec<String> = w
+            .downgrades
+            .values()
+            .filter(|d| d.confirmed.is_some_and(|at| now >= at + due))
+            .map(|d| d.wallet.clone())
+            .collect();
+        for wallet in done {
+            w.full.remove(&wallet);
+        }
+        if w.full.contains(wallet) {
+            "FULL"
+        } else if w.identities.contains_key(wallet) {
+            "VERIFIED"
+        } else {
+            "SIMPLE"
+        }
+    }
+
+    /// A downgrade's answer: `IN_PROGRESS` until it has ended, then `SUCCESS`.
+    fn downgrade_answer(&self, wallet: &str, id: &str) -> Result<Json<Value>, QiwiError> {
+        let level = self.level(wallet);
+        let w = self.wallet.lock().expect("wallet lock");
+        let d = w
+            .downgrades
+            .get(id)
+            .filter(|d| d.wallet == wallet)
+            .ok_or_else(|| {
+                QiwiError::new(
+                    StatusCode::NOT_FOUND,
+                    "identification-downgrade",
+                    "downgrade.not.found",
+                    "No such downgrade operation",
+                )
+            })?;
+        let status = if d.confirmed.is_some() && level != "FULL" {
+            "SUCCESS"
+        } else {
+            "IN_PROGRESS"
+        };
+        Ok(typed::<qiwi_sys::wallet::types::IdentificationDowngrade>(
+            json!({"downgradeOperation": {"downgradeOperationId": id, "status": {"type": status}}}),
+        ))
+    }
+}
+
+/// A sandbox control: `wallet` (identified) becomes `FULL`, as a visit to a QIWI office would
+/// make it, so that downgrades can be tried.
+pub(crate) async fn identify_fully(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+) -> Result<StatusCode, QiwiError> {
+    let mut w = s.wallet.lock().expect("wallet lock");
+    if !w.identities.contains_key(&wallet) {
+        return Err(QiwiError::new(
+            StatusCode::CONFLICT,
+            "sandbox",
+            "not.identified",
+            "Identify the wallet first (setIdentification); only an identified wallet becomes FULL",
+        ));
+    }
+    w.full.insert(wallet);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_downgrade(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let r: qiwi_sys::wallet::types::IdentificationDowngradeRequest =
+        read_json(&body, "identification-downgrade")?;
+    if r.identification_level != "VERIFIED" {
+        return Err(QiwiError::new(
+            StatusCode::BAD_REQUEST,
+            "identification-downgrade",
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause("identificationLevel", "only VERIFIED"));
+    }
+    if s.level(&wallet) != "FULL" {
+        return Err(QiwiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "identification-downgrade",
+            "downgrade.not.available",
+            "Only a FULL identification can be downgraded",
+        ));
+    }
+    let id = crate::error::uuid();
+    s.wallet.lock().expect("wallet lock").downgrades.insert(
+        id.clone(),
+        Downgrade {
+            wallet,
+            confirmed: None,
+        },
+    );
+    Ok(typed::<
+        qiwi_sys::wallet::types::IdentificationDowngradeCreated,
+    >(json!({"downgradeOperationId": id})))
+}
+
+async fn confirm_downgrade(
+    State(s): State<SharedState>,
+    Path((wallet, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let now = s.clock.now();
+    if let Some(d) = s
+        .wallet
+        .lock()
+        .expect("wallet lock")
+        .downgrades
+        .get_mut(&id)
+        .filter(|d| d.wallet == wallet)
+    {
+        d.confirmed.get_or_insert(now);
+    }
+    s.downgrade_answer(&wallet, &id)
+}
+
+async fn get_downgrade(
+    State(s): State<SharedState>,
+    Path((wallet, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, QiwiError> {
+    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    s.downgrade_answer(&wallet, &id)
 }
 
 /// `1122333000` → `11***00`, as QIWI masks identification data when it is read back.
@@ -69,11 +232,12 @@ async fn get_identification(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let level = s.level(&wallet);
     let w = s.wallet.lock().expect("wallet lock");
     let id: i64 = wallet.parse().unwrap_or_default();
     let answer = match w.identities.get(&wallet) {
         Some(r) => json!({
-            "id": id, "type": "VERIFIED", "firstName": r.first_name, "middleName": r.middle_name,
+            "id": id, "type": level, "firstName": r.first_name, "middleName": r.middle_name,
             "lastName": r.last_name, "birthDate": r.birth_date, "passport": mask(&r.passport),
             "inn": r.inn.as_deref().map(mask), "snils": r.snils.as_deref().map(mask), "oms": r.oms.as_deref().map(mask),
         }),
@@ -171,17 +335,7 @@ async fn limits(
         )
         .with_cause("types", "at least one limit type"));
     }
-    let level = if s
-        .wallet
-        .lock()
-        .expect("wallet lock")
-        .identities
-        .contains_key(&person_id)
-    {
-        "VERIFIED"
-    } else {
-        "SIMPLE"
-    };
+    let level = s.level(&person_id);
     let max = TURNOVER_LIMITS
         .iter()
         .find(|(l, _)| *l == level)

@@ -10,15 +10,10 @@ use qiwi_sys::error::Classify as _;
 use qiwi_sys::p2p;
 use serde_json::json;
 
+mod common;
+
 async fn post(sandbox: &RunningSandbox, path: &str, body: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{}{path}", sandbox.base_url()))
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    common::control(sandbox, path, body).await.status().as_u16()
 }
 
 #[tokio::test]

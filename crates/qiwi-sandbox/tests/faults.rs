@@ -9,13 +9,11 @@ use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::p2p;
 use qiwi_sys::transport::{RetryPolicy, Transport};
 
+mod common;
+
 async fn fault(sandbox: &RunningSandbox, json: &str) -> reqwest::StatusCode {
-    reqwest::Client::new()
-        .post(format!("{}/sandbox/faults", sandbox.base_url()))
-        .body(json.to_owned())
-        .send()
+    common::control(sandbox, "/sandbox/faults", json)
         .await
-        .unwrap()
         .status()
 }
 

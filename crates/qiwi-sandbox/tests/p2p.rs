@@ -47,18 +47,11 @@ async fn create(client: &p2p::Client, id: &str, value: &str, minutes: i64) -> p2
         .unwrap()
 }
 
+mod common;
+use common::control;
+
 async fn sandbox() -> RunningSandbox {
     qiwi_sandbox::start(Config::default()).await.unwrap()
-}
-
-async fn control(sandbox: &RunningSandbox, path: &str, body: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}{path}", sandbox.base_url()))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

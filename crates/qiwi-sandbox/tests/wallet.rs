@@ -11,6 +11,8 @@ use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::wallet;
 use serde_json::json;
 
+mod common;
+
 fn client(sandbox: &RunningSandbox) -> wallet::Client {
     wallet::Client::with_credential(
         sandbox.base_url(),
@@ -909,4 +911,119 @@ async fn mobile_operators_are_found_and_topped_up_from_the_wallet() {
     assert_eq!(code(short), 303, "not a phone number");
     let again = top_up("1001", "9031234567").await.classify().unwrap_err();
     assert_eq!(code(again), 408, "the same id twice");
+}
+
+#[tokio::test]
+async fn a_full_identification_is_downgraded_once_confirmed_and_its_time_has_passed() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let full_path = format!("/sandbox/wallet/{me}/full-identification");
+    let not_yet = common::control(&sandbox, &full_path, "").await;
+    assert_eq!(
+        not_yet.status(),
+        409,
+        "only an identified wallet becomes FULL"
+    );
+    let to_verified: wallet::types::IdentificationDowngradeRequest =
+        serde_json::from_value(json!({"identificationLevel": "VERIFIED"})).unwrap();
+    let downgrade = || {
+        client
+            .create_identification_downgrade()
+            .wallet(me.as_str())
+            .body(to_verified.clone())
+            .send()
+    };
+    let simple = downgrade().await.classify().unwrap_err();
+    assert!(
+        matches!(simple, ApiError::Rejected { status: 422, .. }),
+        "{simple}"
+    );
+
+    let identity: wallet::types::IdentificationRequest = serde_json::from_value(json!({
+        "birthDate": "1996-03-18", "firstName": "Иван", "middleName": "Иванович",
+        "lastName": "Иванов", "passport": "1122333000"
+    }))
+    .unwrap();
+    let level = || async {
+        let found = client.get_identification().wallet(me.as_str()).send().await;
+        found.classify().unwrap().type_.unwrap()
+    };
+    client
+        .set_identification()
+        .wallet(me.as_str())
+        .body(identity)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(
+        common::control(&sandbox, &full_path, "").await.status(),
+        204
+    );
+    assert_eq!(level().await, "FULL");
+
+    let to_simple: wallet::types::IdentificationDowngradeRequest =
+        serde_json::from_value(json!({"identificationLevel": "SIMPLE"})).unwrap();
+    let err = client
+        .create_identification_downgrade()
+        .wallet(me.as_str())
+        .body(to_simple)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(
+        err.body().unwrap().field_errors()[0].0,
+        "identificationLevel"
+    );
+
+    let id = downgrade().await.classify().unwrap().downgrade_operation_id;
+    let status = |answer: wallet::types::IdentificationDowngrade| {
+        answer
+            .downgrade_operation
+            .unwrap()
+            .status
+            .unwrap()
+            .type_
+            .unwrap()
+    };
+    let read = || {
+        client
+            .get_identification_downgrade()
+            .wallet(me.as_str())
+            .downgrade_operation_id(id.as_str())
+            .send()
+    };
+    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":600}"#).await;
+    assert_eq!(status(read().await.classify().unwrap()), "IN_PROGRESS");
+    assert_eq!(
+        level().await,
+        "FULL",
+        "nothing happens before the confirmation"
+    );
+    let confirmed = client
+        .confirm_identification_downgrade()
+        .wallet(me.as_str())
+        .downgrade_operation_id(id.as_str())
+        .body(wallet::types::EmptyObject(Default::default()))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(status(confirmed), "IN_PROGRESS");
+    assert_eq!(level().await, "FULL");
+    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":61}"#).await;
+    assert_eq!(status(read().await.classify().unwrap()), "SUCCESS");
+    assert_eq!(level().await, "VERIFIED");
+
+    let unknown = client
+        .get_identification_downgrade()
+        .wallet(me.as_str())
+        .downgrade_operation_id("1747ea28-1082-41bc-bde4-72994b3ffeb4")
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(matches!(unknown, ApiError::NotFound { .. }), "{unknown}");
 }
