@@ -1092,6 +1092,60 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .await
         .unwrap();
 
+    let card: wallet::types::CardProviderRequest = body(json!({"account": "4256 0000 0000 1233"}));
+    client.find_card_provider().body(card).send().await.unwrap();
+    let not_a_card: wallet::types::CardProviderRequest = body(json!({"account": "1234"}));
+    let _ = client.find_card_provider().body(not_a_card).send().await;
+    let to_card: wallet::types::PaymentRequest = body(json!({
+        "id": "7002", "sum": {"amount": 100, "currency": "643"},
+        "paymentMethod": {"type": "Account", "accountId": "643"},
+        "fields": {"account": "4256000000001233"}
+    }));
+    client
+        .create_payment()
+        .provider_id(1963)
+        .body(to_card)
+        .send()
+        .await
+        .unwrap();
+    let convert: wallet::types::PaymentRequest = body(json!({
+        "id": "7003", "sum": {"amount": 1000, "currency": "398"},
+        "paymentMethod": {"type": "Account", "accountId": "643"},
+        "fields": {"account": format!("+{me}")}
+    }));
+    client
+        .create_payment()
+        .provider_id(1099)
+        .body(convert)
+        .send()
+        .await
+        .unwrap();
+    let lookup: wallet::types::KzCardLookupRequest = body(json!({
+        "cardNumber": "4400430000000007", "version": "2", "transferSum": "100", "src": "sinap"
+    }));
+    let found = client
+        .lookup_kz_card()
+        .body(lookup)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let element = |name: &str| {
+        found
+            .elements
+            .iter()
+            .find(|e| e.name.as_deref() == Some(name))
+            .and_then(|e| e.value.clone())
+            .unwrap()
+    };
+    let kz: wallet::types::PaymentRequest = body(json!({
+        "id": "7004", "sum": {"amount": 100, "currency": "398"},
+        "paymentMethod": {"type": "Account", "accountId": "398"}, "comment": "",
+        "fields": {"cardNumber": "4400430000000007", "version": "2", "transferSum": "100",
+            "accept": "1", "account": element("account"), "ev_account1": element("ev_account1")}
+    }));
+    client.pay_kz_card().body(kz).send().await.unwrap();
+
     let answers: Vec<Answer> = sandbox
         .answers()
         .into_iter()
@@ -1100,7 +1154,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
-    assert_eq!(ops.len(), 34, "{ops:?}");
+    assert_eq!(ops.len(), 37, "{ops:?}");
     for status in ["200", "201", "400", "403", "404", "422"] {
         assert!(
             seen.iter().any(|s| s.ends_with(status)),

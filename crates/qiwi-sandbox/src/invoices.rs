@@ -55,10 +55,10 @@ async fn create_invoice(
         .clone()
         .ok_or_else(|| validation().with_cause("amount", "an invoice needs an amount"))?;
     let value: Decimal = amount.value.0.into();
-    if value <= Decimal::ZERO || value.normalize().scale() > 2 {
+    if !crate::is_amount(value) {
         return Err(validation().with_cause(
             "amount.value",
-            "a positive amount with at most two decimals",
+            "a positive amount with at most two decimals, at most MAX_AMOUNT",
         ));
     }
     let expires = r

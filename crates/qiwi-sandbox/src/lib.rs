@@ -33,6 +33,7 @@ mod controls;
 mod error;
 mod faults;
 mod invoices;
+mod ledger;
 mod p2p;
 mod page;
 mod payin;
@@ -42,6 +43,7 @@ mod sbp;
 mod wallet;
 mod wallet_checkout;
 mod wallet_identity;
+mod wallet_payments;
 mod wallet_providers;
 mod wallet_services;
 
@@ -52,8 +54,20 @@ pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
 pub use wallet_identity::TURNOVER_LIMITS;
-pub use wallet_providers::PROVIDERS;
+pub use wallet_providers::{PROVIDERS, Provider, ProviderKind};
 pub use wallet_services::{COMMISSIONS, CROSS_RATES};
+
+/// The largest amount the sandbox takes anywhere, in any currency. QIWI's own limits are far
+/// lower; up to it, sums of refunds, conversions and fees never overflow a decimal.
+pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
+/// Whether `value` is an amount the sandbox takes: positive, at most two decimals, at most
+/// [`MAX_AMOUNT`].
+pub(crate) fn is_amount(value: rust_decimal::Decimal) -> bool {
+    value > rust_decimal::Decimal::ZERO
+        && value.normalize().scale() <= 2
+        && value <= rust_decimal::Decimal::from(MAX_AMOUNT)
+}
 
 /// The sandbox's state, shared by every handler.
 pub(crate) type SharedState = Arc<Sandbox>;
@@ -175,6 +189,7 @@ fn router(state: SharedState) -> Router {
         .merge(wallet_checkout::routes())
         .merge(cheque::routes())
         .merge(wallet_providers::routes())
+        .merge(wallet_payments::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

@@ -189,6 +189,10 @@ fn check_amount(field: &str, amount: &BillAmount) -> Result<Decimal, QiwiError> 
         err = err.with_cause(&format!("{field}.value"), "at most two decimals");
         bad = true;
     }
+    if value > Decimal::from(crate::MAX_AMOUNT) {
+        err = err.with_cause(&format!("{field}.value"), "at most MAX_AMOUNT");
+        bad = true;
+    }
     if !matches!(currency, "RUB" | "KZT") {
         err = err.with_cause(&format!("{field}.currency"), "RUB or KZT");
         bad = true;

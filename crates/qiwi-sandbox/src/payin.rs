@@ -353,10 +353,10 @@ fn custom_fields(
 
 fn check_amount(field: &str, amount: &PayinAmount) -> Result<Decimal, QiwiError> {
     let value: Decimal = amount.value.0.into();
-    if value <= Decimal::ZERO || value.normalize().scale() > 2 {
+    if !crate::is_amount(value) {
         return Err(validation().with_cause(
             &format!("{field}.value"),
-            "a positive amount with at most two decimals",
+            "a positive amount with at most two decimals, at most MAX_AMOUNT",
         ));
     }
     if amount.currency.currency().alpha() != Some("RUB") {

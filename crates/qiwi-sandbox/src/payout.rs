@@ -176,7 +176,7 @@ async fn create_payout(
     }
     let request: CreatePayoutRequest = read_json(&body, SERVICE)?;
     let value: Decimal = request.amount.value.0.into();
-    if value <= Decimal::ZERO || value.normalize().scale() > 2 {
+    if !crate::is_amount(value) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "validation.error",

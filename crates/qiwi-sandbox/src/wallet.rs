@@ -1,12 +1,11 @@
-//! The Wallet API, part one: the token owner's profile and balances, transfers to another
-//! sandbox wallet (`/sinap/api/v2/terms/99/payments`: an `OUT` here and an `IN` there), the
-//! payment history with QIWI's pagination and rate limit, a transaction, and webhooks whose
-//! notifications are signed with the hook key (wallet-api.md §1–5, §8).
+//! The Wallet API, part one: the token owner's profile and balances, the payment history with
+//! QIWI's pagination and rate limit, a transaction, and webhooks whose notifications are signed
+//! with the hook key (wallet-api.md §1–4, §8). Payments are in `wallet_payments`, the money
+//! behind them in `ledger`.
 //!
 //! Two wallets exist: the token's (`--wallet-number`, 10 000 RUB) and a counterpart,
 //! [`COUNTERPART`] (token [`COUNTERPART_TOKEN`], empty), to send money to and watch from.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -21,15 +20,16 @@ use qiwi_core::notification::wallet::{
 use qiwi_core::secret::WalletHookKey;
 use qiwi_core::signature::sign_wallet_notification;
 use qiwi_core::{Amount, Currency};
-use qiwi_sys::wallet::types::{PaymentRequest, Transaction};
+use qiwi_sys::wallet::types::Transaction;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use crate::callbacks::Schedule;
 use crate::error::{QiwiError, uuid};
+use crate::ledger::ACCOUNT_OFFERS;
+pub(crate) use crate::ledger::{Txn, WalletState};
 use crate::p2p::{constant_time_eq, read_json};
 use crate::{Sandbox, SharedState};
 
@@ -37,25 +37,10 @@ use crate::{Sandbox, SharedState};
 pub const COUNTERPART: &str = "79000000002";
 /// The second wallet's API token (sandbox-only).
 pub const COUNTERPART_TOKEN: &str = "sandbox-counterpart-token";
-/// What the token's wallet holds when the sandbox starts.
-const OPENING_BALANCE: i64 = 10_000;
 /// QIWI's history limit: this many requests a minute a wallet …
 const HISTORY_PER_MINUTE: usize = 100;
 /// … then this long blocked.
 const HISTORY_BLOCK: Duration = Duration::from_secs(5 * 60);
-
-/// One wallet transaction.
-#[derive(Debug, Clone)]
-pub(crate) struct Txn {
-    pub id: i64,
-    pub date: OffsetDateTime,
-    pub incoming: bool,
-    pub account: String,
-    pub amount: Decimal,
-    pub client_id: String,
-    pub provider: i64,
-    pub comment: Option<String>,
-}
 
 /// A webhook of the token's wallet.
 #[derive(Debug, Clone)]
@@ -65,57 +50,6 @@ pub(crate) struct Hook {
     /// 0 incoming, 1 outgoing, 2 both.
     pub txn_type: u8,
     pub key: [u8; 32],
-}
-
-/// The wallet world.
-#[derive(Debug, Default)]
-pub(crate) struct WalletState {
-    /// Balance (RUB) and transactions, by wallet number.
-    pub wallets: BTreeMap<String, (Decimal, Vec<Txn>)>,
-    /// Each wallet's currency accounts besides roubles, and its default account.
-    pub accounts: BTreeMap<String, Vec<String>>,
-    pub default_account: BTreeMap<String, String>,
-    /// Each identified wallet's identification.
-    pub identities: BTreeMap<String, qiwi_sys::wallet::types::IdentificationRequest>,
-    /// Wallets identified at the `FULL` level (`POST /sandbox/wallet/{wallet}/full-identification`).
-    pub full: std::collections::BTreeSet<String>,
-    /// Identification downgrades by id.
-    pub downgrades: BTreeMap<String, crate::wallet_identity::Downgrade>,
-    /// Each wallet's webhook (one per wallet, as at QIWI).
-    pub hooks: BTreeMap<String, Hook>,
-    pub next_txn: i64,
-    /// History requests in the last minute, and the end of a block.
-    pub history_calls: Vec<OffsetDateTime>,
-    pub blocked_until: Option<OffsetDateTime>,
-}
-
-impl WalletState {
-    pub(crate) fn new(owner: &str) -> Self {
-        let mut wallets = BTreeMap::new();
-        wallets.insert(
-            owner.to_owned(),
-            (Decimal::from(OPENING_BALANCE), Vec::new()),
-        );
-        wallets.insert(COUNTERPART.to_owned(), (Decimal::ZERO, Vec::new()));
-        WalletState {
-            wallets,
-            next_txn: 30_000_000_000,
-            ..WalletState::default()
-        }
-    }
-
-    /// QIWI's refusals of payment `id` of `amount` from `from`: no such wallet (5), an id
-    /// already used (408), or too little money (220).
-    fn may_pay(&self, from: &str, id: &str, amount: Decimal) -> Result<(), u32> {
-        let (balance, txns) = self.wallets.get(from).ok_or(5_u32)?;
-        if txns.iter().any(|t| !t.incoming && t.client_id == id) {
-            return Err(408);
-        }
-        if *balance < amount {
-            return Err(220);
-        }
-        Ok(())
-    }
 }
 
 pub(crate) fn routes() -> Router<SharedState> {
@@ -133,7 +67,6 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/funding-sources/v2/persons/{person_id}/accounts/{alias}",
             axum::routing::patch(set_default_account),
         )
-        .route("/sinap/api/v2/terms/{provider_id}/payments", post(pay))
         .route(
             "/payment-history/v2/persons/{wallet}/payments",
             get(history),
@@ -188,8 +121,8 @@ pub(crate) fn typed<T: DeserializeOwned + serde::Serialize>(v: Value) -> Json<Va
     Json(serde_json::to_value(t).expect("a generated type serializes"))
 }
 
-fn money(amount: Decimal) -> Value {
-    json!({"amount": AmountNumber(Amount::new(amount)), "currency": 643})
+fn money(amount: Decimal, currency: u16) -> Value {
+    json!({"amount": AmountNumber(Amount::new(amount)), "currency": currency})
 }
 
 impl Sandbox {
@@ -225,6 +158,7 @@ impl Sandbox {
     }
 
     fn txn_json(&self, owner: &str, t: &Txn) -> Value {
+        let name = crate::wallet_providers::find(t.provider).map_or("QIWI Wallet", |p| p.name);
         json!({
             "txnId": t.id,
             "personId": owner.parse::<i64>().unwrap_or_default(),
@@ -236,10 +170,10 @@ impl Sandbox {
             "statusText": "Success",
             "trmTxnId": t.client_id,
             "account": t.account,
-            "sum": money(t.amount),
-            "commission": money(Decimal::ZERO),
-            "total": money(t.amount),
-            "provider": {"id": t.provider, "shortName": "QIWI Wallet", "longName": "QIWI Wallet", "extras": []},
+            "sum": money(t.amount, t.currency),
+            "commission": money(t.fee, t.currency),
+            "total": money(t.amount + t.fee, t.currency),
+            "provider": {"id": t.provider, "shortName": name, "longName": name, "extras": []},
             "comment": t.comment,
             "currencyRate": 1,
             "extras": [],
@@ -250,7 +184,7 @@ impl Sandbox {
 
     /// Notifies the token wallet's hook of `t`, signed with the hook key, when its type is
     /// one the hook asked for.
-    fn notify_hook(&self, hook: &Hook, owner: &str, t: &Txn, test: bool) {
+    pub(crate) fn notify_hook(&self, hook: &Hook, owner: &str, t: &Txn, test: bool) {
         let wanted = match hook.txn_type {
             0 => t.incoming,
             1 => !t.incoming,
@@ -259,9 +193,10 @@ impl Sandbox {
         if !wanted && !test {
             return;
         }
-        let amount = WalletMoney {
-            amount: Amount::new(t.amount).into(),
-            currency: Currency::RUB.into(),
+        let currency = Currency::from_numeric(t.currency).unwrap_or(Currency::RUB);
+        let money = |amount: Decimal| WalletMoney {
+            amount: Amount::new(amount).into(),
+            currency: currency.clone().into(),
         };
         let n = WalletPaymentNotification {
             hook_id: hook.id.clone(),
@@ -281,12 +216,9 @@ impl Sandbox {
                 provider: Some(t.provider),
                 account: Some(t.account.clone()),
                 comment: t.comment.clone(),
-                sum: Some(amount.clone()),
-                commission: Some(WalletMoney {
-                    amount: Amount::ZERO.into(),
-                    currency: Currency::RUB.into(),
-                }),
-                total: Some(amount),
+                sum: Some(money(t.amount)),
+                commission: Some(money(t.fee)),
+                total: Some(money(t.amount + t.fee)),
                 sign_fields: Some("sum.currency,sum.amount,type,account,txnId".into()),
             },
         };
@@ -330,73 +262,6 @@ impl Sandbox {
         ])
     }
 
-    /// Takes `amount` from `wallet` for a payment that leaves the sandbox (a P2P bill, a mobile
-    /// top-up): an `OUT` to `account` through `provider` in its history, notified to its hook.
-    /// `Err` with QIWI's payment code when `client_id` was used (408) or money is short (220).
-    pub(crate) fn debit_wallet(
-        &self,
-        wallet: &str,
-        amount: Decimal,
-        client_id: &str,
-        (account, provider): (&str, i64),
-    ) -> Result<Txn, u32> {
-        let mut w = self.wallet.lock().expect("wallet lock");
-        w.may_pay(wallet, client_id, amount)?;
-        w.next_txn += 1;
-        let txn = Txn {
-            id: w.next_txn,
-            date: self.clock.now(),
-            incoming: false,
-            account: account.to_owned(),
-            amount,
-            client_id: client_id.to_owned(),
-            provider,
-            comment: None,
-        };
-        let entry = w.wallets.get_mut(wallet).expect("checked above");
-        entry.0 -= amount;
-        entry.1.push(txn.clone());
-        let hook = w.hooks.get(wallet).cloned();
-        drop(w);
-        if let Some(hook) = hook {
-            self.notify_hook(&hook, wallet, &txn, false);
-        }
-        Ok(txn)
-    }
-
-    /// Credits the token's wallet with an incoming payment (a paid P2P bill): an `IN` in its
-    /// history, notified to its hook.
-    pub(crate) fn credit_wallet(
-        &self,
-        amount: Decimal,
-        from: &str,
-        client_id: &str,
-        comment: Option<String>,
-    ) {
-        let owner = self.config.credentials.wallet_number.clone();
-        let mut w = self.wallet.lock().expect("wallet lock");
-        w.next_txn += 1;
-        let txn = Txn {
-            id: w.next_txn,
-            date: self.clock.now(),
-            incoming: true,
-            account: from.to_owned(),
-            amount,
-            client_id: client_id.to_owned(),
-            // QIWI's provider id of P2P bill payments is undocumented; the sandbox uses its own.
-            provider: 1_001,
-            comment,
-        };
-        let wallet = w.wallets.get_mut(&owner).expect("the owner exists");
-        wallet.0 += amount;
-        wallet.1.push(txn.clone());
-        let hook = w.hooks.get(&owner).cloned();
-        drop(w);
-        if let Some(hook) = hook {
-            self.notify_hook(&hook, &owner, &txn, false);
-        }
-    }
-
     /// Counts a history request; `Err` with QIWI's 423 while the wallet is blocked.
     fn history_allowed(&self) -> Result<(), QiwiError> {
         // QIWI counts per wallet; the sandbox's limit is shared by its two wallets.
@@ -437,13 +302,6 @@ async fn profile(
     })))
 }
 
-/// The currency accounts a wallet can open besides its rouble one, as QIWI offers them.
-const ACCOUNT_OFFERS: &[(&str, u16)] = &[
-    ("qw_wallet_usd", 840),
-    ("qw_wallet_eur", 978),
-    ("qw_wallet_kzt", 398),
-];
-
 async fn accounts(
     State(s): State<SharedState>,
     Path(person_id): Path<String>,
@@ -451,7 +309,7 @@ async fn accounts(
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let w = s.wallet.lock().expect("wallet lock");
-    let balance = w.wallets[&person_id].0;
+    let balance = w.balance(&person_id, crate::ledger::RUB);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let default = w
         .default_account
@@ -469,7 +327,7 @@ async fn accounts(
     let mut list = vec![account("qw_wallet_rub", 643, balance)];
     for alias in &opened {
         if let Some((_, currency)) = ACCOUNT_OFFERS.iter().find(|(a, _)| a == alias) {
-            list.push(account(alias, *currency, Decimal::ZERO));
+            list.push(account(alias, *currency, w.balance(&person_id, *currency)));
         }
     }
     Ok(typed::<qiwi_sys::wallet::types::AccountList>(
@@ -540,97 +398,6 @@ async fn set_default_account(
         w.default_account.insert(person_id, alias);
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn pay(
-    State(s): State<SharedState>,
-    Path(provider_id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let from = match s.authorize_wallet(&headers) {
-        Ok(owner) => owner,
-        Err(e) => return e.into_response(),
-    };
-    let Ok(provider) = provider_id.parse::<i64>() else {
-        return refused(5);
-    };
-    let request: PaymentRequest = match read_json(&body, "sinap") {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    if request.id.is_empty()
-        || request.id.len() > 20
-        || !request.id.bytes().all(|b| b.is_ascii_digit())
-    {
-        return refused(4);
-    }
-    let mut amount: Decimal = request.sum.amount.0.into();
-    // QIWI rounds extra decimals down to kopecks.
-    amount = amount.trunc_with_scale(2);
-    if amount < Decimal::ONE {
-        return refused(241);
-    }
-    if provider != 99 {
-        return s.top_up(&from, provider, &request, amount);
-    }
-    let to = request
-        .fields
-        .0
-        .get("account")
-        .map(|a| a.trim_start_matches('+').to_owned())
-        .unwrap_or_default();
-    let now = s.clock.now();
-    let mut w = s.wallet.lock().expect("wallet lock");
-    if to == from || !w.wallets.contains_key(&to) {
-        return refused(5);
-    }
-    if let Err(code) = w.may_pay(&from, &request.id, amount) {
-        return refused(code);
-    }
-    w.next_txn += 2;
-    let (out_id, in_id) = (w.next_txn - 1, w.next_txn);
-    let out = Txn {
-        id: out_id,
-        date: now,
-        incoming: false,
-        account: format!("+{to}"),
-        amount,
-        client_id: request.id.clone(),
-        provider: 99,
-        comment: request.comment.clone(),
-    };
-    let incoming = Txn {
-        id: in_id,
-        incoming: true,
-        account: format!("+{from}"),
-        ..out.clone()
-    };
-    {
-        let sender = w.wallets.get_mut(&from).expect("the owner exists");
-        sender.0 -= amount;
-        sender.1.push(out.clone());
-    }
-    {
-        let receiver = w.wallets.get_mut(&to).expect("checked above");
-        receiver.0 += amount;
-        receiver.1.push(incoming.clone());
-    }
-    let (out_hook, in_hook) = (w.hooks.get(&from).cloned(), w.hooks.get(&to).cloned());
-    drop(w);
-    if let Some(hook) = out_hook {
-        s.notify_hook(&hook, &from, &out, false);
-    }
-    if let Some(hook) = in_hook {
-        s.notify_hook(&hook, &to, &incoming, false);
-    }
-    let answer = json!({
-        "id": request.id, "terms": "99", "fields": {"account": format!("+{to}")},
-        "sum": {"amount": AmountNumber(Amount::new(amount)), "currency": "643"},
-        "transaction": {"id": out_id.to_string(), "state": {"code": "Accepted"}},
-        "source": "account_643", "comment": request.comment,
-    });
-    typed::<qiwi_sys::wallet::types::PaymentInfo>(answer).into_response()
 }
 
 #[derive(Deserialize)]
@@ -850,6 +617,8 @@ async fn test_hook(
         incoming: true,
         account: "+79000000000".into(),
         amount: Decimal::ONE,
+        currency: crate::ledger::RUB,
+        fee: Decimal::ZERO,
         client_id: "0".into(),
         provider: 7,
         comment: Some("test".into()),

@@ -132,7 +132,16 @@ async fn pay(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> R
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    if let Err(code) = s.debit_wallet(&wallet, amount, &bill_id, (&bill_id, 1_001)) {
+    let out = crate::ledger::Outgoing {
+        client_id: bill_id.clone(),
+        account: bill_id.clone(),
+        provider: 1_001,
+        amount,
+        currency: crate::ledger::RUB,
+        fee: Decimal::ZERO,
+        comment: None,
+    };
+    if let Err(code) = s.pay_out(&wallet, out, None) {
         return crate::wallet::refused(code);
     }
     if let Err(e) = s.settle_bill(&bill_id, BillStatusValue::Paid) {

@@ -1,57 +1,179 @@
-//! The sandbox's providers: mobile operators found by phone-number prefix and by name, and
-//! mobile top-ups paid from the wallet (money leaves the sandbox: an `OUT` only)
-//! (wallet-api.md §5.6, §5.13, §5.14).
+//! The sandbox's providers: the table payments are checked against, mobile operators found by
+//! phone-number prefix, and providers found by name (wallet-api.md §5, §5.13, §5.14).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use qiwi_sys::wallet::types::PaymentRequest;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::SharedState;
 use crate::error::QiwiError;
-use crate::wallet::{refused, typed};
-use crate::{Sandbox, SharedState};
+use crate::wallet::typed;
 
-/// The sandbox's provider table: id, name, description, and for mobile operators the number
-/// prefixes (after `7`) they serve. Not QIWI's real assignment, which it does not publish.
-pub const PROVIDERS: &[(i64, &str, &str, &[&str])] = &[
-    (
+/// What a provider takes payments to, and so which `fields` it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProviderKind {
+    /// Another QIWI wallet (`fields.account`: `+` and the number).
+    Wallet,
+    /// A conversion to `sum.currency` paid into a wallet, possibly one's own.
+    Conversion,
+    /// A mobile operator serving these number prefixes (after `7`); `fields.account` is the
+    /// 10 digits after `7`.
+    Mobile(&'static [&'static str]),
+    /// Cards of a payment system issued in Russia: `fields.account` is the card number.
+    Card,
+    /// Cards issued abroad: the card number and the names and address of sender and
+    /// recipient (QIWI has stopped these transfers: refused with code 131).
+    ForeignCard,
+    /// A bank, by card (`account_type` 1, 5, 7) or by account (`account_type` 2, 3, 5, 6, 9,
+    /// with `mfo` and the recipient's names).
+    Bank,
+    /// Any organisation by its requisites (provider 1717).
+    Requisites,
+    /// A service paid by one account number.
+    Service,
+}
+
+/// One provider of the sandbox: its id, name, description and kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Provider {
+    /// QIWI's provider id (`terms`).
+    pub id: i64,
+    /// Its short name.
+    pub name: &'static str,
+    /// What it is, as the search shows it.
+    pub description: &'static str,
+    /// What it takes payments to.
+    pub kind: ProviderKind,
+}
+
+const fn provider(
+    id: i64,
+    name: &'static str,
+    description: &'static str,
+    kind: ProviderKind,
+) -> Provider {
+    Provider {
+        id,
+        name,
+        description,
+        kind,
+    }
+}
+
+/// The sandbox's providers (wallet-api.md §5). The ids are QIWI's; the mobile prefixes are
+/// the sandbox's own, since QIWI does not publish its assignment.
+pub const PROVIDERS: &[Provider] = &[
+    provider(
+        99,
+        "QIWI Wallet",
+        "Transfer to a QIWI wallet",
+        ProviderKind::Wallet,
+    ),
+    provider(
+        1099,
+        "QIWI Wallet conversion",
+        "Currency conversion",
+        ProviderKind::Conversion,
+    ),
+    provider(
         1,
         "MTS",
         "Mobile",
-        &[
+        ProviderKind::Mobile(&[
             "910", "911", "912", "913", "914", "915", "916", "917", "918", "919", "980", "981",
             "985",
-        ],
+        ]),
     ),
-    (
+    provider(
         2,
         "Beeline",
         "Mobile",
-        &[
+        ProviderKind::Mobile(&[
             "903", "905", "906", "909", "960", "961", "962", "963", "964", "965", "968",
-        ],
+        ]),
     ),
-    (
+    provider(
         3,
         "MegaFon",
         "Mobile",
-        &[
+        ProviderKind::Mobile(&[
             "920", "921", "922", "923", "924", "925", "926", "927", "928", "929", "930", "931",
-        ],
+        ]),
     ),
-    (
+    provider(
         42,
         "Tele2",
         "Mobile",
-        &["900", "901", "902", "950", "951", "952", "953", "977"],
+        ProviderKind::Mobile(&["900", "901", "902", "950", "951", "952", "953", "977"]),
     ),
-    (23729, "Rostelecom", "Internet and TV", &[]),
+    provider(1963, "Visa", "Card transfer (Russia)", ProviderKind::Card),
+    provider(
+        21013,
+        "MasterCard",
+        "Card transfer (Russia)",
+        ProviderKind::Card,
+    ),
+    provider(31652, "Mir", "Card transfer (Russia)", ProviderKind::Card),
+    provider(
+        22351,
+        "QIWI virtual card",
+        "Card transfer",
+        ProviderKind::Card,
+    ),
+    provider(
+        1960,
+        "Visa",
+        "Card transfer (abroad)",
+        ProviderKind::ForeignCard,
+    ),
+    provider(
+        21012,
+        "MasterCard",
+        "Card transfer (abroad)",
+        ProviderKind::ForeignCard,
+    ),
+    provider(464, "Alfa-Bank", "Bank transfer", ProviderKind::Bank),
+    provider(804, "OTP Bank", "Bank transfer", ProviderKind::Bank),
+    provider(810, "Rosselkhozbank", "Bank transfer", ProviderKind::Bank),
+    provider(815, "Russian Standard", "Bank transfer", ProviderKind::Bank),
+    provider(816, "VTB", "Bank transfer", ProviderKind::Bank),
+    provider(819, "UniCredit", "Bank transfer", ProviderKind::Bank),
+    provider(821, "Promsvyazbank", "Bank transfer", ProviderKind::Bank),
+    provider(868, "QIWI Bank", "Bank transfer", ProviderKind::Bank),
+    provider(870, "Sberbank", "Bank transfer", ProviderKind::Bank),
+    provider(
+        881,
+        "Renaissance Credit",
+        "Bank transfer",
+        ProviderKind::Bank,
+    ),
+    provider(1134, "MKB", "Bank transfer", ProviderKind::Bank),
+    provider(313, "Home Credit", "Bank transfer", ProviderKind::Bank),
+    provider(27324, "Raiffeisenbank", "Bank transfer", ProviderKind::Bank),
+    provider(
+        1717,
+        "Payment by requisites",
+        "Any organisation",
+        ProviderKind::Requisites,
+    ),
+    provider(
+        23729,
+        "Rostelecom",
+        "Internet and TV",
+        ProviderKind::Service,
+    ),
+    provider(674, "OnLime", "Internet and TV", ProviderKind::Service),
+    provider(1239, "Podari zhizn", "Charity", ProviderKind::Service),
 ];
+
+/// The provider with `id`.
+pub(crate) fn find(id: i64) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.id == id)
+}
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
@@ -64,15 +186,17 @@ fn logo(id: i64) -> String {
 }
 
 /// The mobile operator serving `phone` (11 digits starting with `7`).
-fn operator_of(phone: &str) -> Option<i64> {
+pub(crate) fn operator_of(phone: &str) -> Option<i64> {
     let rest = phone.strip_prefix('7')?;
     if rest.len() != 10 || !rest.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    PROVIDERS
-        .iter()
-        .find(|(_, _, _, prefixes)| prefixes.iter().any(|p| rest.starts_with(p)))
-        .map(|(id, ..)| *id)
+    PROVIDERS.iter().find_map(|p| match p.kind {
+        ProviderKind::Mobile(prefixes) if prefixes.iter().any(|x| rest.starts_with(x)) => {
+            Some(p.id)
+        }
+        _ => None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -100,7 +224,7 @@ async fn resolve(
             "11 digits starting with 7, of an operator the sandbox knows",
         )
     })?;
-    let (_, name, ..) = PROVIDERS.iter().find(|p| p.0 == id).expect("found above");
+    let name = find(id).expect("found above").name;
     Ok(typed::<qiwi_sys::wallet::types::MobileProviders>(json!({
         "mobileOperatorProviderList": [{"id": id, "shortName": name, "logoUrl": logo(id)}]
     })))
@@ -120,49 +244,16 @@ async fn search(
     let words = q.query.unwrap_or_default().to_lowercase();
     let items: Vec<Value> = PROVIDERS
         .iter()
-        .filter(|(_, name, description, _)| {
+        .filter(|p| {
             !words.is_empty()
-                && (name.to_lowercase().contains(&words) || description.to_lowercase().contains(&words))
+                && (p.name.to_lowercase().contains(&words)
+                    || p.description.to_lowercase().contains(&words))
         })
-        .map(|(id, name, description, _)| {
-            json!({"name": name, "description": description, "uri": null, "data": {"id": id, "logoUrl": logo(*id)}})
+        .map(|p| {
+            json!({"name": p.name, "description": p.description, "uri": null, "data": {"id": p.id, "logoUrl": logo(p.id)}})
         })
         .collect();
     Ok(typed::<qiwi_sys::wallet::types::ProviderSearch>(
         json!({"items": items}),
     ))
-}
-
-impl Sandbox {
-    /// A mobile top-up (`fields.account`: the 10 digits after `7`) to the operator that serves
-    /// the number; QIWI's codes otherwise. Returns the payment's answer.
-    pub(crate) fn top_up(
-        &self,
-        from: &str,
-        provider: i64,
-        request: &PaymentRequest,
-        amount: Decimal,
-    ) -> Response {
-        if !PROVIDERS.iter().any(|p| p.0 == provider && !p.3.is_empty()) {
-            return refused(5);
-        }
-        let account = request.fields.0.get("account").cloned().unwrap_or_default();
-        if account.len() != 10 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return refused(303);
-        }
-        if operator_of(&format!("7{account}")) != Some(provider) {
-            return refused(4);
-        }
-        let txn = match self.debit_wallet(from, amount, &request.id, (&account, provider)) {
-            Ok(txn) => txn,
-            Err(code) => return refused(code),
-        };
-        typed::<qiwi_sys::wallet::types::PaymentInfo>(json!({
-            "id": request.id, "terms": provider.to_string(), "fields": {"account": account},
-            "sum": {"amount": qiwi_core::money::AmountNumber(qiwi_core::Amount::new(amount)), "currency": "643"},
-            "transaction": {"id": txn.id.to_string(), "state": {"code": "Accepted"}},
-            "source": "account_643",
-        }))
-        .into_response()
-    }
 }

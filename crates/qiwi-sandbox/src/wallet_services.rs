@@ -31,15 +31,44 @@ pub const CROSS_RATES: &[(&str, &str, &str)] = &[
     ("978", "643", "0.01"),
 ];
 
-/// The sandbox's commission table: provider, percent, minimum (RUB). Wallet transfers (99)
-/// are free; card transfers cost 2%, at least 50 RUB; any other provider 1%.
+/// The sandbox's commission table: provider, percent, minimum (RUB). Wallet transfers (99) and
+/// conversions (1099, priced by [`CROSS_RATES`]) are free; card transfers cost 2%, at least
+/// 50 RUB; any other provider 1%.
 pub const COMMISSIONS: &[(&str, &str, &str)] = &[
     ("99", "0", "0"),
     ("1963", "2", "50"),
     ("21013", "2", "50"),
     ("31652", "2", "50"),
     ("22351", "2", "50"),
+    ("1960", "2", "50"),
+    ("21012", "2", "50"),
+    ("1099", "0", "0"),
 ];
+
+/// QIWI's commission on a payment of `amount` RUB through `provider`, by [`COMMISSIONS`].
+pub(crate) fn commission_of(provider: &str, amount: Decimal) -> Decimal {
+    let (percent, minimum) = COMMISSIONS
+        .iter()
+        .find(|(id, _, _)| *id == provider)
+        .map_or(("1", "0"), |(_, p, m)| (*p, *m));
+    let percent: Decimal = percent.parse().expect("a percent");
+    let minimum: Decimal = minimum.parse().expect("a minimum");
+    let fee = (amount * percent / Decimal::ONE_HUNDRED).round_dp(2);
+    if percent > Decimal::ZERO && fee < minimum {
+        minimum
+    } else {
+        fee
+    }
+}
+
+/// How many units of `from` buy one unit of `to`, by [`CROSS_RATES`].
+pub(crate) fn rate(from: u16, to: u16) -> Option<Decimal> {
+    let (from, to) = (from.to_string(), to.to_string());
+    CROSS_RATES
+        .iter()
+        .find(|(f, t, _)| *f == from && *t == to)
+        .map(|(_, _, r)| r.parse().expect("a rate"))
+}
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
@@ -138,22 +167,13 @@ async fn commission(
     s.authorize_wallet(&headers)?;
     let request: CommissionRequest = read_json(&body, "sinap")?;
     let total: Decimal = request.purchase_totals.total.amount.0.into();
-    if total <= Decimal::ZERO {
+    if total <= Decimal::ZERO || total > Decimal::from(crate::MAX_AMOUNT) {
         return Err(validation(
             "purchaseTotals.total.amount",
-            "a positive amount",
+            "a positive amount, at most MAX_AMOUNT",
         ));
     }
-    let (percent, minimum) = COMMISSIONS
-        .iter()
-        .find(|(id, _, _)| *id == provider_id)
-        .map_or(("1", "0"), |(_, p, m)| (*p, *m));
-    let percent: Decimal = percent.parse().expect("a percent");
-    let minimum: Decimal = minimum.parse().expect("a minimum");
-    let mut fee = (total * percent / Decimal::ONE_HUNDRED).round_dp(2);
-    if percent > Decimal::ZERO && fee < minimum {
-        fee = minimum;
-    }
+    let fee = commission_of(&provider_id, total);
     let money = |d: Decimal| json!({"amount": AmountNumber(Amount::new(d)), "currency": "643"});
     Ok(typed::<qiwi_sys::wallet::types::Commission>(json!({
         "providerId": provider_id.parse::<i64>().unwrap_or_default(),

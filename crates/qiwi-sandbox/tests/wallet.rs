@@ -61,6 +61,22 @@ async fn history(
     request.send().await.classify().unwrap()
 }
 
+/// `wallet`'s balance in `currency` (ISO 4217 numeric), as the accounts list shows it.
+async fn balance(client: &wallet::Client, wallet: &str, currency: u16) -> Option<String> {
+    let accounts = client
+        .list_accounts()
+        .person_id(wallet)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    accounts
+        .accounts
+        .iter()
+        .find(|a| a.currency.as_ref().and_then(|c| c.0.numeric()) == Some(currency))
+        .map(|a| a.balance.as_ref().unwrap().amount.to_string())
+}
+
 fn owner(sandbox: &RunningSandbox) -> String {
     sandbox.credentials().wallet_number.clone()
 }
@@ -125,15 +141,7 @@ async fn a_transfer_is_an_out_here_an_in_there_and_a_verified_notification() {
     let theirs = history(&counterpart(&sandbox), COUNTERPART_WALLET, 10, None).await;
     assert_eq!(theirs.data[0].type_.as_ref().unwrap().as_str(), "IN");
 
-    let accounts = client
-        .list_accounts()
-        .person_id(me.as_str())
-        .send()
-        .await
-        .classify()
-        .unwrap();
-    let balance = accounts.accounts[0].balance.as_ref().unwrap().amount.0;
-    assert_eq!(balance, "9899.50".parse::<qiwi_core::Amount>().unwrap());
+    assert_eq!(balance(&client, &me, 643).await.as_deref(), Some("9899.5"));
     let read = client
         .get_transaction()
         .transaction_id(txn_id.parse::<i64>().unwrap())
@@ -337,17 +345,7 @@ async fn a_paid_p2p_bill_is_money_in_the_merchants_wallet() {
         txn.sum.as_ref().unwrap().amount.0,
         "25".parse::<qiwi_core::Amount>().unwrap()
     );
-    let accounts = client
-        .list_accounts()
-        .person_id(me.as_str())
-        .send()
-        .await
-        .classify()
-        .unwrap();
-    assert_eq!(
-        accounts.accounts[0].balance.as_ref().unwrap().amount.0,
-        "10025".parse::<qiwi_core::Amount>().unwrap()
-    );
+    assert_eq!(balance(&client, &me, 643).await.as_deref(), Some("10025"));
 }
 
 #[tokio::test]
@@ -752,17 +750,8 @@ async fn bills_issued_to_a_wallet_are_paid_from_it_or_rejected() {
         .classify()
         .unwrap();
     assert!(left.bills.is_empty());
-    let accounts = payer
-        .list_accounts()
-        .person_id(COUNTERPART_WALLET)
-        .send()
-        .await
-        .classify()
-        .unwrap();
-    assert_eq!(
-        accounts.accounts[0].balance.as_ref().unwrap().amount.0,
-        "60".parse::<qiwi_core::Amount>().unwrap()
-    );
+    let left = balance(&payer, COUNTERPART_WALLET, 643).await;
+    assert_eq!(left.as_deref(), Some("60"));
 }
 
 #[tokio::test]
@@ -883,20 +872,11 @@ async fn mobile_operators_are_found_and_topped_up_from_the_wallet() {
         Some("OUT")
     );
     assert_eq!(row.provider.as_ref().and_then(|p| p.id), Some(2));
-    let balance = client
-        .list_accounts()
-        .person_id(owner(&sandbox))
-        .send()
-        .await
-        .classify()
-        .unwrap();
-    let rub = balance.accounts[0]
-        .balance
-        .as_ref()
-        .unwrap()
-        .amount
-        .to_string();
-    assert_eq!(rub, "9850", "10 000 RUB less the top-up");
+    assert_eq!(
+        balance(&client, &owner(&sandbox), 643).await.as_deref(),
+        Some("9848.5"),
+        "10 000 RUB less the top-up and its 1% commission"
+    );
 
     let code = |e: ApiError| match e {
         ApiError::Rejected {
@@ -1026,4 +1006,301 @@ async fn a_full_identification_is_downgraded_once_confirmed_and_its_time_has_pas
         .classify()
         .unwrap_err();
     assert!(matches!(unknown, ApiError::NotFound { .. }), "{unknown}");
+}
+
+/// A sinap payment body: `amount` in `currency` from the rouble account, with `fields`.
+fn payment(
+    id: &str,
+    amount: &str,
+    currency: &str,
+    fields: serde_json::Value,
+) -> wallet::types::PaymentRequest {
+    serde_json::from_value(json!({
+        "id": id, "sum": {"amount": amount.parse::<f64>().unwrap(), "currency": currency},
+        "paymentMethod": {"type": "Account", "accountId": "643"}, "fields": fields
+    }))
+    .unwrap()
+}
+
+fn payment_code(e: ApiError) -> u32 {
+    match e {
+        ApiError::Rejected {
+            payment_error: Some(p),
+            ..
+        } => p.code,
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn cards_banks_requisites_and_services_are_paid_with_their_commission() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let pay = |provider: i64, body: wallet::types::PaymentRequest| {
+        client
+            .create_payment()
+            .provider_id(provider)
+            .body(body)
+            .send()
+    };
+    let visa = "4256000000001233";
+    let spaced: wallet::types::CardProviderRequest =
+        serde_json::from_value(json!({"account": "4256 0000 0000 1233"})).unwrap();
+    let found = client
+        .find_card_provider()
+        .body(spaced)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(found.elements[0].value.as_deref(), Some("1963"));
+
+    let paid = pay(
+        1963,
+        payment("2001", "1000", "643", json!({"account": visa})),
+    )
+    .await
+    .classify()
+    .unwrap();
+    assert_eq!(
+        paid.fields.unwrap().0["account"],
+        "4256********1233",
+        "the card number is masked"
+    );
+    let txn: i64 = paid.transaction.unwrap().id.unwrap().parse().unwrap();
+    let row = client
+        .get_transaction()
+        .transaction_id(txn)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let money = |m: &Option<wallet::types::WalletMoney>| m.as_ref().unwrap().amount.0.to_string();
+    assert_eq!(
+        (money(&row.sum), money(&row.commission), money(&row.total)),
+        ("1000".into(), "50".into(), "1050".into()),
+        "2%, at least 50 RUB"
+    );
+    let mc = pay(
+        21013,
+        payment("2002", "100", "643", json!({"account": visa})),
+    )
+    .await;
+    assert_eq!(
+        payment_code(mc.classify().unwrap_err()),
+        522,
+        "a Visa card is not MasterCard's"
+    );
+    let bad = pay(
+        1963,
+        payment("2003", "100", "643", json!({"account": "4256000000001231"})),
+    )
+    .await;
+    assert_eq!(
+        payment_code(bad.classify().unwrap_err()),
+        522,
+        "fails the Luhn check"
+    );
+    let abroad = json!({"account": visa, "rem_name": "Сергей", "rem_name_f": "Иванов",
+        "rec_address": "Ленинский проспект 131, 56", "rec_city": "Москва", "rec_country": "Россия",
+        "reg_name": "Виктор", "reg_name_f": "Петров"});
+    let stopped = pay(1960, payment("2004", "100", "643", abroad)).await;
+    assert_eq!(
+        payment_code(stopped.classify().unwrap_err()),
+        131,
+        "QIWI stopped these"
+    );
+
+    let vtb = json!({"account_type": "2", "urgent": "0", "lname": "Иванов", "fname": "Иван",
+        "mname": "Иванович", "mfo": "046577795", "account": "40817810000000000001"});
+    pay(816, payment("2005", "500", "643", vtb.clone()))
+        .await
+        .classify()
+        .unwrap();
+    let mut no_bik = vtb.clone();
+    no_bik["mfo"] = json!("0465");
+    let err = pay(816, payment("2006", "500", "643", no_bik))
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.body().unwrap().field_errors()[0].0, "fields.mfo");
+    let alfa_card = json!({"account_type": "1", "account": visa, "exp_date": "1399"});
+    let expiry = pay(464, payment("2007", "100", "643", alfa_card)).await;
+    assert_eq!(payment_code(expiry.classify().unwrap_err()), 547);
+
+    let requisites = json!({"name": "ПАО \"Сбербанк\"", "extra_to_bik": "044525225",
+        "to_bik": "044525225", "city": "Москва", "info": "Коммерческие организации",
+        "is_commercial": "1", "to_name": "ООО Ромашка", "to_inn": "7710000001", "to_kpp": "771001001",
+        "nds": "НДС не облагается", "goal": "Оплата по счёту 1", "urgent": "0",
+        "account": "40702810000000000001", "from_name": "Иван", "from_name_p": "Иванович",
+        "from_name_f": "Иванов", "requestProtocol": "qw1", "toServiceId": "1717"});
+    pay(1717, payment("2008", "300", "643", requisites.clone()))
+        .await
+        .classify()
+        .unwrap();
+    let mut no_goal = requisites;
+    no_goal["goal"] = json!("");
+    let err = pay(1717, payment("2009", "300", "643", no_goal))
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(err.body().unwrap().field_errors()[0].0, "fields.goal");
+    pay(
+        23729,
+        payment("2010", "200", "643", json!({"account": "1234567"})),
+    )
+    .await
+    .classify()
+    .unwrap();
+    let unknown = pay(5, payment("2011", "200", "643", json!({"account": "1"}))).await;
+    assert_eq!(
+        unknown
+            .classify()
+            .unwrap_err()
+            .body()
+            .unwrap()
+            .field_errors()[0]
+            .0,
+        "providerId"
+    );
+
+    // 1050 card + 500 + 5 bank + 300 + 3 requisites + 200 + 2 service, all from 10 000.
+    let rub = balance(&client, &owner(&sandbox), 643).await;
+    assert_eq!(rub.as_deref(), Some("7940"));
+}
+
+#[tokio::test]
+async fn roubles_convert_to_tenge_that_pays_a_kazakhstan_card() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let convert = payment("3001", "1000", "398", json!({"account": format!("+{me}")}));
+    let converted = client
+        .create_payment()
+        .provider_id(1099)
+        .body(convert)
+        .send()
+        .await;
+    converted.classify().unwrap();
+    assert_eq!(
+        balance(&client, &me, 398).await.as_deref(),
+        Some("1000"),
+        "a tenge account opened and credited"
+    );
+    assert_eq!(
+        balance(&client, &me, 643).await.as_deref(),
+        Some("9820"),
+        "1000 KZT at 0.18 RUB"
+    );
+
+    let lookup: wallet::types::KzCardLookupRequest = serde_json::from_value(json!({
+        "cardNumber": "4400430000000007", "version": "2", "transferSum": "100", "src": "sinap"
+    }))
+    .unwrap();
+    let found = client
+        .lookup_kz_card()
+        .body(lookup)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let element = |name: &str| {
+        found
+            .elements
+            .iter()
+            .find(|e| e.name.as_deref() == Some(name))
+            .unwrap()
+            .value
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(element("account"), "440043******0007");
+    let kz = |id: &str, amount: &str, ev: &str| -> wallet::types::PaymentRequest {
+        serde_json::from_value(json!({
+            "id": id, "sum": {"amount": amount.parse::<f64>().unwrap(), "currency": "398"},
+            "paymentMethod": {"type": "Account", "accountId": "398"}, "comment": "",
+            "fields": {"cardNumber": "4400430000000007", "version": "2", "transferSum": amount,
+                "info": "Для продолжения оплаты, подтвердите, что являетесь держателем указанного банковского счета.",
+                "accept": "1", "account": element("account"), "ev_account1": ev}
+        }))
+        .unwrap()
+    };
+    let forged = client
+        .pay_kz_card()
+        .body(kz("3002", "100", "nope"))
+        .send()
+        .await;
+    let err = forged.classify().unwrap_err();
+    assert_eq!(
+        err.body().unwrap().field_errors()[0].0,
+        "fields.ev_account1"
+    );
+    let too_much = client
+        .pay_kz_card()
+        .body(kz("3003", "995", &element("ev_account1")))
+        .send()
+        .await;
+    assert_eq!(
+        payment_code(too_much.classify().unwrap_err()),
+        220,
+        "995 + 1% > 1000 KZT"
+    );
+    let paid = client
+        .pay_kz_card()
+        .body(kz("3004", "500", &element("ev_account1")))
+        .send()
+        .await;
+    let paid = paid.classify().unwrap();
+    assert_eq!(paid.source.as_deref(), Some("account_398"));
+    let kzt = balance(&client, &me, 398).await;
+    assert_eq!(kzt.as_deref(), Some("495"));
+}
+
+#[tokio::test]
+async fn hostile_payments_are_refused_and_the_ledger_keeps_working() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let pay = |provider: i64, body: wallet::types::PaymentRequest| {
+        client
+            .create_payment()
+            .provider_id(provider)
+            .body(body)
+            .send()
+    };
+    // A huge conversion would overflow a decimal (sent raw: the client refuses such a number);
+    // a short `cardNumber` would be sliced.
+    let huge = format!(
+        r#"{{"id":"4001","sum":{{"amount":7900000000000000000000000000,"currency":"840"}},
+        "paymentMethod":{{"type":"Account","accountId":"643"}},"fields":{{"account":"+{me}"}}}}"#
+    );
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/sinap/api/v2/terms/1099/payments",
+            sandbox.base_url()
+        ))
+        .bearer_auth(
+            qiwi_core::secret::ApiToken::from(sandbox.credentials().wallet_token.clone())
+                .expose_secret(),
+        )
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["code"], "QWPRC-242", "{body}");
+    let odd = json!({"account": "1234567", "cardNumber": "ё1"});
+    let echoed = pay(23729, payment("4002", "10", "643", odd))
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(echoed.fields.unwrap().0["cardNumber"], "**");
+    let to_self = pay(
+        99,
+        payment("4003", "10", "643", json!({"account": format!("+{me}")})),
+    );
+    assert_eq!(payment_code(to_self.await.classify().unwrap_err()), 5);
+    assert_eq!(balance(&client, &me, 643).await.as_deref(), Some("9989.9"));
 }
