@@ -4,12 +4,12 @@
 use serde_json::Value;
 
 /// Whether a property name says it holds a secret: `key`, `…Key` (but `PublicKey`), `secret…`,
-/// `token`, `…Token`, `pan`, `cvv…`/`cvc…`, `password`.
+/// `token`, `…Token`, `pan`/`…Pan` (but `maskedPan`), `cvv…`/`cvc…`, `password`.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.contains("secret")
         || n.contains("password")
-        || n == "pan"
+        || (n.ends_with("pan") && !n.starts_with("masked"))
         || n.starts_with("cvv")
         || n.starts_with("cvc")
         || n.ends_with("token")
@@ -82,6 +82,7 @@ mod tests {
             "token",
             "paymentToken",
             "pan",
+            "fullPan",
             "cvv",
             "cvv2",
             "password",

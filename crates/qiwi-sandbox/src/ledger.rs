@@ -59,6 +59,11 @@ pub(crate) struct WalletState {
     pub downgrades: BTreeMap<String, crate::wallet_identity::Downgrade>,
     /// Kazakhstan card look-ups: `ev_account1` → the card number it was given for.
     pub kz_lookups: BTreeMap<String, String>,
+    /// Wallets that bought the `qvc-master` card package.
+    pub packages: BTreeSet<String>,
+    /// QIWI Master card orders by id, and the cards issued.
+    pub card_orders: BTreeMap<String, crate::wallet_cards::CardOrder>,
+    pub cards: Vec<crate::wallet_cards::Card>,
     /// Each wallet's webhook (one per wallet, as at QIWI).
     pub hooks: BTreeMap<String, Hook>,
     pub next_txn: i64,
@@ -162,20 +167,24 @@ impl Sandbox {
     /// sandbox wallet: an `OUT` in the payer's history (and an `IN` in the receiver's), each
     /// notified to its wallet's hook. `Err` with QIWI's payment code: 5 no such receiver,
     /// 408 a used id, 220 too little money.
-    pub(crate) fn pay_out(
+    /// `admit` runs last, under the same lock: it may refuse the payment or record what it
+    /// buys, and nothing can come between it and the debit.
+    pub(crate) fn pay_out<E: From<u32>>(
         &self,
         wallet: &str,
         out: Outgoing,
         credit: Option<Credit>,
-    ) -> Result<Txn, u32> {
+        admit: impl FnOnce(&mut WalletState, OffsetDateTime) -> Result<(), E>,
+    ) -> Result<Txn, E> {
         let now = self.clock.now();
         let mut w = self.wallet.lock().expect("wallet lock");
         if let Some(c) = &credit
             && !w.wallets.contains_key(&c.wallet)
         {
-            return Err(5);
+            return Err(5.into());
         }
         w.may_pay(wallet, &out.client_id, out.amount + out.fee, out.currency)?;
+        admit(&mut w, now)?;
         w.next_txn += 1;
         let txn = Txn {
             id: w.next_txn,

@@ -41,6 +41,7 @@ mod payout;
 mod record;
 mod sbp;
 mod wallet;
+mod wallet_cards;
 mod wallet_checkout;
 mod wallet_identity;
 mod wallet_payments;
@@ -53,6 +54,7 @@ pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
+pub use wallet_cards::{CARD_OFFERS, PACKAGE_PRICE};
 pub use wallet_identity::TURNOVER_LIMITS;
 pub use wallet_providers::{PROVIDERS, Provider, ProviderKind};
 pub use wallet_services::{COMMISSIONS, CROSS_RATES};
@@ -190,6 +192,7 @@ fn router(state: SharedState) -> Router {
         .merge(cheque::routes())
         .merge(wallet_providers::routes())
         .merge(wallet_payments::routes())
+        .merge(wallet_cards::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

@@ -141,7 +141,7 @@ async fn pay(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> R
         fee: Decimal::ZERO,
         comment: None,
     };
-    if let Err(code) = s.pay_out(&wallet, out, None) {
+    if let Err(code) = s.pay_out(&wallet, out, None, |_, _| Ok::<_, u32>(())) {
         return crate::wallet::refused(code);
     }
     if let Err(e) = s.settle_bill(&bill_id, BillStatusValue::Paid) {

@@ -52,6 +52,12 @@ enum Refusal {
     Field(String, &'static str),
 }
 
+impl From<u32> for Refusal {
+    fn from(code: u32) -> Self {
+        Refusal::Code(code)
+    }
+}
+
 impl Refusal {
     fn field(name: &str, why: &'static str) -> Self {
         Refusal::Field(name.to_owned(), why)
@@ -196,7 +202,7 @@ fn account_for(
             }
             Ok(account.to_owned())
         }
-        ProviderKind::Service => {
+        ProviderKind::Service | ProviderKind::CardPackage | ProviderKind::CardOrder => {
             required(&["account"])?;
             Ok(account.to_owned())
         }
@@ -313,9 +319,27 @@ impl Sandbox {
         } else {
             "account_643"
         };
-        let txn = match self.pay_out(from, plan.out, plan.credit) {
+        let kind = find(provider).map(|p| p.kind);
+        let admit = |w: &mut crate::ledger::WalletState, now| {
+            if matches!(
+                kind,
+                Some(ProviderKind::CardPackage | ProviderKind::CardOrder)
+            ) {
+                crate::wallet_cards::admit_card_payment(
+                    w,
+                    from,
+                    provider,
+                    &request.fields.0,
+                    amount,
+                    now,
+                )
+                .map_err(|(field, why)| Refusal::field(field, why))?;
+            }
+            Ok::<_, Refusal>(())
+        };
+        let txn = match self.pay_out(from, plan.out, plan.credit, admit) {
             Ok(txn) => txn,
-            Err(code) => return refused(code),
+            Err(refusal) => return refusal.into_response(),
         };
         let mut fields = request.fields.0.clone();
         if fields.contains_key("account") {

@@ -35,6 +35,10 @@ pub enum ProviderKind {
     Requisites,
     /// A service paid by one account number.
     Service,
+    /// The QIWI Master package (`fields.account`: one's own wallet, `vas_alias`: `qvc-master`).
+    CardPackage,
+    /// A paid QIWI Master card order (`fields.account`: one's own wallet, `order_id`).
+    CardOrder,
 }
 
 /// One provider of the sandbox: its id, name, description and kind.
@@ -168,6 +172,18 @@ pub const PROVIDERS: &[Provider] = &[
     ),
     provider(674, "OnLime", "Internet and TV", ProviderKind::Service),
     provider(1239, "Podari zhizn", "Charity", ProviderKind::Service),
+    provider(
+        28004,
+        "QIWI Master",
+        "Virtual card package",
+        ProviderKind::CardPackage,
+    ),
+    provider(
+        32064,
+        "QIWI Master card",
+        "Virtual card order",
+        ProviderKind::CardOrder,
+    ),
 ];
 
 /// The provider with `id`.

@@ -31,8 +31,9 @@ pub const CROSS_RATES: &[(&str, &str, &str)] = &[
     ("978", "643", "0.01"),
 ];
 
-/// The sandbox's commission table: provider, percent, minimum (RUB). Wallet transfers (99) and
-/// conversions (1099, priced by [`CROSS_RATES`]) are free; card transfers cost 2%, at least
+/// The sandbox's commission table: provider, percent, minimum (RUB). Wallet transfers (99),
+/// conversions (1099, priced by [`CROSS_RATES`]) and QIWI Master packages and cards (28004,
+/// 32064) are free; card transfers cost 2%, at least
 /// 50 RUB; any other provider 1%.
 pub const COMMISSIONS: &[(&str, &str, &str)] = &[
     ("99", "0", "0"),
@@ -43,6 +44,8 @@ pub const COMMISSIONS: &[(&str, &str, &str)] = &[
     ("1960", "2", "50"),
     ("21012", "2", "50"),
     ("1099", "0", "0"),
+    ("28004", "0", "0"),
+    ("32064", "0", "0"),
 ];
 
 /// QIWI's commission on a payment of `amount` RUB through `provider`, by [`COMMISSIONS`].

@@ -517,7 +517,7 @@ async fn identification_raises_the_limits_that_payments_spend() {
         .await
         .classify()
         .unwrap_err();
-    assert_eq!(err.body().unwrap().field_errors()[0].0, "birthDate");
+    assert_eq!(field_of(&err), "birthDate");
     let good: wallet::types::IdentificationRequest = serde_json::from_value(json!({
         "birthDate": "1996-03-18", "firstName": "Иван", "middleName": "Иванович", "lastName": "Иванов",
         "passport": "1122333000", "inn": "7710000001"
@@ -756,7 +756,6 @@ async fn bills_issued_to_a_wallet_are_paid_from_it_or_rejected() {
 
 #[tokio::test]
 async fn a_transactions_receipt_is_a_pdf_and_can_be_mailed() {
-    use futures_util::TryStreamExt as _;
     let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
     let client = client(&sandbox);
     let paid = transfer(&client, "51", "7.25", COUNTERPART_WALLET)
@@ -795,21 +794,21 @@ async fn a_transactions_receipt_is_a_pdf_and_can_be_mailed() {
         .send()
         .await;
     assert!(missing.is_err());
+}
 
-    trait Bytes {
-        async fn classify_bytes(self) -> Vec<u8>;
-    }
-    impl Bytes
-        for Result<
-            qiwi_sys::ResponseValue<qiwi_sys::ByteStream>,
-            qiwi_sys::Error<qiwi_core::ErrorBody>,
-        >
-    {
-        async fn classify_bytes(self) -> Vec<u8> {
-            let stream = self.unwrap().into_inner().into_inner();
-            let chunks: Vec<_> = stream.try_collect().await.unwrap();
-            chunks.concat()
-        }
+/// The whole body of a binary answer (a PDF).
+trait Bytes {
+    async fn classify_bytes(self) -> Vec<u8>;
+}
+
+impl Bytes
+    for Result<qiwi_sys::ResponseValue<qiwi_sys::ByteStream>, qiwi_sys::Error<qiwi_core::ErrorBody>>
+{
+    async fn classify_bytes(self) -> Vec<u8> {
+        use futures_util::TryStreamExt as _;
+        let stream = self.unwrap().into_inner().into_inner();
+        let chunks: Vec<_> = stream.try_collect().await.unwrap();
+        chunks.concat()
     }
 }
 
@@ -953,10 +952,7 @@ async fn a_full_identification_is_downgraded_once_confirmed_and_its_time_has_pas
         .await
         .classify()
         .unwrap_err();
-    assert_eq!(
-        err.body().unwrap().field_errors()[0].0,
-        "identificationLevel"
-    );
+    assert_eq!(field_of(&err), "identificationLevel");
 
     let id = downgrade().await.classify().unwrap().downgrade_operation_id;
     let status = |answer: wallet::types::IdentificationDowngrade| {
@@ -1020,6 +1016,11 @@ fn payment(
         "paymentMethod": {"type": "Account", "accountId": "643"}, "fields": fields
     }))
     .unwrap()
+}
+
+/// The first field a validation error names.
+fn field_of(e: &ApiError) -> String {
+    e.body().unwrap().field_errors()[0].0.to_owned()
 }
 
 fn payment_code(e: ApiError) -> u32 {
@@ -1123,7 +1124,7 @@ async fn cards_banks_requisites_and_services_are_paid_with_their_commission() {
         .await
         .classify()
         .unwrap_err();
-    assert_eq!(err.body().unwrap().field_errors()[0].0, "fields.mfo");
+    assert_eq!(field_of(&err), "fields.mfo");
     let alfa_card = json!({"account_type": "1", "account": visa, "exp_date": "1399"});
     let expiry = pay(464, payment("2007", "100", "643", alfa_card)).await;
     assert_eq!(payment_code(expiry.classify().unwrap_err()), 547);
@@ -1144,7 +1145,7 @@ async fn cards_banks_requisites_and_services_are_paid_with_their_commission() {
         .await
         .classify()
         .unwrap_err();
-    assert_eq!(err.body().unwrap().field_errors()[0].0, "fields.goal");
+    assert_eq!(field_of(&err), "fields.goal");
     pay(
         23729,
         payment("2010", "200", "643", json!({"account": "1234567"})),
@@ -1231,10 +1232,7 @@ async fn roubles_convert_to_tenge_that_pays_a_kazakhstan_card() {
         .send()
         .await;
     let err = forged.classify().unwrap_err();
-    assert_eq!(
-        err.body().unwrap().field_errors()[0].0,
-        "fields.ev_account1"
-    );
+    assert_eq!(field_of(&err), "fields.ev_account1");
     let too_much = client
         .pay_kz_card()
         .body(kz("3003", "995", &element("ev_account1")))
@@ -1303,4 +1301,199 @@ async fn hostile_payments_are_refused_and_the_ledger_keeps_working() {
     );
     assert_eq!(payment_code(to_self.await.classify().unwrap_err()), 5);
     assert_eq!(balance(&client, &me, 643).await.as_deref(), Some("9989.9"));
+}
+
+#[tokio::test]
+async fn qiwi_master_cards_are_bought_issued_revealed_renamed_blocked_and_stated() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    let order = |alias: &str| {
+        let body: wallet::types::CardOrderRequest =
+            serde_json::from_value(json!({"cardAlias": alias})).unwrap();
+        client
+            .create_card_order()
+            .wallet(me.as_str())
+            .body(body)
+            .send()
+    };
+    let early = order("qvc-cpa").await.classify().unwrap_err();
+    assert!(
+        matches!(early, ApiError::Rejected { status: 422, .. }),
+        "{early}"
+    );
+    let pay = |provider: i64, id: &str, amount: &str, fields: serde_json::Value| {
+        client
+            .create_payment()
+            .provider_id(provider)
+            .body(payment(id, amount, "643", fields))
+            .send()
+    };
+    let package = json!({"account": me, "vas_alias": "qvc-master"});
+    let cheap = pay(28004, "5001", "10", package.clone())
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&cheap), "sum.amount");
+    pay(28004, "5002", "2999", package.clone())
+        .await
+        .classify()
+        .unwrap();
+    let twice = pay(28004, "5003", "2999", package)
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&twice), "fields.vas_alias");
+
+    let free = order("qvc-cpa").await.classify().unwrap();
+    assert_eq!(free.status.as_deref(), Some("DRAFT"));
+    let submit = |id: String| {
+        let (client, me) = (client.clone(), me.clone());
+        async move {
+            let sent = client
+                .submit_card_order()
+                .wallet(me.as_str())
+                .order_id(id)
+                .send();
+            sent.await.classify().unwrap()
+        }
+    };
+    let issued = submit(free.id.clone().unwrap()).await;
+    assert_eq!(issued.status.as_deref(), Some("COMPLETED"));
+    let first = issued.card_id.unwrap();
+
+    let debit = order("qvc-cpa-debit").await.classify().unwrap();
+    let order_id = debit.id.clone().unwrap();
+    let waiting = submit(order_id.clone()).await;
+    assert_eq!(waiting.status.as_deref(), Some("PAYMENT_REQUIRED"));
+    assert_eq!(waiting.card_id, None);
+    let for_order = json!({"account": me, "order_id": order_id});
+    let wrong = pay(32064, "5004", "1", for_order.clone())
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&wrong), "sum.amount");
+    pay(32064, "5005", "199", for_order.clone())
+        .await
+        .classify()
+        .unwrap();
+    let again = pay(32064, "5006", "199", for_order)
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&again), "fields.order_id", "paid once");
+    assert_eq!(
+        balance(&client, &me, 643).await.as_deref(),
+        Some("6802"),
+        "10 000 less the package and the paid card, no commission"
+    );
+
+    let cards = client
+        .list_cards()
+        .vas_alias("qvc-master")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(cards.len(), 2);
+    let details: wallet::types::CardDetailsRequest =
+        serde_json::from_value(json!({"operationId": "9d3a1c1e-3e0b-4f7e-9f5b-7b5a2f7e1c3d"}))
+            .unwrap();
+    let revealed = client
+        .get_card_details()
+        .card_id(first.as_str())
+        .body(details.clone())
+        .send();
+    let revealed = revealed.await.classify().unwrap();
+    let pan = revealed.pan.as_ref().unwrap().expose_secret().to_owned();
+    assert_eq!(pan.len(), 16);
+    assert_eq!(revealed.cvv.as_ref().unwrap().expose_secret().len(), 3);
+    assert!(
+        !format!("{revealed:?}").contains(&pan),
+        "Debug never shows the number"
+    );
+    let masked = cards[0].qvx.as_ref().unwrap().masked_pan.clone().unwrap();
+    assert_eq!(masked, format!("****{}", &pan[12..]));
+
+    let name: wallet::types::CardAliasRequest =
+        serde_json::from_value(json!({"alias": "Subscriptions"})).unwrap();
+    client
+        .rename_card()
+        .card_id(first.as_str())
+        .body(name)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    client
+        .block_card()
+        .wallet(me.as_str())
+        .card_id(first.as_str())
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let cards = client.list_cards().send().await.classify().unwrap();
+    let qvx = cards[0].qvx.as_ref().unwrap();
+    assert_eq!(
+        (qvx.card_alias.as_deref(), qvx.status.as_deref()),
+        (Some("Subscriptions"), Some("BLOCKED"))
+    );
+    let unblocked = client
+        .unblock_card()
+        .wallet(me.as_str())
+        .card_id(first.as_str())
+        .send();
+    assert_eq!(
+        unblocked.await.classify().unwrap().status.as_deref(),
+        Some("OK")
+    );
+    let unblocked = client
+        .unblock_card()
+        .wallet(me.as_str())
+        .card_id(first.as_str())
+        .send();
+    assert_eq!(
+        unblocked.await.classify().unwrap().status.as_deref(),
+        Some("FAIL"),
+        "not blocked"
+    );
+
+    let at = |t: &str| qiwi_core::QiwiDateTime::parse(t).unwrap();
+    let statement = client
+        .get_card_statement()
+        .wallet(me.as_str())
+        .card_id(first.as_str())
+        .from(at("2026-01-01T00:00:00+03:00"))
+        .till(at("2026-03-01T00:00:00+03:00"))
+        .send()
+        .await
+        .classify_bytes()
+        .await;
+    assert!(statement.starts_with(b"%PDF-1.4"));
+    assert!(String::from_utf8_lossy(&statement).contains(&format!("Card ****{}", &pan[12..])));
+    let long = client
+        .get_card_statement()
+        .wallet(me.as_str())
+        .card_id(first.as_str())
+        .from(at("2026-01-01T00:00:00+03:00"))
+        .till(at("2026-06-01T00:00:00+03:00"))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from)
+        .unwrap_err();
+    assert_eq!(field_of(&long), "till", "at most 90 days");
+
+    let other = counterpart(&sandbox);
+    let theirs = other
+        .get_card_details()
+        .card_id(first.as_str())
+        .body(details)
+        .send();
+    let theirs = theirs.await.classify().unwrap_err();
+    assert!(
+        matches!(theirs, ApiError::NotFound { .. }),
+        "another wallet's card: {theirs}"
+    );
 }

@@ -1741,7 +1741,7 @@ pub mod types {
             rename = "fullPan",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub full_pan: ::std::option::Option<::std::string::String>,
+        pub full_pan: ::std::option::Option<::qiwi_core::secret::CardNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         #[serde(
@@ -8175,7 +8175,7 @@ pub mod types {
                 ::std::string::String,
             >,
             full_pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::secret::CardNumber>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -8342,7 +8342,9 @@ pub mod types {
             }
             pub fn full_pan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::secret::CardNumber>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.full_pan = value
