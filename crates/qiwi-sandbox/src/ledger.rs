@@ -166,7 +166,8 @@ impl Sandbox {
     /// Takes `out.amount + out.fee` from `wallet` and, with `credit`, gives money to another
     /// sandbox wallet: an `OUT` in the payer's history (and an `IN` in the receiver's), each
     /// notified to its wallet's hook. `Err` with QIWI's payment code: 5 no such receiver,
-    /// 408 a used id, 220 too little money.
+    /// 408 a used id, 220 too little money, 704 past the monthly limit of the payer's
+    /// identification level.
     /// `admit` runs last, under the same lock: it may refuse the payment or record what it
     /// buys, and nothing can come between it and the debit.
     pub(crate) fn pay_out<E: From<u32>>(
@@ -184,6 +185,10 @@ impl Sandbox {
             return Err(5.into());
         }
         w.may_pay(wallet, &out.client_id, out.amount + out.fee, out.currency)?;
+        if out.currency == RUB {
+            let due = self.clock.scaled(crate::wallet_identity::DOWNGRADE_TIME);
+            crate::wallet_identity::within_limits(&mut w, wallet, out.amount, now, due)?;
+        }
         admit(&mut w, now)?;
         w.next_txn += 1;
         let txn = Txn {

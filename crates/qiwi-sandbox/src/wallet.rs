@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -406,16 +406,131 @@ struct HistoryQuery {
     operation: Option<String>,
     #[serde(rename = "nextTxnId")]
     next_txn_id: Option<i64>,
+    #[serde(rename = "nextTxnDate")]
+    next_txn_date: Option<String>,
+    #[serde(rename = "startDate")]
+    start_date: Option<String>,
+    #[serde(rename = "endDate")]
+    end_date: Option<String>,
+}
+
+/// The longest history window QIWI answers.
+const HISTORY_WINDOW: time::Duration = time::Duration::days(90);
+
+/// The history's window: `startDate` and `endDate` together (at most 90 days apart), or by
+/// default the last day, as QIWI documents.
+fn history_window(
+    q: &HistoryQuery,
+    now: time::OffsetDateTime,
+) -> Result<(time::OffsetDateTime, time::OffsetDateTime), QiwiError> {
+    let invalid = |field: &str, why: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "validation.error",
+            "Validation error",
+        )
+        .with_cause(field, why)
+    };
+    let instant = |text: &str, field: &str| {
+        qiwi_core::QiwiDateTime::parse(text)
+            .ok()
+            .and_then(|t| t.instant().ok())
+            .ok_or_else(|| {
+                invalid(
+                    field,
+                    "a date-time with its offset, YYYY-MM-DDThh:mm:ss+03:00",
+                )
+            })
+    };
+    if q.next_txn_id.is_some() != q.next_txn_date.is_some() {
+        return Err(invalid(
+            "nextTxnDate",
+            "nextTxnId and nextTxnDate go together",
+        ));
+    }
+    if let Some(next) = &q.next_txn_date {
+        instant(next, "nextTxnDate")?;
+    }
+    match (&q.start_date, &q.end_date) {
+        (None, None) => Ok((now - time::Duration::days(1), now)),
+        (Some(start), Some(end)) => {
+            let (start, end) = (instant(start, "startDate")?, instant(end, "endDate")?);
+            if end < start || end - start > HISTORY_WINDOW {
+                return Err(invalid("startDate", "at most 90 days before endDate"));
+            }
+            Ok((start, end))
+        }
+        _ => Err(invalid("startDate", "startDate and endDate go together")),
+    }
+}
+
+/// The currencies the history's `sources[n]` ask for; `None` for every source.
+pub(crate) fn history_sources(raw: Option<&str>) -> Result<Option<Vec<u16>>, QiwiError> {
+    let asked: Vec<&str> = raw
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| k.starts_with("sources"))
+        .map(|(_, v)| v)
+        .collect();
+    if asked.is_empty() {
+        return Ok(None);
+    }
+    let mut currencies = Vec::new();
+    for source in asked {
+        match source {
+            "QW_RUB" => currencies.push(643),
+            "QW_USD" => currencies.push(840),
+            "QW_EUR" => currencies.push(978),
+            "QW_KZT" => currencies.push(398),
+            // Cards and mobile balances never pay in the sandbox.
+            "CARD" | "MK" => {}
+            other => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "validation.error",
+                    "Validation error",
+                )
+                .with_cause(
+                    "sources",
+                    &format!("QW_RUB, QW_USD, QW_EUR, QW_KZT, CARD or MK, not {other}"),
+                ));
+            }
+        }
+    }
+    Ok(Some(currencies))
 }
 
 async fn history(
     State(s): State<SharedState>,
     Path(wallet): Path<String>,
     Query(q): Query<HistoryQuery>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     s.history_allowed()?;
+    let (start, end) = history_window(&q, s.clock.now())?;
+    let sources = history_sources(raw.as_deref())?;
+    let incoming = match q.operation.as_deref().unwrap_or("ALL") {
+        "ALL" => None,
+        "IN" => Some(true),
+        "OUT" => Some(false),
+        // QIWI card purchases: the sandbox has none.
+        "QIWI_CARD" => {
+            return Ok(typed::<qiwi_sys::wallet::types::PaymentHistory>(
+                json!({"data": [], "nextTxnId": null, "nextTxnDate": null}),
+            ));
+        }
+        _ => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "validation.error",
+                "Validation error",
+            )
+            .with_cause("operation", "ALL, IN, OUT or QIWI_CARD"));
+        }
+    };
     let rows: usize = q
         .rows
         .as_deref()
@@ -433,11 +548,9 @@ async fn history(
     let mut txns: Vec<&Txn> = w.wallets[&wallet]
         .1
         .iter()
-        .filter(|t| match q.operation.as_deref() {
-            Some("IN") => t.incoming,
-            Some("OUT") => !t.incoming,
-            _ => true,
-        })
+        .filter(|t| incoming.is_none_or(|i| t.incoming == i))
+        .filter(|t| (start..=end).contains(&t.date))
+        .filter(|t| sources.as_ref().is_none_or(|c| c.contains(&t.currency)))
         .filter(|t| q.next_txn_id.is_none_or(|next| t.id <= next))
         .collect();
     txns.sort_by_key(|t| std::cmp::Reverse(t.id));

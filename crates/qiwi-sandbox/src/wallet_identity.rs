@@ -14,9 +14,11 @@ use qiwi_core::money::AmountNumber;
 use qiwi_sys::wallet::types::IdentificationRequest;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use crate::SharedState;
 use crate::error::QiwiError;
+use crate::ledger::WalletState;
 use crate::p2p::read_json;
 use crate::wallet::{own_wallet, typed};
 
@@ -28,7 +30,7 @@ pub const DOWNGRADE_TIME: std::time::Duration = std::time::Duration::from_secs(6
 #[derive(Debug, Clone)]
 pub(crate) struct Downgrade {
     wallet: String,
-    confirmed: Option<time::OffsetDateTime>,
+    confirmed: Option<OffsetDateTime>,
 }
 
 /// Monthly turnover limits by identification level, in RUB (QIWI's published levels).
@@ -70,29 +72,94 @@ pub(crate) fn routes() -> Router<SharedState> {
         )
 }
 
+/// `wallet`'s identification level at `now`, ending downgrades confirmed at least `due` ago.
+fn level_in(
+    w: &mut WalletState,
+    wallet: &str,
+    now: OffsetDateTime,
+    due: std::time::Duration,
+) -> &'static str {
+    let done: Vec<String> = w
+        .downgrades
+        .values()
+        .filter(|d| d.confirmed.is_some_and(|at| now >= at + due))
+        .map(|d| d.wallet.clone())
+        .collect();
+    for wallet in done {
+        w.full.remove(&wallet);
+    }
+    if w.full.contains(wallet) {
+        "FULL"
+    } else if w.identities.contains_key(wallet) {
+        "VERIFIED"
+    } else {
+        "SIMPLE"
+    }
+}
+
+/// What `wallet` has paid out in roubles this calendar month (Moscow time), how many of those
+/// payments went to wallets, and when the month began.
+fn spent_in(
+    w: &WalletState,
+    wallet: &str,
+    now: OffsetDateTime,
+) -> (Decimal, usize, OffsetDateTime) {
+    let now = now.to_offset(qiwi_core::datetime::MOSCOW);
+    let start = now
+        .replace_day(1)
+        .map(|d| d.replace_time(time::Time::MIDNIGHT))
+        .unwrap_or(now);
+    let out = w
+        .wallets
+        .get(wallet)
+        .map(|entry| entry.1.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| !t.incoming && t.currency == crate::ledger::RUB && t.date >= start);
+    let (sum, count) = out.fold((Decimal::ZERO, 0), |(sum, n), t| {
+        (sum + t.amount, n + usize::from(t.provider == 99))
+    });
+    (sum, count, start)
+}
+
+/// The monthly turnover limit of `level`, in RUB.
+fn turnover_limit(level: &str) -> Decimal {
+    let max = TURNOVER_LIMITS
+        .iter()
+        .find(|(l, _)| *l == level)
+        .map_or(0, |(_, m)| *m);
+    Decimal::from(max)
+}
+
+/// QIWI's code 704 when paying `amount` more roubles this month would pass the monthly limit
+/// of `wallet`'s identification level.
+pub(crate) fn within_limits(
+    w: &mut WalletState,
+    wallet: &str,
+    amount: Decimal,
+    now: OffsetDateTime,
+    due: std::time::Duration,
+) -> Result<(), u32> {
+    let limit = turnover_limit(level_in(w, wallet, now, due));
+    let (spent, _, _) = spent_in(w, wallet, now);
+    if spent + amount > limit {
+        Err(704)
+    } else {
+        Ok(())
+    }
+}
+
 impl crate::Sandbox {
     /// `wallet`'s identification level now: `FULL`, `VERIFIED` or `SIMPLE`. Downgrades whose
     /// time has come end here.
     fn level(&self, wallet: &str) -> &'static str {
-        let now = self.clock.now();
-        let due = self.clock.scaled(DOWNGRADE_TIME);
         let mut w = self.wallet.lock().expect("wallet lock");
-        let done: Vec<String> = w
-            .downgrades
-            .values()
-            .filter(|d| d.confirmed.is_some_and(|at| now >= at + due))
-            .map(|d| d.wallet.clone())
-            .collect();
-        for wallet in done {
-            w.full.remove(&wallet);
-        }
-        if w.full.contains(wallet) {
-            "FULL"
-        } else if w.identities.contains_key(wallet) {
-            "VERIFIED"
-        } else {
-            "SIMPLE"
-        }
+        level_in(
+            &mut w,
+            wallet,
+            self.clock.now(),
+            self.clock.scaled(DOWNGRADE_TIME),
+        )
     }
 
     /// A downgrade's answer: `IN_PROGRESS` until it has ended, then `SUCCESS`.
@@ -294,21 +361,12 @@ async fn set_identification(
 }
 
 /// This month's outgoing sum and count of transfers to wallets, for `wallet`.
-fn this_month(s: &crate::Sandbox, wallet: &str) -> (Decimal, usize, time::OffsetDateTime) {
-    let now = s.clock.now().to_offset(qiwi_core::datetime::MOSCOW);
-    let start = now
-        .replace_day(1)
-        .map(|d| d.replace_time(time::Time::MIDNIGHT))
-        .unwrap_or(now);
-    let w = s.wallet.lock().expect("wallet lock");
-    let out = w.wallets[wallet]
-        .1
-        .iter()
-        .filter(|t| !t.incoming && t.date >= start);
-    let (sum, count) = out.fold((Decimal::ZERO, 0), |(sum, n), t| {
-        (sum + t.amount, n + usize::from(t.provider == 99))
-    });
-    (sum, count, start)
+fn this_month(s: &crate::Sandbox, wallet: &str) -> (Decimal, usize, OffsetDateTime) {
+    spent_in(
+        &s.wallet.lock().expect("wallet lock"),
+        wallet,
+        s.clock.now(),
+    )
 }
 
 async fn limits(
@@ -335,12 +393,7 @@ async fn limits(
         )
         .with_cause("types", "at least one limit type"));
     }
-    let level = s.level(&person_id);
-    let max = TURNOVER_LIMITS
-        .iter()
-        .find(|(l, _)| *l == level)
-        .map_or(0, |(_, m)| *m);
-    let max = Decimal::from(max);
+    let max = turnover_limit(s.level(&person_id));
     let (spent, _, start) = this_month(&s, &person_id);
     let next = start + time::Duration::days(32);
     let end = next.replace_day(1).unwrap_or(next);

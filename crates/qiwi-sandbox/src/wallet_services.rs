@@ -3,7 +3,9 @@
 //! API at once (wallet-api.md §3.2, §5.2, §5.5, §5.15, §7.1).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -107,15 +109,25 @@ struct Period {
     start: Option<String>,
     #[serde(rename = "endDate")]
     end: Option<String>,
+    operation: Option<String>,
 }
 
 async fn totals(
     State(s): State<SharedState>,
     Path(wallet): Path<String>,
     Query(q): Query<Period>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
+    let sources = crate::wallet::history_sources(raw.as_deref())?;
+    let (want_in, want_out) = match q.operation.as_deref().unwrap_or("ALL") {
+        "ALL" => (true, true),
+        "IN" => (true, false),
+        "OUT" => (false, true),
+        "QIWI_CARD" => (false, false),
+        _ => return Err(validation("operation", "ALL, IN, OUT or QIWI_CARD")),
+    };
     let instant = |field: &str, text: Option<String>| {
         text.and_then(|t| QiwiDateTime::from_wire(t).instant().ok())
             .ok_or_else(|| validation(field, "a date-time"))
@@ -125,19 +137,27 @@ async fn totals(
         return Err(validation("startDate", "at most 90 days before endDate"));
     }
     let w = s.wallet.lock().expect("wallet lock");
-    let (mut incoming, mut outgoing) = (Decimal::ZERO, Decimal::ZERO);
+    // Per currency: what came in, and what went out with its commission.
+    let (mut incoming, mut outgoing) = (BTreeMap::new(), BTreeMap::new());
     for t in w.wallets[&wallet]
         .1
         .iter()
         .filter(|t| t.date >= start && t.date <= end)
+        .filter(|t| sources.as_ref().is_none_or(|c| c.contains(&t.currency)))
     {
-        if t.incoming {
-            incoming += t.amount;
-        } else {
-            outgoing += t.amount;
+        if t.incoming && want_in {
+            *incoming.entry(t.currency).or_insert(Decimal::ZERO) += t.amount;
+        } else if !t.incoming && want_out {
+            *outgoing.entry(t.currency).or_insert(Decimal::ZERO) += t.amount + t.fee;
         }
     }
-    let money = |d: Decimal| json!([{"amount": AmountNumber(Amount::new(d)), "currency": 643}]);
+    let money = |sums: BTreeMap<u16, Decimal>| {
+        let list: Vec<Value> = sums
+            .into_iter()
+            .map(|(currency, d)| json!({"amount": AmountNumber(Amount::new(d)), "currency": currency}))
+            .collect();
+        json!(list)
+    };
     Ok(typed::<qiwi_sys::wallet::types::PaymentTotals>(json!({
         "incomingTotal": money(incoming),
         "outgoingTotal": money(outgoing),

@@ -51,12 +51,13 @@ async fn history(
     client: &wallet::Client,
     wallet: &str,
     rows: u32,
-    next: Option<i64>,
+    next: Option<(i64, String)>,
 ) -> wallet::types::PaymentHistory {
     let rows = std::num::NonZeroU32::new(rows).unwrap();
     let mut request = client.get_payment_history().wallet(wallet).rows(rows);
-    if let Some(id) = next {
-        request = request.next_txn_id(id);
+    if let Some((id, date)) = next {
+        let date = qiwi_core::QiwiDateTime::parse(&date).unwrap();
+        request = request.next_txn_id(id).next_txn_date(date);
     }
     request.send().await.classify().unwrap()
 }
@@ -271,8 +272,8 @@ async fn history_pages_and_its_rate_limit_follow_qiwi() {
     let first = history(&client, &me, 2, None).await;
     assert_eq!(first.data.len(), 2);
     let next = first.next_txn_id.expect("a next page");
-    assert!(first.next_txn_date.is_some());
-    let second = history(&client, &me, 2, Some(next)).await;
+    let date = first.next_txn_date.clone().expect("with its date");
+    let second = history(&client, &me, 2, Some((next, date))).await;
     assert_eq!(second.data.len(), 1);
     assert_eq!(second.next_txn_id, None);
     let ids: Vec<_> = first
@@ -1252,6 +1253,33 @@ async fn roubles_convert_to_tenge_that_pays_a_kazakhstan_card() {
     assert_eq!(paid.source.as_deref(), Some("account_398"));
     let kzt = balance(&client, &me, 398).await;
     assert_eq!(kzt.as_deref(), Some("495"));
+
+    let now = time::OffsetDateTime::now_utc();
+    let totals = client
+        .get_payment_totals()
+        .wallet(me.as_str())
+        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(
+            now + time::Duration::hours(1),
+        ))
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let sums = |list: &[qiwi_core::notification::wallet::WalletMoney]| {
+        let mut sums: Vec<String> = list
+            .iter()
+            .map(|m| format!("{} {}", m.amount.0, m.currency.currency()))
+            .collect();
+        sums.sort();
+        sums
+    };
+    assert_eq!(sums(&totals.incoming_total), ["1000 KZT"]);
+    assert_eq!(
+        sums(&totals.outgoing_total),
+        ["180 RUB", "505 KZT"],
+        "each currency apart, commission included"
+    );
 }
 
 #[tokio::test]
@@ -1496,4 +1524,115 @@ async fn qiwi_master_cards_are_bought_issued_revealed_renamed_blocked_and_stated
         matches!(theirs, ApiError::NotFound { .. }),
         "another wallet's card: {theirs}"
     );
+}
+
+/// Money in the token's wallet: a P2P bill of `amount` RUB paid by a payer.
+async fn fund(sandbox: &RunningSandbox, bill_id: &str, amount: &str) {
+    let p2p = qiwi_sys::p2p::Client::with_credential(
+        sandbox.base_url(),
+        sandbox.credentials().p2p_secret.clone(),
+    )
+    .unwrap();
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let request: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
+        "amount": {"value": amount, "currency": "RUB"}, "expirationDateTime": expiry.as_str()
+    }))
+    .unwrap();
+    let created = p2p.create_bill().bill_id(bill_id).body(request).send();
+    created.await.classify().unwrap();
+    let paid = common::control(sandbox, &format!("/sandbox/p2p/bills/{bill_id}/pay"), "").await;
+    assert!(paid.status().is_success());
+}
+
+#[tokio::test]
+async fn payments_past_the_monthly_limit_of_the_level_are_refused() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    fund(&sandbox, "limit-1", "60000.00").await;
+    transfer(&client, "6001", "30000", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    let past = transfer(&client, "6002", "10000.01", COUNTERPART_WALLET).await;
+    assert_eq!(
+        payment_code(past.unwrap_err()),
+        704,
+        "SIMPLE: 40 000 a month"
+    );
+    transfer(&client, "6003", "10000", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+
+    let identity: wallet::types::IdentificationRequest = serde_json::from_value(json!({
+        "birthDate": "1996-03-18", "firstName": "Иван", "middleName": "Иванович",
+        "lastName": "Иванов", "passport": "1122333000"
+    }))
+    .unwrap();
+    let identified = client
+        .set_identification()
+        .wallet(me.as_str())
+        .body(identity)
+        .send();
+    identified.await.classify().unwrap();
+    transfer(&client, "6004", "10000", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    assert_eq!(balance(&client, &me, 643).await.as_deref(), Some("20000"));
+}
+
+#[tokio::test]
+async fn the_history_window_is_the_last_day_by_default_and_at_most_90_days() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let me = owner(&sandbox);
+    transfer(&client, "7001", "5", COUNTERPART_WALLET)
+        .await
+        .unwrap();
+    assert_eq!(history(&client, &me, 10, None).await.data.len(), 1);
+    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":172800}"#).await;
+    assert!(
+        history(&client, &me, 10, None).await.data.is_empty(),
+        "two days later the default window (the last day) misses it"
+    );
+    let at = |t: time::OffsetDateTime| qiwi_core::QiwiDateTime::from(t);
+    let now = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+    let window = |days: i64, sources: Vec<wallet::types::HistorySource>| {
+        client
+            .get_payment_history()
+            .wallet(me.as_str())
+            .rows(10)
+            .start_date(at(now - time::Duration::days(days)))
+            .end_date(at(now))
+            .sources(sources)
+            .send()
+    };
+    let found = window(90, vec![]).await.classify().unwrap();
+    assert_eq!(found.data.len(), 1, "an explicit window finds it");
+    let rub = window(90, vec![wallet::types::HistorySource::QwRub]).await;
+    assert_eq!(rub.classify().unwrap().data.len(), 1);
+    let usd = window(90, vec![wallet::types::HistorySource::QwUsd]).await;
+    assert!(usd.classify().unwrap().data.is_empty(), "a rouble payment");
+    let long = window(91, vec![]).await.classify().unwrap_err();
+    assert_eq!(field_of(&long), "startDate", "at most 90 days");
+    let half = client
+        .get_payment_history()
+        .wallet(me.as_str())
+        .rows(10)
+        .start_date(at(now))
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&half), "startDate", "with endDate");
+    let alone = client
+        .get_payment_history()
+        .wallet(me.as_str())
+        .rows(10)
+        .next_txn_id(1)
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert_eq!(field_of(&alone), "nextTxnDate", "with nextTxnId");
 }
