@@ -57,6 +57,32 @@ impl IntoResponse for QiwiError {
     }
 }
 
+/// Turns the framework's plain-text rejections (a path segment that is not a number, a query
+/// value of the wrong type, a body that is too large) into QIWI-shaped error bodies, so that
+/// every error of the sandbox's QIWI API is JSON a client can read.
+pub(crate) async fn json_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !plain || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    QiwiError::new(status, "sandbox", "validation.error", "Bad request")
+        .with_cause("request", text.trim())
+        .into_response()
+}
+
 /// A trace id like QIWI's (16 hex digits).
 pub fn trace_id() -> String {
     format!("{:016x}", fastrand::u64(..))

@@ -193,6 +193,7 @@ fn router(state: SharedState) -> Router {
         .merge(wallet_providers::routes())
         .merge(wallet_payments::routes())
         .merge(wallet_cards::routes())
+        .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,
