@@ -26,6 +26,9 @@ fn fill(template: &str, odd: &str) -> String {
         .join("/")
 }
 
+/// One API's operations: method, path template, `operationId`.
+type Table = &'static [(&'static str, &'static str, &'static str)];
+
 const BODIES: &[&str] = &[
     "",
     "{",
@@ -73,7 +76,7 @@ async fn answer(
 async fn no_input_gets_a_500_a_dropped_connection_or_a_panic() {
     let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
     let http = reqwest::Client::new();
-    let apis: [(&str, &[(&str, &str, &str)]); 4] = [
+    let apis: [(&str, Table); 4] = [
         ("p2p", qiwi_sys::p2p::OPERATIONS),
         ("payin", qiwi_sys::payin::OPERATIONS),
         ("payout", qiwi_sys::payout::OPERATIONS),
