@@ -447,9 +447,9 @@ async fn create_refund(
     }
     record.refunded += value;
     let status = if record.refunded == paid {
-        "FULL"
+        qiwi_core::notification::p2p::RefundStatus::Full
     } else {
-        "PARTIAL"
+        qiwi_core::notification::p2p::RefundStatus::Partial
     };
     let mut amount = two_decimals(value);
     amount.currency = record.bill.amount.currency.clone();
@@ -457,7 +457,7 @@ async fn create_refund(
         refund_id: refund_id.clone(),
         amount: Some(amount),
         datetime: Some(sandbox.clock.stamp()),
-        status: Some(status.to_owned()),
+        status: Some(status),
     };
     record.refunds.insert(refund_id, refund.clone());
     Ok(Json(refund))

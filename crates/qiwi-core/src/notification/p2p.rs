@@ -23,6 +23,16 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// A P2P bill refund's status.
+    pub enum RefundStatus {
+        /// Part of the bill refunded so far (not final).
+        Partial = "PARTIAL",
+        /// The whole bill refunded (final).
+        Full = "FULL",
+    }
+}
+
 /// A bill's amount; QIWI writes the value as a string (`"1.00"`), older messages as a number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillAmount {

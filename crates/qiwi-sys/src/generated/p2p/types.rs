@@ -144,9 +144,8 @@ pub mod types {
         ///Your refund id.
         #[serde(rename = "refundId")]
         pub refund_id: ::std::string::String,
-        ///`PARTIAL` (not final) or `FULL` (final). Open: QIWI may add values.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
+        pub status: ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
     }
     impl Refund {
         pub fn builder() -> builder::Refund {
@@ -583,7 +582,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
                 ::std::string::String,
             >,
         }
@@ -640,7 +639,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -722,6 +723,8 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::notification::p2p::BillStatusValue;
     #[doc(no_inline)]
+    pub use ::qiwi_core::notification::p2p::RefundStatus;
+    #[doc(no_inline)]
     pub use ::qiwi_core::notification::p2p::BillStatus;
 }
 /// Every operation of this API as `(method, path template, operationId)`, as the spec
@@ -781,6 +784,11 @@ pub mod schema_registry {
                 "BillStatusValue" => {
                     crate::spec_support::debug::<
                         ::qiwi_core::notification::p2p::BillStatusValue,
+                    >(value)
+                }
+                "RefundStatus" => {
+                    crate::spec_support::debug::<
+                        ::qiwi_core::notification::p2p::RefundStatus,
                     >(value)
                 }
                 "BillStatus" => {
@@ -850,6 +858,11 @@ pub mod schema_registry {
                 "BillStatusValue" => {
                     crate::spec_support::round_trip::<
                         ::qiwi_core::notification::p2p::BillStatusValue,
+                    >(value)
+                }
+                "RefundStatus" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::notification::p2p::RefundStatus,
                     >(value)
                 }
                 "BillStatus" => {

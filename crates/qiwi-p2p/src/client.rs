@@ -1,0 +1,188 @@
+//! The client: one secret key, one connection pool, cheap to clone.
+
+use std::time::Duration;
+
+use qiwi_core::secret::{ApiToken, P2pPublicKey, P2pSecretKey};
+use qiwi_sys::p2p;
+use qiwi_sys::transport::{RetryPolicy, Transport};
+
+use crate::error::{Error, key_hint};
+
+/// A P2P bills API client. Clones share the connection pool and settings.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), qiwi_p2p::Error> {
+/// use qiwi_core::secret::P2pSecretKey;
+///
+/// let client = qiwi_p2p::Client::new(P2pSecretKey::new(std::env::var("QIWI_P2P_SECRET").unwrap()))?;
+/// let bill = client.bills().get("order-42").await?;
+/// println!("{}", bill.status.value);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) raw: p2p::Client,
+    base_url: String,
+    secret: P2pSecretKey,
+    pub(crate) public_key: Option<P2pPublicKey>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("secret", &"***")
+            .field("public_key", &self.public_key)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client of QIWI's server (`https://api.qiwi.com`) with the default retries and
+    /// timeouts.
+    pub fn new(secret: P2pSecretKey) -> Result<Client, Error> {
+        Client::builder(secret).build()
+    }
+
+    /// A client to configure: another server (the sandbox), retries, timeouts, the public key
+    /// for form links.
+    pub fn builder(secret: P2pSecretKey) -> ClientBuilder {
+        ClientBuilder {
+            secret,
+            base_url: p2p::BASE_URL.to_owned(),
+            public_key: None,
+            retry: None,
+            timeout: None,
+            connect_timeout: None,
+        }
+    }
+
+    /// The server this client talks to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Bills: create, read, reject, wait until paid.
+    pub fn bills(&self) -> crate::bills::Bills<'_> {
+        crate::bills::Bills { client: self }
+    }
+
+    /// Refunds of paid bills (QIWI Kassa merchants).
+    pub fn refunds(&self) -> crate::refunds::Refunds<'_> {
+        crate::refunds::Refunds { client: self }
+    }
+
+    /// A payment-form link made without the API, with this client's public key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the client has no public key
+    /// ([`ClientBuilder::public_key`]).
+    pub fn form_link(&self) -> Result<crate::links::FormLink, Error> {
+        let key = self.public_key.clone().ok_or_else(|| {
+            Error::invalid(
+                "publicKey",
+                "set ClientBuilder::public_key to make form links",
+            )
+        })?;
+        Ok(crate::links::FormLink::new(key))
+    }
+
+    /// Maps a failed call: a `401` gets the key-shape hint.
+    pub(crate) fn fail(&self, e: qiwi_sys::error::ApiError) -> Error {
+        match Error::from(e) {
+            Error::Unauthorized { status, body, .. } => {
+                let swapped = self
+                    .public_key
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() == self.secret.expose_secret());
+                let hint = if swapped {
+                    Some("the secret key equals the public key: pass the SecretKey")
+                } else {
+                    key_hint(self.secret.expose_secret())
+                };
+                Error::Unauthorized { status, body, hint }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Settings of a [`Client`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    secret: P2pSecretKey,
+    base_url: String,
+    public_key: Option<P2pPublicKey>,
+    retry: Option<RetryPolicy>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+}
+
+impl ClientBuilder {
+    /// Another server: the sandbox (`RunningSandbox::base_url`), a proxy.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The public key, for payment-form links ([`Client::form_link`]).
+    pub fn public_key(mut self, key: P2pPublicKey) -> Self {
+        self.public_key = Some(key);
+        self
+    }
+
+    /// The retry policy of safe calls ([`RetryPolicy::disabled`] turns retries off). Every P2P
+    /// call is safe to repeat: bills and refunds are keyed by ids you choose.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The limit on one attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The limit on connecting (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a key that cannot be sent in a header or a base URL that is
+    /// not `http(s)://`; [`Error::Transport`] when the TLS back-end cannot start.
+    pub fn build(self) -> Result<Client, Error> {
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            return Err(Error::invalid("baseUrl", "an http:// or https:// address"));
+        }
+        let token = ApiToken::try_from(&self.secret)
+            .map_err(|e| Error::invalid("secretKey", e.to_string()))?;
+        let mut transport = Transport::new(token);
+        if let Some(retry) = self.retry {
+            transport = transport.with_retry(retry);
+        }
+        if let Some(t) = self.timeout {
+            transport = transport.with_timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            transport = transport.with_connect_timeout(t);
+        }
+        let raw = p2p::Client::with_transport(&self.base_url, transport).map_err(|e| {
+            Error::Transport {
+                timed_out: false,
+                message: format!("the HTTP client could not be built: {e}"),
+            }
+        })?;
+        Ok(Client {
+            raw,
+            base_url: self.base_url,
+            secret: self.secret,
+            public_key: self.public_key,
+        })
+    }
+}

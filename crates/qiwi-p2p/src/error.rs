@@ -1,0 +1,190 @@
+//! What can go wrong with a P2P call, on the classification every qiwi-rs client shares.
+
+use std::time::Duration;
+
+use qiwi_core::ErrorBody;
+use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_sys::error::ApiError;
+
+/// A failed P2P call: what happened, QIWI's answer verbatim where it sent one, and what to do.
+///
+/// ```
+/// use qiwi_p2p::Error;
+///
+/// let error = Error::InvalidInput { field: "billId", reason: "at most 200 characters".into() };
+/// assert_eq!(error.to_string(), "billId: at most 200 characters");
+/// assert!(!error.is_retryable());
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// QIWI refused the secret key (`401`, `403`).
+    #[error("QIWI refused the P2P secret key (HTTP {status}): {body}{}", hint.map_or(String::new(), |h| format!("; {h}")))]
+    Unauthorized {
+        /// `401` or `403`.
+        status: u16,
+        /// QIWI's answer.
+        body: Box<ErrorBody>,
+        /// What the key's shape suggests, when it suggests something (the public key sent as
+        /// the secret one).
+        hint: Option<&'static str>,
+    },
+    /// No such bill or refund (`404`).
+    #[error("not found: {body}")]
+    NotFound {
+        /// QIWI's answer.
+        body: Box<ErrorBody>,
+    },
+    /// QIWI asked to slow down (`423`, `429`).
+    #[error("QIWI asked to slow down (HTTP {status}){}", retry_after.map_or(String::new(), |d| format!("; wait {}s", d.as_secs())))]
+    RateLimited {
+        /// `423` or `429`.
+        status: u16,
+        /// How long QIWI asked to wait, when it said.
+        retry_after: Option<Duration>,
+        /// QIWI's answer.
+        body: Box<ErrorBody>,
+    },
+    /// QIWI refused the request (`400`, `409`, `422` …): its answer says why.
+    #[error("QIWI rejected the request (HTTP {status}): {body}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// QIWI's answer, verbatim (`errorCode`, `description`, `traceId`).
+        body: Box<ErrorBody>,
+    },
+    /// QIWI failed (`5xx`) and the retries are spent.
+    #[error("QIWI is unavailable (HTTP {status}): {body}; try again later")]
+    Unavailable {
+        /// The HTTP status.
+        status: u16,
+        /// QIWI's answer.
+        body: Box<ErrorBody>,
+    },
+    /// No usable answer: connection, timeout (the message says which), a body cut off.
+    #[error("{message}")]
+    Transport {
+        /// Whether a timeout ended it.
+        timed_out: bool,
+        /// What happened.
+        message: String,
+    },
+    /// QIWI answered success with a body that is not the documented JSON.
+    #[error("QIWI's answer does not decode at {path}: {message}")]
+    Decode {
+        /// The JSON path that failed.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// An input was refused before anything was sent.
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// The field, as QIWI names it (`billId`, `amount.value`, `expirationDateTime`).
+        field: &'static str,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// The bill was not final when the wait's deadline came.
+    #[error("bill {bill_id} was still {} after {:?}", last_status.as_ref().map_or("unread", BillStatusValue::as_str), waited)]
+    Deadline {
+        /// The bill waited for.
+        bill_id: String,
+        /// Its status when last read.
+        last_status: Option<BillStatusValue>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// Another failure of the shared classification (an answer no spec documents …).
+    #[error(transparent)]
+    Api(ApiError),
+}
+
+impl Error {
+    /// Whether the same call can succeed later: rate limits, transport failures, `5xx`.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Transport { .. } | Error::Unavailable { .. } => true,
+            Error::Api(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// QIWI's error body, verbatim, when QIWI answered with one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            Error::Unauthorized { body, .. }
+            | Error::NotFound { body }
+            | Error::RateLimited { body, .. }
+            | Error::Rejected { body, .. }
+            | Error::Unavailable { body, .. } => Some(body),
+            Error::Api(e) => e.body(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Unauthorized { status, body } => Error::Unauthorized {
+                status,
+                body,
+                hint: None,
+            },
+            ApiError::NotFound { body, .. } => Error::NotFound { body },
+            ApiError::RateLimited {
+                status,
+                retry_after,
+                body,
+            } => Error::RateLimited {
+                status,
+                retry_after,
+                body,
+            },
+            ApiError::Rejected { status, body, .. } => Error::Rejected { status, body },
+            ApiError::Unavailable { status, body } => Error::Unavailable { status, body },
+            ApiError::Transport { timed_out, message } => Error::Transport { timed_out, message },
+            ApiError::Decode { path, message } => Error::Decode { path, message },
+            other => Error::Api(other),
+        }
+    }
+}
+
+/// The hint a `401` gets from the key's shape: a P2P secret key is Base64 of a JSON object
+/// (`{"version":…,"data":{…}}`); a public key, or anything else, is not.
+pub(crate) fn key_hint(secret: &str) -> Option<&'static str> {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(secret.trim())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    match decoded {
+        Some(json) if json.get("data").is_some() || json.get("version").is_some() => None,
+        _ => Some(
+            "the key is not shaped like a P2P SecretKey (Base64 of JSON): were the public and \
+             secret keys swapped?",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_key_as_the_secret_gets_the_hint() {
+        // QIWI's documented secret-key example decodes to {"version":"rest_v3","data":{…}}.
+        let secret = "eyJ2ZXJzaW9uIjoicmVzdF92MyIsImRhdGEiOnsibWVyY2hhbnRfaWQiOjUyNjgxMiwiYXBpX3VzZXJfaWQiOjcxNjI2MTk3LCJzZWNyZXQiOiJmZjQ5OTdjMjcwNmRmZjc2ZDBiMzgyZjI4ZDAxNmNjMmFlOWQ3YjI2NjYwZmQxZGI0ZmJiOTUxNDE5YWFhYWYxIn19";
+        assert_eq!(key_hint(secret), None);
+        let public = "48e7qUxn9T7RyYE1MVZswX1FRSbE6iyCj2gCRwwF3Dnh5XrasNTx3BGPiMsyXQFNKQhvukniQG8RTVhYm3iPwsFbm4kMwKchdNzTgGG4jqfixkAqE31bUjMHrmjJHfvb1VHoC8qx5RNoHV8uASqkJfWv2L9m2bRi2q2cKPq3gBTi4ST2aNCK3vRTtJ";
+        assert!(key_hint(public).unwrap().contains("swapped"));
+    }
+}

@@ -1,0 +1,125 @@
+//! Waiting until a bill is final: polling with backoff until a deadline, optionally woken at
+//! once by your notifications.
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt as _};
+use qiwi_core::notification::p2p::BillStatusValue;
+
+use crate::bills::{Bill, BillId, is_final};
+use crate::client::Client;
+use crate::error::Error;
+
+/// Waits until a bill is `PAID`, `REJECTED` or `EXPIRED`: [`crate::bills::Bills::wait_paid`].
+///
+/// It reads the bill, then again after 1 s, 2 s, 4 s … (at most [`WaitPaid::max_interval`]
+/// apart) until the bill is final or the deadline passes. Failures that may pass (a `5xx`, a
+/// timeout, a rate limit) are waited out; others end the wait. With
+/// [`WaitPaid::wake_on`] a stream of bill ids — the ids of verified notifications from
+/// qiwi-hooks, say — makes it read the bill at once when its id arrives: the notification
+/// only wakes the wait, the status always comes from the API.
+///
+/// ```no_run
+/// # async fn run(client: qiwi_p2p::Client) -> Result<(), qiwi_p2p::Error> {
+/// use std::time::Duration;
+/// use qiwi_core::notification::p2p::BillStatusValue;
+///
+/// let bill = client.bills().wait_paid("order-42").deadline(Duration::from_secs(600)).send().await?;
+/// if bill.status.value == BillStatusValue::Paid {
+///     println!("paid");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use = "nothing is read until `send`"]
+pub struct WaitPaid<'a> {
+    client: &'a Client,
+    bill_id: Result<BillId, Error>,
+    deadline: Duration,
+    first_interval: Duration,
+    max_interval: Duration,
+}
+
+impl<'a> WaitPaid<'a> {
+    pub(crate) fn new(client: &'a Client, bill_id: Result<BillId, Error>) -> Self {
+        WaitPaid {
+            client,
+            bill_id,
+            deadline: Duration::from_secs(15 * 60),
+            first_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(30),
+        }
+    }
+
+    /// How long to wait in all (default 15 minutes); then [`Error::Deadline`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The first pause between reads (default 1 s); each next one doubles.
+    pub fn first_interval(mut self, interval: Duration) -> Self {
+        self.first_interval = interval;
+        self
+    }
+
+    /// The longest pause between reads (default 30 s).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// Polls until the bill is final or the deadline passes.
+    pub async fn send(self) -> Result<Bill, Error> {
+        self.wake_on(futures_util::stream::pending::<String>())
+            .await
+    }
+
+    /// Polls, and reads the bill at once whenever `ids` yields its id (other ids are ignored;
+    /// the stream ending leaves polling alone).
+    pub async fn wake_on<S, I>(self, ids: S) -> Result<Bill, Error>
+    where
+        S: Stream<Item = I> + Unpin,
+        I: AsRef<str>,
+    {
+        let id = self.bill_id.clone()?;
+        let start = tokio::time::Instant::now();
+        let end = start + self.deadline;
+        let mut interval = self.first_interval.max(Duration::from_millis(10));
+        let mut last: Option<BillStatusValue> = None;
+        let mut ids = ids.fuse();
+        loop {
+            match self.client.bills().get(&id).await {
+                Ok(bill) if is_final(&bill.status.value) => return Ok(bill),
+                Ok(bill) => last = Some(bill.status.value),
+                Err(e) if e.is_retryable() => {}
+                Err(e) => return Err(e),
+            }
+            let now = tokio::time::Instant::now();
+            if now >= end {
+                return Err(Error::Deadline {
+                    bill_id: id.to_string(),
+                    last_status: last,
+                    waited: now - start,
+                });
+            }
+            let pause = tokio::time::sleep_until((now + interval).min(end));
+            tokio::pin!(pause);
+            loop {
+                tokio::select! {
+                    () = &mut pause => break,
+                    woken = ids.next() => match woken {
+                        Some(woken) if woken.as_ref() == id.as_str() => break,
+                        Some(_) => {}
+                        // Ended: only the timer wakes the wait from now on.
+                        None => {
+                            (&mut pause).await;
+                            break;
+                        }
+                    },
+                }
+            }
+            interval = (interval * 2).min(self.max_interval);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! qiwi-p2p end to end against qiwi-sandbox over 127.0.0.1: a bill paid through the sandbox,
+//! its notification verified by a qiwi-hooks receiver ending the wait at once; rejection; expiry
+//! on the sandbox clock; refunds; a 503 retried; a swapped key's hint.
+
+use std::time::Duration;
+
+use qiwi_p2p::{
+    Amount, BillStatusValue, Client, Currency, Error, P2pPublicKey, P2pSecretKey, RefundStatus,
+};
+use qiwi_sandbox::{Config, RunningSandbox};
+
+fn client(sandbox: &RunningSandbox) -> Client {
+    Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .public_key(sandbox.credentials().p2p_public_key.clone())
+        .build()
+        .unwrap()
+}
+
+async fn control(sandbox: &RunningSandbox, path: &str, body: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}{path}", sandbox.base_url()))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn create(client: &Client, id: &str, amount: &str, lifetime: Duration) -> qiwi_p2p::Bill {
+    client
+        .bills()
+        .create(id)
+        .amount(amount.parse::<Amount>().unwrap(), Currency::RUB)
+        .expires_in(lifetime)
+        .comment("e2e")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_bills_notification_ends_the_wait_at_once() {
+    // A qiwi-hooks receiver whose handler passes each verified bill id to the waiting side.
+    let (ids, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let keys = qiwi_hooks::Keys {
+        p2p: Some(P2pSecretKey::new(qiwi_sandbox::config::DEFAULT_P2P_SECRET)),
+        ..qiwi_hooks::Keys::default()
+    };
+    let router = qiwi_hooks::Receiver::new(keys).router(move |event: qiwi_hooks::Event| {
+        let ids = ids.clone();
+        async move {
+            assert!(event.status_is_authenticated());
+            let _ = ids.send(event.id());
+            Ok::<_, std::io::Error>(())
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/p2p", listener.local_addr().unwrap());
+    tokio::spawn(qiwi_hooks::serve(listener, router));
+    let sandbox = qiwi_sandbox::start(Config {
+        notify_p2p: Some(url),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let bill = create(&client, "paid-1", "149.90", Duration::from_secs(600)).await;
+    assert_eq!(bill.status.value, BillStatusValue::Waiting);
+    assert!(bill.pay_url.unwrap().starts_with(sandbox.base_url()));
+
+    let paying = {
+        let sandbox_url = sandbox.base_url().to_owned();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            reqwest::Client::new()
+                .post(format!("{sandbox_url}/sandbox/p2p/bills/paid-1/pay"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    // Polling alone would next read the bill a minute later: the notification wakes it.
+    let started = std::time::Instant::now();
+    let paid = client
+        .bills()
+        .wait_paid("paid-1")
+        .first_interval(Duration::from_secs(60))
+        .deadline(Duration::from_secs(120))
+        .wake_on(Box::pin(futures_util::stream::poll_fn(move |cx| {
+            received.poll_recv(cx)
+        })))
+        .await
+        .unwrap();
+    assert_eq!(paid.status.value, BillStatusValue::Paid);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(paying.await.unwrap().is_success());
+
+    // Refunds of the paid bill: partial, then the rest, then nothing more.
+    let refunds = client.refunds();
+    let part = refunds.create("paid-1", "r-1", "49.90".parse().unwrap(), Currency::RUB);
+    assert_eq!(part.await.unwrap().status, Some(RefundStatus::Partial));
+    let rest = refunds.create("paid-1", "r-2", "100.00".parse().unwrap(), Currency::RUB);
+    assert_eq!(rest.await.unwrap().status, Some(RefundStatus::Full));
+    let more = refunds
+        .create("paid-1", "r-3", "0.01".parse().unwrap(), Currency::RUB)
+        .await;
+    let Err(Error::Rejected { body, .. }) = more else {
+        panic!("{more:?}")
+    };
+    assert_eq!(body.error_code.as_deref(), Some("refund.incorrect.amount"));
+    let read = refunds.get("paid-1", "r-1").await.unwrap();
+    assert_eq!(
+        read.amount.unwrap().value.0,
+        "49.9".parse::<Amount>().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn rejected_and_expired_bills_end_the_wait_with_their_status() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    create(&client, "rejected-1", "10", Duration::from_secs(600)).await;
+    let rejected = client.bills().reject("rejected-1").await.unwrap();
+    assert_eq!(rejected.status.value, BillStatusValue::Rejected);
+    let waited = client.bills().wait_paid("rejected-1").send().await.unwrap();
+    assert_eq!(waited.status.value, BillStatusValue::Rejected);
+    let again = client.bills().reject("rejected-1").await;
+    assert!(matches!(again, Err(Error::Rejected { .. })), "{again:?}");
+
+    create(&client, "expiring-1", "10", Duration::from_secs(60)).await;
+    assert_eq!(
+        control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":120}"#).await,
+        200
+    );
+    let expired = client
+        .bills()
+        .wait_paid("expiring-1")
+        .deadline(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status.value, BillStatusValue::Expired);
+
+    create(&client, "waiting-1", "10", Duration::from_secs(600)).await;
+    let late = client
+        .bills()
+        .wait_paid("waiting-1")
+        .first_interval(Duration::from_millis(50))
+        .deadline(Duration::from_millis(300))
+        .send()
+        .await;
+    let Err(Error::Deadline { last_status, .. }) = late else {
+        panic!("{late:?}")
+    };
+    assert_eq!(last_status, Some(BillStatusValue::Waiting));
+}
+
+#[tokio::test]
+async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    create(&client, "flaky-1", "10", Duration::from_secs(600)).await;
+    let fault = r#"{"operation": "getBill", "count": 1, "status": 503}"#;
+    assert_eq!(control(&sandbox, "/sandbox/faults", fault).await, 201);
+    let bill = client.bills().get("flaky-1").await.unwrap();
+    assert_eq!(bill.bill_id, "flaky-1");
+
+    // The public key where the secret belongs, and the secret as the public key.
+    let public = sandbox.credentials().p2p_public_key.as_str().to_owned();
+    let swapped = Client::builder(P2pSecretKey::new(public.clone()))
+        .base_url(sandbox.base_url())
+        .public_key(P2pPublicKey::new(public))
+        .build()
+        .unwrap();
+    let err = swapped.bills().get("flaky-1").await.unwrap_err();
+    let Error::Unauthorized {
+        status: 401,
+        hint: Some(hint),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(hint.contains("public key"), "{hint}");
+    assert!(!err.is_retryable());
+}
