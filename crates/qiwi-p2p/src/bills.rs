@@ -301,6 +301,13 @@ impl CreateBill<'_> {
                     "set expires_in or expires_at",
                 ));
             }
+            // Checked first: adding an unbounded duration would overflow.
+            Some(Expiry::In(d)) if d > MAX_LIFETIME => {
+                return Err(Error::invalid(
+                    "expirationDateTime",
+                    "at most 45 days ahead",
+                ));
+            }
             Some(Expiry::In(d)) => now + d,
             Some(Expiry::At(at)) => at,
         };

@@ -72,7 +72,9 @@ impl Client {
         crate::refunds::Refunds { client: self }
     }
 
-    /// A payment-form link made without the API, with this client's public key.
+    /// A payment-form link made without the API, with this client's public key: to QIWI's form
+    /// ([`crate::CREATE_FORM_URL`]), or to `{base_url}/create` when the client talks to another
+    /// server (the sandbox serves the form there).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when the client has no public key
@@ -84,7 +86,12 @@ impl Client {
                 "set ClientBuilder::public_key to make form links",
             )
         })?;
-        Ok(crate::links::FormLink::new(key))
+        let link = crate::links::FormLink::new(key);
+        Ok(if self.base_url == p2p::BASE_URL {
+            link
+        } else {
+            link.form_url(format!("{}/create", self.base_url.trim_end_matches('/')))
+        })
     }
 
     /// Maps a failed call: a `401` gets the key-shape hint.

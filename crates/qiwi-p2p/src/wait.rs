@@ -84,26 +84,33 @@ impl<'a> WaitPaid<'a> {
     {
         let id = self.bill_id.clone()?;
         let start = tokio::time::Instant::now();
-        let end = start + self.deadline;
+        // A deadline past what an `Instant` holds means "no deadline": a century will do.
+        let end = start
+            .checked_add(self.deadline)
+            .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 60 * 60));
         let mut interval = self.first_interval.max(Duration::from_millis(10));
         let mut last: Option<BillStatusValue> = None;
         let mut ids = ids.fuse();
         loop {
-            match self.client.bills().get(&id).await {
-                Ok(bill) if is_final(&bill.status.value) => return Ok(bill),
-                Ok(bill) => last = Some(bill.status.value),
-                Err(e) if e.is_retryable() => {}
-                Err(e) => return Err(e),
+            let deadline = |last| Error::Deadline {
+                bill_id: id.to_string(),
+                last_status: last,
+                waited: start.elapsed(),
+            };
+            // The read's own retries must not outlast the deadline either.
+            match tokio::time::timeout_at(end, self.client.bills().get(&id)).await {
+                Err(_elapsed) => return Err(deadline(last)),
+                Ok(Ok(bill)) if is_final(&bill.status.value) => return Ok(bill),
+                Ok(Ok(bill)) => last = Some(bill.status.value),
+                Ok(Err(e)) if e.is_retryable() => {}
+                Ok(Err(e)) => return Err(e),
             }
             let now = tokio::time::Instant::now();
             if now >= end {
-                return Err(Error::Deadline {
-                    bill_id: id.to_string(),
-                    last_status: last,
-                    waited: now - start,
-                });
+                return Err(deadline(last));
             }
-            let pause = tokio::time::sleep_until((now + interval).min(end));
+            let next = now.checked_add(interval).map_or(end, |at| at.min(end));
+            let pause = tokio::time::sleep_until(next);
             tokio::pin!(pause);
             loop {
                 tokio::select! {
@@ -119,7 +126,9 @@ impl<'a> WaitPaid<'a> {
                     },
                 }
             }
-            interval = (interval * 2).min(self.max_interval);
+            interval = interval
+                .saturating_mul(2)
+                .min(self.max_interval.max(Duration::from_millis(10)));
         }
     }
 }

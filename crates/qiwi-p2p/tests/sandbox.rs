@@ -192,3 +192,87 @@ async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
     assert!(hint.contains("public key"), "{hint}");
     assert!(!err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_form_link_opened_on_the_sandbox_makes_the_bill_it_describes() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let until = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+    let link = client
+        .form_link()
+        .unwrap()
+        .amount("1499.90".parse().unwrap())
+        .bill_id("link-1")
+        .phone("79123456789")
+        .comment("Заказ №42 & доставка")
+        .lifetime(until)
+        .success_url("https://shop.example/thanks?order=42")
+        .custom_field("order[id]", "42 & 43")
+        .build()
+        .unwrap();
+    assert!(
+        link.starts_with(&format!("{}/create?", sandbox.base_url())),
+        "{link}"
+    );
+
+    // The payer opens the link: the sandbox makes the bill and sends them to its page.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let opened = browser.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), 303);
+    let page = opened.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        page.ends_with("&successUrl=https%3A%2F%2Fshop.example%2Fthanks%3Forder%3D42"),
+        "{page}"
+    );
+
+    let bill = client.bills().get("link-1").await.unwrap();
+    assert_eq!(bill.status.value, BillStatusValue::Waiting);
+    assert_eq!(bill.amount.value.0, "1499.90".parse::<Amount>().unwrap());
+    assert_eq!(bill.comment.as_deref(), Some("Заказ №42 & доставка"));
+    let customer = bill.customer.unwrap();
+    assert_eq!(customer.phone.as_deref(), Some("79123456789"));
+    let fields = bill.custom_fields.unwrap().0;
+    assert_eq!(fields["order[id]"], "42 & 43");
+    // `lifetime` travels in Moscow time to the minute.
+    let expires = bill.expiration_date_time.unwrap().instant().unwrap();
+    assert_eq!(expires.unix_timestamp(), until.unix_timestamp() / 60 * 60);
+
+    // Opening it again shows the same bill; paying it ends the wait.
+    let again = browser.get(&link).send().await.unwrap();
+    assert_eq!(again.headers()["location"].to_str().unwrap(), page);
+    let uid = page
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("invoice_uid="))
+        .unwrap()
+        .to_owned();
+    let paid = browser
+        .post(format!("{}/form/pay", sandbox.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("invoice_uid={uid}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(paid.status().is_success(), "{}", paid.status());
+    let waited = client.bills().wait_paid("link-1").send().await.unwrap();
+    assert_eq!(waited.status.value, BillStatusValue::Paid);
+
+    // A link with a key the sandbox did not issue makes nothing.
+    let forged = link.replace(
+        sandbox.credentials().p2p_public_key.as_str(),
+        "someone-elses-key",
+    );
+    let refused = browser
+        .get(forged.replace("link-1", "link-2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let missing = client.bills().get("link-2").await;
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
+}

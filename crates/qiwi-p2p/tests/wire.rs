@@ -277,3 +277,119 @@ async fn inputs_are_refused_before_sending_never_rounded() {
         "nothing was sent"
     );
 }
+
+fn answer_bill(status: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(documented_bill(status))
+}
+
+/// The first `times` reads of the bill get `first`, the later ones the bill `PAID`.
+async fn reads_answer(server: &MockServer, first: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(answer_bill("PAID"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn unbounded_lifetimes_and_deadlines_are_refused_or_honoured_never_overflow() {
+    let server = MockServer::start().await;
+    let client = client(&server).await;
+    let forever = client
+        .bills()
+        .create("b-1")
+        .amount(Amount::from_minor(100), Currency::RUB)
+        .expires_in(Duration::MAX)
+        .send()
+        .await;
+    assert!(
+        matches!(
+            forever,
+            Err(Error::InvalidInput {
+                field: "expirationDateTime",
+                ..
+            })
+        ),
+        "{forever:?}"
+    );
+
+    // WAITING once, then PAID: a deadline and a backoff ceiling of `Duration::MAX` still end.
+    reads_answer(&server, answer_bill("WAITING"), 1).await;
+    let paid = client
+        .bills()
+        .wait_paid(BILL)
+        .deadline(Duration::MAX)
+        .first_interval(Duration::from_millis(20))
+        .max_interval(Duration::MAX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status.value, BillStatusValue::Paid);
+}
+
+#[tokio::test]
+async fn the_wait_outlasts_failures_that_pass_and_stops_at_those_that_do_not() {
+    let server = MockServer::start().await;
+    let client = client(&server).await;
+    // Two 503s (retries are off in this client, so the wait itself waits them out), then PAID.
+    reads_answer(
+        &server,
+        ResponseTemplate::new(503).set_body_string("busy"),
+        2,
+    )
+    .await;
+    let wait = client
+        .bills()
+        .wait_paid(BILL)
+        .first_interval(Duration::from_millis(20));
+    assert_eq!(
+        wait.send().await.unwrap().status.value,
+        BillStatusValue::Paid
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+
+    // A refused key ends the wait at once: waiting cannot mend it.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"serviceName":"invoicing-api","errorCode":"auth.unauthorized","description":"Unauthorized","userMessage":"Unauthorized","dateTime":"2021-01-18T14:34:40.865+03:00","traceId":"b3d41cafa0c6d088"})))
+        .mount(&server)
+        .await;
+    let refused = client.bills().wait_paid(BILL).send().await;
+    assert!(
+        matches!(refused, Err(Error::Unauthorized { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_read_slower_than_the_deadline_ends_the_wait_at_the_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(answer_bill("PAID").set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    let started = std::time::Instant::now();
+    let late = client
+        .bills()
+        .wait_paid(BILL)
+        .deadline(Duration::from_millis(200))
+        .send()
+        .await;
+    let Err(Error::Deadline { last_status, .. }) = late else {
+        panic!("{late:?}")
+    };
+    assert_eq!(last_status, None, "never read");
+    // Not the read's own 30 s: the deadline, with room for a slow machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

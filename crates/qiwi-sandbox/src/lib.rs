@@ -17,6 +17,7 @@
 //! | `POST /sandbox/wallet/{wallet}/full-identification` | an identified wallet becomes `FULL` (as at a QIWI office), so that downgrades can be tried |
 //! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
+//! | `GET /create?publicKey=…&amount=…` | a no-API form link (`oplata.qiwi.com/create`): the bill it describes is made and its page shown |
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

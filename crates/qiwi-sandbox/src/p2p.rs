@@ -13,7 +13,7 @@ use qiwi_core::Amount;
 use qiwi_core::notification::p2p::{
     BillAmount, BillStatus, BillStatusValue, NotifiedBill, P2pNotification,
 };
-use qiwi_core::secret::P2pSecretKey;
+use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 use qiwi_core::signature::sign_p2p_notification;
 use qiwi_sys::p2p::types::{Bill, CreateBillRequest, CreateRefundRequest, Refund};
 use rust_decimal::Decimal;
@@ -50,6 +50,8 @@ pub(crate) struct BillRecord {
 #[derive(Debug, Clone)]
 pub(crate) struct IssuedKeys {
     pub secret: P2pSecretKey,
+    /// The pair's public key, which form links (`/create`) carry.
+    pub public: P2pPublicKey,
     pub notify_url: Option<String>,
 }
 
@@ -104,13 +106,8 @@ fn authorize(sandbox: &Sandbox, headers: &HeaderMap) -> Result<IssuedKeys, QiwiE
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let configured = IssuedKeys {
-        secret: sandbox.config.credentials.p2p_secret.clone(),
-        notify_url: sandbox.config.notify_p2p.clone(),
-    };
-    let issued = sandbox.p2p.lock().expect("p2p lock").issued.clone();
-    std::iter::once(configured)
-        .chain(issued)
+    sandbox
+        .key_pairs()
         .find(|k| {
             let expected = format!("Bearer {}", k.secret.expose_secret());
             constant_time_eq(given.as_bytes(), expected.as_bytes())
@@ -122,6 +119,25 @@ fn authorize(sandbox: &Sandbox, headers: &HeaderMap) -> Result<IssuedKeys, QiwiE
                 "Unauthorized",
             )
         })
+}
+
+impl Sandbox {
+    /// The configured key pair, then those the wallet API issued.
+    fn key_pairs(&self) -> impl Iterator<Item = IssuedKeys> {
+        let configured = IssuedKeys {
+            secret: self.config.credentials.p2p_secret.clone(),
+            public: self.config.credentials.p2p_public_key.clone(),
+            notify_url: self.config.notify_p2p.clone(),
+        };
+        let issued = self.p2p.lock().expect("p2p lock").issued.clone();
+        std::iter::once(configured).chain(issued)
+    }
+
+    /// The key pair whose public key a form link carries.
+    pub(crate) fn keys_of_public(&self, public: &str) -> Option<IssuedKeys> {
+        self.key_pairs()
+            .find(|k| constant_time_eq(k.public.as_str().as_bytes(), public.as_bytes()))
+    }
 }
 
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -162,7 +178,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(body: &[u8], service: &str) -> Resu
 }
 
 /// A `billId` QIWI accepts: letters, digits, `_` and `-`, at most 200.
-fn check_id(field: &str, id: &str) -> Result<(), QiwiError> {
+pub(crate) fn check_id(field: &str, id: &str) -> Result<(), QiwiError> {
     let ok = !id.is_empty()
         && id.len() <= 200
         && id
@@ -321,78 +337,92 @@ async fn create_bill(
 ) -> Result<Json<Bill>, QiwiError> {
     let keys = authorize(&sandbox, &headers)?;
     check_id("billId", &bill_id)?;
-    {
+    if let Some(bill) = sandbox.existing_bill(&bill_id) {
         // QIWI answers a repeated billId with the bill it has.
-        let mut p2p = sandbox.p2p.lock().expect("p2p lock");
-        if let Some(record) = p2p.bills.get_mut(&bill_id) {
-            sandbox.expire_if_due(record);
-            return Ok(Json(record.bill.clone()));
-        }
+        return Ok(Json(bill));
     }
     let request: CreateBillRequest = read_json(&body, SERVICE)?;
-    let value = check_amount("amount", &request.amount)?;
-    let now = sandbox.clock.now();
-    let expires = request
-        .expiration_date_time
-        .instant()
-        .map_err(|e| validation().with_cause("expirationDateTime", &e.to_string()))?;
-    if expires <= now {
-        return Err(validation().with_cause("expirationDateTime", "must be in the future"));
+    sandbox.issue_bill(bill_id, request, keys).map(Json)
+}
+
+impl Sandbox {
+    /// The bill `bill_id`, brought up to date, if there is one.
+    pub(crate) fn existing_bill(&self, bill_id: &str) -> Option<Bill> {
+        let mut p2p = self.p2p.lock().expect("p2p lock");
+        let record = p2p.bills.get_mut(bill_id)?;
+        self.expire_if_due(record);
+        Some(record.bill.clone())
     }
-    if expires - now > MAX_LIFETIME {
-        return Err(validation().with_cause("expirationDateTime", "at most 45 days ahead"));
+
+    /// Issues a bill checked as QIWI checks it, signed for and notified to `keys`; the API and
+    /// the no-API form link (`/create`) both come here.
+    pub(crate) fn issue_bill(
+        &self,
+        bill_id: String,
+        request: CreateBillRequest,
+        keys: IssuedKeys,
+    ) -> Result<Bill, QiwiError> {
+        let value = check_amount("amount", &request.amount)?;
+        let now = self.clock.now();
+        let expires = request
+            .expiration_date_time
+            .instant()
+            .map_err(|e| validation().with_cause("expirationDateTime", &e.to_string()))?;
+        if expires <= now {
+            return Err(validation().with_cause("expirationDateTime", "must be in the future"));
+        }
+        if expires - now > MAX_LIFETIME {
+            return Err(validation().with_cause("expirationDateTime", "at most 45 days ahead"));
+        }
+        if request
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 255)
+        {
+            return Err(validation().with_cause("comment", "at most 255 characters"));
+        }
+        let invoice_uid = uuid();
+        let created = self.clock.stamp();
+        let mut amount = two_decimals(value);
+        amount.currency = request.amount.currency.clone();
+        let bill = Bill {
+            site_id: Some(self.config.credentials.p2p_site_id.clone()),
+            bill_id: bill_id.clone(),
+            amount,
+            status: BillStatus {
+                value: BillStatusValue::Waiting,
+                changed_date_time: Some(created.clone()),
+            },
+            customer: request.customer,
+            custom_fields: request.custom_fields,
+            comment: request.comment,
+            creation_date_time: Some(created),
+            expiration_date_time: Some(request.expiration_date_time),
+            pay_url: Some(format!("{}/form/?invoice_uid={invoice_uid}", self.base_url)),
+            recipient_phone_number: None,
+        };
+        let mut p2p = self.p2p.lock().expect("p2p lock");
+        p2p.last_checkout_id += 1;
+        let checkout_id = 1_000_000_000 + p2p.last_checkout_id;
+        // Another request may have created it meanwhile: the first one wins, as at QIWI.
+        let record = p2p
+            .bills
+            .entry(bill_id.clone())
+            .or_insert_with(|| BillRecord {
+                bill,
+                invoice_uid: invoice_uid.clone(),
+                checkout_id,
+                expires,
+                refunds: BTreeMap::new(),
+                refunded: Decimal::ZERO,
+                key: keys.secret,
+                notify_url: keys.notify_url,
+            });
+        let answer = record.bill.clone();
+        let uid = record.invoice_uid.clone();
+        p2p.invoices.insert(uid, bill_id);
+        Ok(answer)
     }
-    if request
-        .comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > 255)
-    {
-        return Err(validation().with_cause("comment", "at most 255 characters"));
-    }
-    let invoice_uid = uuid();
-    let created = sandbox.clock.stamp();
-    let mut amount = two_decimals(value);
-    amount.currency = request.amount.currency.clone();
-    let bill = Bill {
-        site_id: Some(sandbox.config.credentials.p2p_site_id.clone()),
-        bill_id: bill_id.clone(),
-        amount,
-        status: BillStatus {
-            value: BillStatusValue::Waiting,
-            changed_date_time: Some(created.clone()),
-        },
-        customer: request.customer,
-        custom_fields: request.custom_fields,
-        comment: request.comment,
-        creation_date_time: Some(created),
-        expiration_date_time: Some(request.expiration_date_time),
-        pay_url: Some(format!(
-            "{}/form/?invoice_uid={invoice_uid}",
-            sandbox.base_url
-        )),
-        recipient_phone_number: None,
-    };
-    let mut p2p = sandbox.p2p.lock().expect("p2p lock");
-    p2p.last_checkout_id += 1;
-    let checkout_id = 1_000_000_000 + p2p.last_checkout_id;
-    // Another request may have created it meanwhile: the first one wins, as at QIWI.
-    let record = p2p
-        .bills
-        .entry(bill_id.clone())
-        .or_insert_with(|| BillRecord {
-            bill,
-            invoice_uid: invoice_uid.clone(),
-            checkout_id,
-            expires,
-            refunds: BTreeMap::new(),
-            refunded: Decimal::ZERO,
-            key: keys.secret,
-            notify_url: keys.notify_url,
-        });
-    let answer = record.bill.clone();
-    let uid = record.invoice_uid.clone();
-    p2p.invoices.insert(uid, bill_id);
-    Ok(Json(answer))
 }
 
 async fn get_bill(

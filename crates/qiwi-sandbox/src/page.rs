@@ -14,6 +14,7 @@ use crate::SharedState;
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
+        .route("/create", get(create))
         .route("/form/", get(show))
         .route("/form/pay", post(pay))
         .route("/form/decline", post(decline))
@@ -153,6 +154,158 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
          <button id=\"decline\" type=\"submit\">Decline</button></form>"
     );
     page(&format!("Pay {amount}"), &format!("{details}{forms}")).into_response()
+}
+
+/// The no-API form link (`oplata.qiwi.com/create`): makes the bill the link describes, with
+/// the key pair of its `publicKey`, and shows it; a link with a known `billId` shows that bill.
+async fn create(
+    State(s): State<SharedState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let refuse = |status: StatusCode, why: &str| {
+        (
+            status,
+            page(
+                "Bill not created",
+                &format!("<p id=\"result\">{}</p>", esc(why)),
+            ),
+        )
+            .into_response()
+    };
+    let link = match FormQuery::read(query) {
+        Ok(link) => link,
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
+    };
+    let Some(keys) = s.keys_of_public(&link.public_key) else {
+        return refuse(StatusCode::UNAUTHORIZED, "publicKey: no such key pair");
+    };
+    let bill_id = link.bill_id.clone().unwrap_or_else(crate::error::uuid);
+    if let Err(e) = crate::p2p::check_id("billId", &bill_id) {
+        return refuse(StatusCode::BAD_REQUEST, &e.body.to_string());
+    }
+    let bill = match s.existing_bill(&bill_id) {
+        Some(bill) => bill,
+        None => {
+            let expires = match link.lifetime {
+                Some(at) => at,
+                // Without a lifetime QIWI keeps the bill for its longest: 45 days.
+                None => s.clock.now() + time::Duration::days(45),
+            };
+            let request = link.request(expires);
+            match s.issue_bill(bill_id, request, keys) {
+                Ok(bill) => bill,
+                Err(e) => return refuse(StatusCode::BAD_REQUEST, &e.body.to_string()),
+            }
+        }
+    };
+    let pay_url = bill.pay_url.unwrap_or_default();
+    // Relative: the form's own path, whatever address the sandbox was reached by.
+    let mut to = pay_url
+        .find("/form/")
+        .map_or_else(|| pay_url.clone(), |at| pay_url[at..].to_owned());
+    if let Some(url) = &link.success_url {
+        to.push_str(&format!("&successUrl={}", form_encode(url)));
+    }
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+/// A form link's query: `publicKey`, `amount`, `billId`, `phone`, `email`, `account`,
+/// `comment`, `lifetime` (`YYYY-MM-DDThhmm`, Moscow time), `successUrl`, `customFields[…]`.
+struct FormQuery {
+    public_key: String,
+    bill_id: Option<String>,
+    amount: qiwi_core::Amount,
+    customer: qiwi_core::notification::p2p::BillCustomer,
+    comment: Option<String>,
+    lifetime: Option<time::OffsetDateTime>,
+    success_url: Option<String>,
+    custom_fields: std::collections::BTreeMap<String, String>,
+}
+
+impl FormQuery {
+    fn read(query: Vec<(String, String)>) -> Result<FormQuery, String> {
+        let mut public_key = None;
+        let mut amount = None;
+        let mut link = FormQuery {
+            public_key: String::new(),
+            bill_id: None,
+            amount: qiwi_core::Amount::ZERO,
+            customer: Default::default(),
+            comment: None,
+            lifetime: None,
+            success_url: None,
+            custom_fields: Default::default(),
+        };
+        for (name, value) in query {
+            match name.as_str() {
+                "publicKey" => public_key = Some(value),
+                "amount" => {
+                    // The form rounds down to kopecks (p2p-bills-api.md §3.1).
+                    let parsed = value
+                        .parse::<qiwi_core::Amount>()
+                        .map_err(|e| format!("amount: {e}"))?;
+                    amount = Some(parsed.round_down_to_kopecks());
+                }
+                "billId" => link.bill_id = Some(value),
+                "phone" => link.customer.phone = Some(value),
+                "email" => link.customer.email = Some(value),
+                "account" => link.customer.account = Some(value),
+                "comment" => link.comment = Some(value),
+                "lifetime" => link.lifetime = Some(moscow_lifetime(&value)?),
+                "successUrl" => link.success_url = Some(value),
+                // QIWI's form ignores parameters it does not know.
+                _ => {
+                    if let Some(key) = name
+                        .strip_prefix("customFields[")
+                        .and_then(|k| k.strip_suffix(']'))
+                    {
+                        link.custom_fields.insert(key.to_owned(), value);
+                    }
+                }
+            }
+        }
+        link.public_key = public_key.ok_or("publicKey: required")?;
+        link.amount = amount.ok_or("amount: required")?;
+        Ok(link)
+    }
+
+    fn request(&self, expires: time::OffsetDateTime) -> qiwi_sys::p2p::types::CreateBillRequest {
+        let customer = &self.customer;
+        let has_customer =
+            customer.phone.is_some() || customer.email.is_some() || customer.account.is_some();
+        qiwi_sys::p2p::types::CreateBillRequest {
+            amount: qiwi_core::notification::p2p::BillAmount {
+                value: self.amount.into(),
+                currency: qiwi_core::Currency::RUB.into(),
+            },
+            comment: self.comment.clone(),
+            custom_fields: (!self.custom_fields.is_empty())
+                .then(|| qiwi_sys::p2p::types::CustomFields(self.custom_fields.clone())),
+            customer: has_customer.then(|| customer.clone()),
+            expiration_date_time: qiwi_core::QiwiDateTime::from(expires),
+        }
+    }
+}
+
+/// `lifetime` as the form takes it: `YYYY-MM-DDThhmm` in Moscow time.
+fn moscow_lifetime(text: &str) -> Result<time::OffsetDateTime, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour][minute]");
+    time::PrimitiveDateTime::parse(text, format)
+        .map(|t| t.assume_offset(qiwi_core::datetime::MOSCOW))
+        .map_err(|_| format!("lifetime: {text:?} is not YYYY-MM-DDThhmm"))
+}
+
+/// Percent-encodes a query value.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 async fn pay(State(s): State<SharedState>, Form(c): Form<Chosen>) -> Response {

@@ -239,12 +239,14 @@ async fn create_p2p_keys(
     }
     let id = uuid();
     let secret = format!("sandbox-p2p-secret-{id}");
+    let public = format!("sandbox-p2p-public-{id}");
     s.p2p.lock().expect("p2p lock").issued.push(IssuedKeys {
         secret: P2pSecretKey::new(&secret),
+        public: qiwi_core::secret::P2pPublicKey::new(&public),
         notify_url: request.server_notifications_url,
     });
     Ok(typed::<qiwi_sys::wallet::types::P2pKeys>(json!({
-        "PublicKey": format!("sandbox-p2p-public-{id}"),
+        "PublicKey": public,
         "SecretKey": secret,
     })))
 }

@@ -388,3 +388,52 @@ async fn the_payers_page_shows_the_bill_and_pays_it() {
         "{again}"
     );
 }
+
+#[tokio::test]
+async fn form_links_make_bills_as_qiwis_form_does_and_refuse_what_it_refuses() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let public = sandbox.credentials().p2p_public_key.as_str().to_owned();
+    let base = format!("{}/create?publicKey={public}", sandbox.base_url());
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = |query: String| {
+        let browser = browser.clone();
+        async move { browser.get(query).send().await.unwrap().status().as_u16() }
+    };
+    // A third decimal is rounded down, as QIWI's form does; no lifetime means 45 days.
+    assert_eq!(open(format!("{base}&amount=200.345&billId=f-1")).await, 303);
+    let bill = client(&sandbox)
+        .get_bill()
+        .bill_id("f-1")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(bill.amount.value.0.to_fixed2().unwrap(), "200.34");
+    let expires = bill.expiration_date_time.unwrap().instant().unwrap();
+    let days = (expires - time::OffsetDateTime::now_utc()).whole_hours();
+    assert!((44 * 24..=45 * 24).contains(&days), "{days} hours");
+    // Without a billId each opening makes a new bill.
+    assert_eq!(open(format!("{base}&amount=5")).await, 303);
+
+    let refused = [
+        (format!("{}/create?amount=1", sandbox.base_url()), 400),
+        (base.clone(), 400),
+        (format!("{base}&amount=ten"), 400),
+        (format!("{base}&amount=-1"), 400),
+        (format!("{base}&amount=1&billId=no%20spaces"), 400),
+        (format!("{base}&amount=1&lifetime=2026-12-01T25:00"), 400),
+        (format!("{base}&amount=1&lifetime=2000-01-01T0000"), 400),
+        (format!("{base}&amount=1&lifetime=2999-01-01T0000"), 400),
+        (format!("{base}&amount=1&comment={}", "x".repeat(256)), 400),
+        (
+            format!("{}/create?publicKey=other&amount=1", sandbox.base_url()),
+            401,
+        ),
+    ];
+    for (link, status) in refused {
+        assert_eq!(open(link.clone()).await, status, "{link}");
+    }
+}
