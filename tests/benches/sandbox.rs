@@ -5,11 +5,9 @@
 //! `cargo bench -p qiwi-tests --bench sandbox` (env: `QIWI_BENCH_SECONDS`, default 5;
 //! `QIWI_BENCH_CONNECTIONS`, default 32).
 
-use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
-use qiwi_tests::bench::{load, serve_on_one_thread, thread_cpu};
+use qiwi_tests::bench::{load, serve_json, serve_on_one_thread, thread_cpu};
 
 const TOKEN: &str = qiwi_sandbox::config::DEFAULT_P2P_SECRET;
 
@@ -64,41 +62,6 @@ fn sandbox() -> (String, Vec<u8>, String) {
     (base, bill, task)
 }
 
-/// The floor: a bare hyper server answering every request with `body`.
-fn floor(body: Vec<u8>) -> (String, String) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let body = Arc::new(body);
-    let task = serve_on_one_thread(move || async move {
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let body = body.clone();
-            tokio::spawn(async move {
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let service = hyper::service::service_fn(move |_req| {
-                    let body = body.clone();
-                    async move {
-                        Ok::<_, Infallible>(
-                            hyper::Response::builder()
-                                .header("content-type", "application/json")
-                                .body(http_body_util::Full::new(bytes::Bytes::from(
-                                    body.as_ref().clone(),
-                                )))
-                                .unwrap(),
-                        )
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .await;
-            });
-        }
-    });
-    (format!("http://{addr}"), task)
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -106,7 +69,7 @@ fn main() {
     let seconds = env("QIWI_BENCH_SECONDS", 5);
     let connections = env("QIWI_BENCH_CONNECTIONS", 32) as usize;
     let (sandbox_base, bill, sandbox_task) = sandbox();
-    let (floor_base, floor_task) = floor(bill.clone());
+    let (floor_base, floor_task) = serve_json(bill.clone());
     println!(
         "GET one bill ({} bytes), {connections} connections, {seconds} s each",
         bill.len()

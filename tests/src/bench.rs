@@ -40,6 +40,40 @@ where
     rx.recv().expect("the server thread starts")
 }
 
+/// A bare hyper server answering every request with `body` as JSON, on its own thread: the
+/// floor servers are measured against, and the server clients are measured on. Returns its base
+/// URL and thread.
+pub fn serve_json(body: Vec<u8>) -> (String, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("an address");
+    let body = bytes::Bytes::from(body);
+    let task = serve_on_one_thread(move || async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let service = hyper::service::service_fn(move |_req| {
+                    let body = body.clone();
+                    async move {
+                        hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(http_body_util::Full::new(body))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}"), task)
+}
+
 /// What a load run measured.
 #[derive(Debug)]
 pub struct Report {

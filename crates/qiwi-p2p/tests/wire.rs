@@ -12,9 +12,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// QIWI's documented bill (p2p-bills-api.md §2.1).
+/// QIWI's documented bill (p2p-bills-api.md §2.1) with status `status`.
 fn documented_bill(status: &str) -> Value {
-    json!({"siteId":"9hh4jb-00","billId":"cc961e8d-d4d6-4f02-b737-2297e51fb48e","amount":{"currency":"RUB","value":"1.00"},"status":{"value":status,"changedDateTime":"2021-01-18T14:22:56.672+03:00"},"customer":{"phone":"78710009999","email":"test@example.com","account":"454678"},"customFields":{"paySourcesFilter":"qw","themeCode":"Yvan-YKaSh","yourParam1":"64728940","yourParam2":"order 678"},"comment":"Text comment","creationDateTime":"2021-01-18T14:22:56.672+03:00","expirationDateTime":"2025-12-10T09:02:00+03:00","payUrl":"https://oplata.qiwi.com/form/?invoice_uid=aa0fa2bb-5452-47ca-9190-cd9c1a73718f","recipientPhoneNumber":"79000000000"})
+    let mut bill: Value =
+        serde_json::from_str(include_str!("../../../fixtures/p2p/bill.json")).unwrap();
+    bill["status"]["value"] = status.into();
+    bill
 }
 
 const BILL: &str = "cc961e8d-d4d6-4f02-b737-2297e51fb48e";
