@@ -76,7 +76,8 @@ pub const USER_AGENT: &str = concat!("qiwi-rs/", env!("CARGO_PKG_VERSION"));
 /// The hand-written half of every generated client: credentials and transport settings.
 #[derive(Clone)]
 pub struct Transport {
-    token: Option<ApiToken>,
+    /// `Bearer <token>`, made once (marked sensitive) rather than formatted for every request.
+    bearer: Option<HeaderValue>,
     retry: RetryPolicy,
     timeout: Duration,
     connect_timeout: Duration,
@@ -88,7 +89,7 @@ pub struct Transport {
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
-            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("token", &self.bearer.as_ref().map(|_| "***"))
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -102,8 +103,15 @@ impl Transport {
     /// A transport that authenticates with `token` (Wallet API token, P2P secret key or
     /// Payment Protocol API key), with the default retry policy and timeouts.
     pub fn new(token: ApiToken) -> Self {
+        // ApiToken only holds visible ASCII, so the header value is always valid.
+        let bearer = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .ok()
+            .map(|mut v| {
+                v.set_sensitive(true);
+                v
+            });
         Transport {
-            token: Some(token),
+            bearer,
             ..Self::anonymous()
         }
     }
@@ -111,7 +119,7 @@ impl Transport {
     /// A transport that sends no `Authorization` header.
     pub fn anonymous() -> Self {
         Transport {
-            token: None,
+            bearer: None,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -177,12 +185,8 @@ impl Transport {
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-        if let Some(token) = &self.token {
-            // ApiToken only holds visible ASCII, so the header value is always valid.
-            if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
-                v.set_sensitive(true);
-                headers.insert(header::AUTHORIZATION, v);
-            }
+        if let Some(bearer) = &self.bearer {
+            headers.insert(header::AUTHORIZATION, bearer.clone());
         }
         if let Some(accept) = Rules::lookup(rules.accept, operation) {
             headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
