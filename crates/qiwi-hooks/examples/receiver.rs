@@ -16,7 +16,6 @@
 
 use std::process::ExitCode;
 
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
 use qiwi_hooks::{Event, Keys, Receiver};
 
 const USAGE: &str = "usage: receiver --listen ADDR [--test-notifications]\n\
@@ -25,22 +24,6 @@ const USAGE: &str = "usage: receiver --listen ADDR [--test-notifications]\n\
 fn fail(message: &str) -> ExitCode {
     eprintln!("{message}");
     ExitCode::from(2)
-}
-
-/// The keys set in the environment; an empty variable counts as unset.
-fn keys_from_env() -> Result<Keys, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let wallet = match var("QIWI_WALLET_HOOK_KEY") {
-        Some(v) => {
-            Some(WalletHookKey::from_base64(&v).map_err(|e| format!("QIWI_WALLET_HOOK_KEY: {e}"))?)
-        }
-        None => None,
-    };
-    Ok(Keys {
-        wallet,
-        p2p: var("QIWI_P2P_SECRET").map(P2pSecretKey::new),
-        payin: var("QIWI_PAYIN_KEY").map(NotificationKey::new),
-    })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -71,7 +54,7 @@ async fn main() -> ExitCode {
     let Some(listen) = listen else {
         return fail(USAGE);
     };
-    let keys = match keys_from_env() {
+    let keys = match Keys::from_env() {
         Ok(k) => k,
         Err(e) => return fail(&e),
     };

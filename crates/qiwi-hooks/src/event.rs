@@ -32,6 +32,30 @@ impl Family {
         }
     }
 
+    /// Whether QIWI counts an answer of `status` and `body` as delivered: `200` for every
+    /// family, and for P2P also the body `{"error":"0"}`. Anything else is retried.
+    ///
+    /// ```
+    /// use qiwi_hooks::Family;
+    ///
+    /// assert!(Family::P2p.acknowledged(200, br#"{"error":"0"}"#));
+    /// assert!(!Family::P2p.acknowledged(200, b""));
+    /// assert!(Family::Payin.acknowledged(200, b""));
+    /// assert!(!Family::Wallet.acknowledged(204, b""));
+    /// ```
+    pub fn acknowledged(self, status: u16, body: &[u8]) -> bool {
+        status == 200
+            && match self {
+                Family::P2p => qiwi_core::notification::p2p::is_acknowledgement(body),
+                Family::Wallet | Family::Payin => true,
+            }
+    }
+
+    /// Parses `wallet`, `p2p` or `payin`.
+    pub fn parse(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
     /// The position of the family in [`Family::ALL`].
     pub fn index(self) -> usize {
         match self {

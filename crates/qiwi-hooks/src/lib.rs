@@ -40,7 +40,7 @@ pub use event::{Event, Family, Notification};
 #[cfg(feature = "axum")]
 pub use http::{ServeConfig, serve, serve_with};
 pub use receiver::{
-    Confirmer, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Handler, Keys, Outcome,
+    Confirmer, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Handler, KEY_VARIABLES, Keys, Outcome,
     P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER, Receiver, Rejection, Reply,
 };
 pub use source::{IpNet, QIWI_NETWORKS, SourcePolicy};

@@ -201,7 +201,7 @@ impl Reply {
             Family::P2p => Reply {
                 status: StatusCode::OK,
                 headers: vec![(header::CONTENT_TYPE, "application/json")],
-                body: r#"{"error":"0"}"#,
+                body: qiwi_core::notification::p2p::ACKNOWLEDGEMENT,
                 outcome,
                 id: None,
             },
@@ -243,6 +243,32 @@ pub struct Keys {
     pub p2p: Option<P2pSecretKey>,
     /// Payment Protocol notification key.
     pub payin: Option<NotificationKey>,
+}
+
+/// The environment variables [`Keys::from_env`] reads: the wallet hook key (Base64), the P2P
+/// secret key, the Payment Protocol notification key.
+pub const KEY_VARIABLES: [&str; 3] = ["QIWI_WALLET_HOOK_KEY", "QIWI_P2P_SECRET", "QIWI_PAYIN_KEY"];
+
+impl Keys {
+    /// The keys set in the environment (`QIWI_WALLET_HOOK_KEY` in Base64, `QIWI_P2P_SECRET`,
+    /// `QIWI_PAYIN_KEY`); an empty variable counts as unset. Keys belong in the environment,
+    /// never on a command line, which every user of the host can read.
+    ///
+    /// # Errors
+    /// The variable's name and what is wrong with its value (never the value).
+    pub fn from_env() -> Result<Keys, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let [wallet, p2p, payin] = KEY_VARIABLES;
+        let wallet = match var(wallet) {
+            Some(v) => Some(WalletHookKey::from_base64(&v).map_err(|e| format!("{wallet}: {e}"))?),
+            None => None,
+        };
+        Ok(Keys {
+            wallet,
+            p2p: var(p2p).map(P2pSecretKey::new),
+            payin: var(payin).map(NotificationKey::new),
+        })
+    }
 }
 
 impl std::fmt::Debug for Keys {

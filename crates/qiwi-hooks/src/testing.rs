@@ -153,3 +153,85 @@ pub fn sample_payin_payment(payment_id: &str) -> PayinNotification {
         merchant_site_uid: None,
     }))
 }
+
+/// The Payment Protocol notification types [`sample_payin`] makes, as QIWI names them.
+pub const PAYIN_TYPES: [&str; 6] = [
+    "PAYMENT",
+    "CAPTURE",
+    "REFUND",
+    "CHECK_CARD",
+    "TOKEN",
+    "PAYOUT",
+];
+
+/// A successful Payment Protocol notification of `type_name` (one of [`PAYIN_TYPES`]) whose
+/// object has id `id`, shaped as QIWI documents it (payin-payout-api.md §10); `None` for a type
+/// this version does not know.
+///
+/// ```
+/// use qiwi_core::secret::NotificationKey;
+/// use qiwi_hooks::testing;
+///
+/// let refund = testing::sample_payin("REFUND", "refund-1").unwrap();
+/// assert_eq!(refund.type_name(), "REFUND");
+/// let request = testing::payin(&refund, &NotificationKey::new("my-key"));
+/// assert_eq!(request.headers[1].0, "signature");
+/// ```
+pub fn sample_payin(type_name: &str, id: &str) -> Option<PayinNotification> {
+    use serde_json::json;
+    let at = "2024-01-15T12:00:00+03:00";
+    let status = json!({"value": "SUCCESS", "changedDateTime": at});
+    let amount = json!({"value": "5.00", "currency": "RUB"});
+    let card =
+        json!({"type": "CARD", "maskedPan": "220024******0001", "rrn": null, "authCode": null});
+    let body = match type_name {
+        "PAYMENT" => json!({"payment": {"paymentId": id, "type": "PAYMENT", "createdDateTime": at,
+            "status": status, "amount": amount, "paymentMethod": card, "billId": "order-42",
+            "customFields": {}, "flags": ["SALE"]}}),
+        "CAPTURE" => json!({"capture": {"captureId": id, "type": "CAPTURE", "createdDateTime": at,
+            "status": status, "amount": amount, "paymentMethod": card, "billId": "order-42",
+            "customFields": {}, "flags": []}}),
+        "REFUND" => json!({"refund": {"refundId": id, "type": "REFUND", "createdDateTime": at,
+            "status": status, "amount": amount, "paymentMethod": card, "billId": "order-42",
+            "customFields": {}, "flags": []}}),
+        "CHECK_CARD" => json!({"checkPaymentMethod": {"requestUid": id, "status": "SUCCESS",
+            "isValidCard": true, "threeDsStatus": "PASSED", "checkOperationDate": at,
+            "paymentMethod": {"type": "CARD", "maskedPan": "220024******0001",
+                "cardExpireDate": "12/2030"}}}),
+        "TOKEN" => json!({"token": {"status": {"value": "CREATED", "changedDateTime": at},
+            "merchantSiteUid": "test-00", "account": id, "value": "d28a4ff8-548d-4536-927d-fc01123bebbf",
+            "expiredDate": "2029-01-01T10:00:00+03:00",
+            "tokenizationSource": {"type": "QR_CODE", "uid": "100220001"},
+            "bankMemberId": "100000000008"}}),
+        "PAYOUT" => json!({"payout": {"payoutId": id, "createdDateTime": at, "status": status,
+            "amount": amount, "receiverData": {"type": "CARD", "maskedPan": "220024******0001"},
+            "flags": []}}),
+        _ => return None,
+    };
+    let mut body = body;
+    body["type"] = type_name.into();
+    body["version"] = "1".into();
+    let bytes = serde_json::to_vec(&body).expect("JSON serializes");
+    qiwi_core::signature::parse_payin_notification(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_payin_type_has_a_sample_that_signs_and_verifies() {
+        let key = NotificationKey::new("test-key");
+        for type_name in PAYIN_TYPES {
+            let n = sample_payin(type_name, "id-1").unwrap_or_else(|| panic!("{type_name}"));
+            assert_eq!(n.type_name(), type_name);
+            let request = payin(&n, &key);
+            let signature = &request.headers[1].1;
+            let verified =
+                qiwi_core::signature::verify_payin_notification(&request.body, signature, &key)
+                    .unwrap_or_else(|e| panic!("{type_name}: {e}"));
+            assert_eq!(verified.type_name(), type_name);
+        }
+        assert!(sample_payin("SOMETHING_NEW", "id").is_none());
+    }
+}

@@ -313,10 +313,7 @@ impl Callbacks {
 
 /// QIWI's acknowledgement: `{"error":"0"}` (the number `0` is accepted too).
 fn is_acknowledgement(body: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.get("error").cloned())
-        .is_some_and(|e| e == "0" || e == 0)
+    qiwi_core::notification::p2p::is_acknowledgement(body.as_bytes())
 }
 
 fn clip(text: &str) -> &str {

@@ -28,6 +28,7 @@ use axum::Router;
 mod callbacks;
 mod cards;
 mod cheque;
+pub mod cli;
 mod clock;
 pub mod config;
 mod controls;

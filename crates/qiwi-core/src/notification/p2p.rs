@@ -144,3 +144,24 @@ impl P2pNotification {
         )
     }
 }
+
+/// The answer QIWI's P2P documentation asks a receiver for (with HTTP `200` and
+/// `Content-Type: application/json`).
+pub const ACKNOWLEDGEMENT: &str = r#"{"error":"0"}"#;
+
+/// Whether an answer's body acknowledges a P2P notification, as QIWI reads it: JSON whose
+/// `error` is `"0"` (or the number `0`). QIWI also needs status `200`; anything else is
+/// retried.
+///
+/// ```
+/// use qiwi_core::notification::p2p::is_acknowledgement;
+///
+/// assert!(is_acknowledgement(br#"{"error":"0"}"#));
+/// assert!(!is_acknowledgement(b"OK"));
+/// ```
+pub fn is_acknowledgement(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").cloned())
+        .is_some_and(|e| e == "0" || e == 0)
+}

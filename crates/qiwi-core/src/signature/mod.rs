@@ -47,11 +47,13 @@ mod wallet;
 
 #[doc(inline)]
 pub use crate::notification::payin::parse_payin_notification;
-pub use p2p::{sign_p2p_notification, verify_p2p_notification};
-pub use payin::{sign_payin_notification, verify_payin_notification};
+pub use p2p::{p2p_notification_signed_text, sign_p2p_notification, verify_p2p_notification};
+pub use payin::{
+    payin_notification_signed_text, sign_payin_notification, verify_payin_notification,
+};
 pub use wallet::{
     WalletField, WalletSignFields, sign_wallet_notification, verify_wallet_notification,
-    verify_wallet_notification_with,
+    verify_wallet_notification_with, wallet_notification_signed_text,
 };
 
 type HmacSha256 = Hmac<Sha256>;

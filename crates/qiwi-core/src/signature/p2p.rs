@@ -77,3 +77,9 @@ pub fn sign_p2p_notification(body: &[u8], secret: &P2pSecretKey) -> Result<Strin
     let text = p2p_signed_text(body, &notification, Spelling::Written)?;
     Ok(hex_mac(secret.hmac_key(), &text))
 }
+/// The text a P2P notification's signature covers, with its values as the body writes them
+/// (`RUB|10.00|billId|siteId|PAID`): what to compare when a signature does not match.
+pub fn p2p_notification_signed_text(body: &[u8]) -> Result<String, SignatureError> {
+    let notification: P2pNotification = typed(body)?;
+    p2p_signed_text(body, &notification, Spelling::Written)
+}

@@ -201,3 +201,10 @@ pub fn sign_payin_notification(
     }
     Ok(hex_mac(key.hmac_key(), &text))
 }
+/// The text a Payment Protocol notification's `Signature` covers, values as the body writes
+/// them (`paymentId|createdDateTime|amount` for a PAYMENT): what to compare when a signature
+/// does not match.
+pub fn payin_notification_signed_text(body: &[u8]) -> Result<String, SignatureError> {
+    let notification = read_payin(body)?;
+    payin_signed(&notification)?.written(body)
+}

@@ -1065,3 +1065,27 @@ fn no_error_ever_shows_a_key() {
         );
     }
 }
+
+#[test]
+fn the_signed_texts_are_qiwis_vectors() {
+    // Java SDK's P2P vector, C1 (payin), W1 (wallet): test-vectors.md.
+    let p2p = br#"{"bill":{"siteId":"siteId","billId":"billId","amount":{"value":10,"currency":"RUB"},"status":{"value":"PAID"}},"version":"1"}"#;
+    assert_eq!(
+        super::p2p_notification_signed_text(p2p).unwrap(),
+        "RUB|10.00|billId|siteId|PAID"
+    );
+    let c1 = br#"{"type":"PAYMENT","payment":{"paymentId":"4504751","createdDateTime":"2019-10-08T11:31:37+03:00","amount":{"value":2211.24,"currency":"RUB"},"status":{"value":"SUCCESS"}},"version":"1"}"#;
+    assert_eq!(
+        super::payin_notification_signed_text(c1).unwrap(),
+        "4504751|2019-10-08T11:31:37+03:00|2211.24"
+    );
+    let w1 = include_str!("../../../../fixtures/wallet/w1.json").trim_ascii_end();
+    assert_eq!(
+        super::wallet_notification_signed_text(w1.as_bytes()).unwrap(),
+        "643|1|IN|+79161112233|13353941550"
+    );
+    assert!(matches!(
+        super::p2p_notification_signed_text(b"{}"),
+        Err(SignatureError::Malformed { .. } | SignatureError::MissingField { .. })
+    ));
+}

@@ -411,3 +411,15 @@ pub fn sign_wallet_notification(
     out.extend_from_slice(b"\"}");
     Ok(out)
 }
+/// The text a wallet webhook's `hash` covers, the fields its `payment.signFields` lists joined
+/// by `|` as the body writes them: what to compare when a signature does not match.
+pub fn wallet_notification_signed_text(body: &[u8]) -> Result<String, SignatureError> {
+    let webhook: WalletWebhook = typed(body)?;
+    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
+    let listed = payment
+        .sign_fields
+        .as_deref()
+        .ok_or_else(|| missing("payment.signFields"))?;
+    let fields = WalletSignFields::parse(listed)?;
+    wallet_signed_text(body, payment, &fields, Spelling::Written)
+}
