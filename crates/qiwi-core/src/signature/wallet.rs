@@ -384,17 +384,10 @@ pub fn sign_wallet_notification(
     body: &[u8],
     key: &WalletHookKey,
 ) -> Result<Vec<u8>, SignatureError> {
-    let webhook: WalletWebhook = typed(body)?;
-    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
-    let listed = payment
-        .sign_fields
-        .as_deref()
-        .ok_or_else(|| missing("payment.signFields"))?;
-    let fields = WalletSignFields::parse(listed)?;
-    let text = wallet_signed_text(body, payment, &fields, Spelling::Written)?;
+    let (payment, fields, text) = listed_text(body)?;
     // Refuse to sign what verification would refuse.
     exact_wallet_amounts(body, &mut payment.clone(), &fields)?;
-    wallet_real_date(payment, &fields)?;
+    wallet_real_date(&payment, &fields)?;
     let hash = hex_mac(key.hmac_key(), &text);
     let text = std::str::from_utf8(body).map_err(|e| malformed(".", e))?;
     let top = RawObject::parse(text).ok_or_else(|| malformed(".", "not an object"))?;
@@ -414,12 +407,17 @@ pub fn sign_wallet_notification(
 /// The text a wallet webhook's `hash` covers, the fields its `payment.signFields` lists joined
 /// by `|` as the body writes them: what to compare when a signature does not match.
 pub fn wallet_notification_signed_text(body: &[u8]) -> Result<String, SignatureError> {
+    listed_text(body).map(|(_, _, text)| text)
+}
+/// The payment, the fields its `signFields` lists and their text as the body writes them.
+fn listed_text(body: &[u8]) -> Result<(WalletPayment, WalletSignFields, String), SignatureError> {
     let webhook: WalletWebhook = typed(body)?;
-    let payment = webhook.payment.as_ref().ok_or_else(|| missing("payment"))?;
+    let payment = webhook.payment.ok_or_else(|| missing("payment"))?;
     let listed = payment
         .sign_fields
         .as_deref()
         .ok_or_else(|| missing("payment.signFields"))?;
     let fields = WalletSignFields::parse(listed)?;
-    wallet_signed_text(body, payment, &fields, Spelling::Written)
+    let text = wallet_signed_text(body, &payment, &fields, Spelling::Written)?;
+    Ok((payment, fields, text))
 }
