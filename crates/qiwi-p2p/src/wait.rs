@@ -10,6 +10,9 @@ use crate::bills::{Bill, BillId, is_final};
 use crate::client::Client;
 use crate::error::Error;
 
+/// What [`WaitPaid::on_read`] calls.
+type OnRead<'a> = Box<dyn FnMut(&Bill) + Send + 'a>;
+
 /// Waits until a bill is `PAID`, `REJECTED` or `EXPIRED`: [`crate::bills::Bills::wait_paid`].
 ///
 /// It reads the bill, then again after 1 s, 2 s, 4 s … (at most [`WaitPaid::max_interval`]
@@ -30,7 +33,6 @@ use crate::error::Error;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 #[must_use = "nothing is read until `send`"]
 pub struct WaitPaid<'a> {
     client: &'a Client,
@@ -38,6 +40,19 @@ pub struct WaitPaid<'a> {
     deadline: Duration,
     first_interval: Duration,
     max_interval: Duration,
+    on_read: Option<OnRead<'a>>,
+}
+
+impl std::fmt::Debug for WaitPaid<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitPaid")
+            .field("bill_id", &self.bill_id)
+            .field("deadline", &self.deadline)
+            .field("first_interval", &self.first_interval)
+            .field("max_interval", &self.max_interval)
+            .field("on_read", &self.on_read.is_some())
+            .finish()
+    }
 }
 
 impl<'a> WaitPaid<'a> {
@@ -48,7 +63,15 @@ impl<'a> WaitPaid<'a> {
             deadline: Duration::from_secs(15 * 60),
             first_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(30),
+            on_read: None,
         }
+    }
+
+    /// Calls `seen` with the bill after every successful read, final or not: for a progress
+    /// line.
+    pub fn on_read(mut self, seen: impl FnMut(&Bill) + Send + 'a) -> Self {
+        self.on_read = Some(Box::new(seen));
+        self
     }
 
     /// How long to wait in all (default 15 minutes); then [`Error::Deadline`].
@@ -77,7 +100,7 @@ impl<'a> WaitPaid<'a> {
 
     /// Polls, and reads the bill at once whenever `ids` yields its id (other ids are ignored;
     /// the stream ending leaves polling alone).
-    pub async fn wake_on<S, I>(self, ids: S) -> Result<Bill, Error>
+    pub async fn wake_on<S, I>(mut self, ids: S) -> Result<Bill, Error>
     where
         S: Stream<Item = I> + Unpin,
         I: AsRef<str>,
@@ -100,8 +123,15 @@ impl<'a> WaitPaid<'a> {
             // The read's own retries must not outlast the deadline either.
             match tokio::time::timeout_at(end, self.client.bills().get(&id)).await {
                 Err(_elapsed) => return Err(deadline(last)),
-                Ok(Ok(bill)) if is_final(&bill.status.value) => return Ok(bill),
-                Ok(Ok(bill)) => last = Some(bill.status.value),
+                Ok(Ok(bill)) => {
+                    if let Some(seen) = self.on_read.as_mut() {
+                        seen(&bill);
+                    }
+                    if is_final(&bill.status.value) {
+                        return Ok(bill);
+                    }
+                    last = Some(bill.status.value);
+                }
                 Ok(Err(e)) if e.is_retryable() => {}
                 Ok(Err(e)) => return Err(e),
             }

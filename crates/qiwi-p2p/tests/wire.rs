@@ -323,16 +323,23 @@ async fn unbounded_lifetimes_and_deadlines_are_refused_or_honoured_never_overflo
 
     // WAITING once, then PAID: a deadline and a backoff ceiling of `Duration::MAX` still end.
     reads_answer(&server, answer_bill("WAITING"), 1).await;
+    let mut seen = Vec::new();
     let paid = client
         .bills()
         .wait_paid(BILL)
         .deadline(Duration::MAX)
         .first_interval(Duration::from_millis(20))
         .max_interval(Duration::MAX)
+        .on_read(|bill| seen.push(bill.status.value.clone()))
         .send()
         .await
         .unwrap();
     assert_eq!(paid.status.value, BillStatusValue::Paid);
+    assert_eq!(
+        seen,
+        [BillStatusValue::Waiting, BillStatusValue::Paid],
+        "every read reported"
+    );
 }
 
 #[tokio::test]

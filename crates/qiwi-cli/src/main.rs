@@ -1,0 +1,62 @@
+#![doc = include_str!("../README.md")]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+mod duration;
+mod failure;
+mod p2p;
+mod table;
+mod trigger;
+mod verify;
+
+pub(crate) use failure::Failure;
+
+/// QIWI from a shell: a local QIWI, the SDK's demo, signed test notifications, verification
+/// and P2P bills. Keys and secrets come only from environment variables, never from flags.
+#[derive(Parser)]
+#[command(name = "qiwi", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// A merchant's day against a sandbox started in-process: bills created, paid, rejected
+    /// and expired, notifications verified, retried and forged; exits non-zero if any step
+    /// ends otherwise than expected.
+    Demo(demo::Args),
+    /// QIWI on localhost: runs the sandbox server (the flags of `qiwi-sandbox`).
+    Sandbox(qiwi_sandbox::cli::Args),
+    /// Sends a correctly signed notification to your endpoint and reports whether QIWI would
+    /// count the answer as delivered (keys: QIWI_WALLET_HOOK_KEY, QIWI_P2P_SECRET,
+    /// QIWI_PAYIN_KEY).
+    Trigger(trigger::Args),
+    /// Verifies a notification body read from stdin; exit 0 only when it verifies (keys as for
+    /// `trigger`).
+    Verify(verify::Args),
+    /// P2P bills: create, get, reject, link, wait (QIWI_P2P_SECRET, QIWI_P2P_PUBLIC_KEY).
+    P2p(p2p::Args),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sandbox(args) => return qiwi_sandbox::cli::run("qiwi sandbox", args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Trigger(args) => trigger::run(args).await,
+        Command::Verify(args) => verify::run(args).await,
+        Command::P2p(args) => p2p::run(args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("qiwi: {failure}");
+            failure.exit_code()
+        }
+    }
+}
