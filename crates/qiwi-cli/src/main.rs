@@ -9,8 +9,10 @@ mod duration;
 mod failure;
 mod p2p;
 mod table;
+mod target;
 mod trigger;
 mod verify;
+mod wallet;
 
 pub(crate) use failure::Failure;
 
@@ -40,17 +42,23 @@ enum Command {
     Verify(verify::Args),
     /// P2P bills: create, get, reject, link, wait (QIWI_P2P_SECRET, QIWI_P2P_PUBLIC_KEY).
     P2p(p2p::Args),
+    /// The Wallet API: the payment history as CSV (QIWI_WALLET_TOKEN, QIWI_WALLET_NUMBER).
+    Wallet(wallet::Args),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match cli.command {
         Command::Sandbox(args) => return qiwi_sandbox::cli::run("qiwi sandbox", args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Trigger(args) => trigger::run(args).await,
         Command::Verify(args) => verify::run(args).await,
         Command::P2p(args) => p2p::run(args).await,
+        Command::Wallet(args) => wallet::run(args).await,
     };
     match result {
         Ok(code) => code,
@@ -59,4 +67,27 @@ async fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// Help and version print as clap prints them; a mistake on the command line is one line.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    // clap's first paragraph (the error and its possible values or tip), on one line.
+    let text = e.to_string();
+    let first: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.trim().trim_start_matches("error: "))
+        .collect();
+    eprintln!("qiwi: {}; see `qiwi --help`", first.join(" "));
+    ExitCode::from(2)
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use qiwi_p2p::{Amount, Bill, Client, Currency, P2pPublicKey, P2pSecretKey, PaySource};
 use time::OffsetDateTime;
 
+use crate::target::Target;
 use crate::{Failure, duration};
 
 /// P2P bills.
@@ -17,20 +18,6 @@ pub struct Args {
     command: P2pCommand,
     #[command(flatten)]
     target: Target,
-}
-
-/// Where the calls go and how results print.
-#[derive(clap::Args)]
-struct Target {
-    /// Another server than QIWI's (a running `qiwi sandbox`, a proxy).
-    #[arg(long, global = true, value_name = "URL", conflicts_with = "sandbox")]
-    base_url: Option<String>,
-    /// Start a sandbox in-process and use its credentials (it ends with the command).
-    #[arg(long, global = true)]
-    sandbox: bool,
-    /// Print JSON instead of a table.
-    #[arg(long, global = true)]
-    json: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -96,7 +83,7 @@ struct BillFields {
     #[arg(long, value_parser = duration::parse, conflicts_with = "expires_at")]
     lifetime: Option<Duration>,
     /// When it expires, with its offset (RFC 3339, e.g. 2026-12-01T18:00:00+03:00).
-    #[arg(long, value_parser = rfc3339)]
+    #[arg(long, value_parser = crate::target::rfc3339)]
     expires_at: Option<OffsetDateTime>,
     /// A comment the payer sees (at most 255 characters).
     #[arg(long)]
@@ -116,12 +103,6 @@ struct BillFields {
     /// The only ways to pay: qw, card, mobile (comma-separated).
     #[arg(long, value_delimiter = ',', value_parser = pay_source)]
     pay_sources: Vec<PaySource>,
-}
-
-fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|e| {
-        format!("{text:?}: {e}; write it with its offset, e.g. 2026-12-01T18:00:00+03:00")
-    })
 }
 
 fn key_value(text: &str) -> Result<(String, String), String> {
@@ -210,9 +191,7 @@ async fn client(
     target: &Target,
 ) -> Result<(Client, Option<qiwi_sandbox::RunningSandbox>), Failure> {
     if target.sandbox {
-        let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
-            .await
-            .map_err(|e| Failure::new("starting the sandbox", e))?;
+        let sandbox = crate::target::start_sandbox().await?;
         let client = Client::builder(sandbox.credentials().p2p_secret.clone())
             .base_url(sandbox.base_url())
             .public_key(sandbox.credentials().p2p_public_key.clone())
@@ -220,7 +199,7 @@ async fn client(
             .map_err(|e| Failure::p2p("building the client", &e))?;
         return Ok((client, Some(sandbox)));
     }
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = crate::target::var;
     let secret = var("QIWI_P2P_SECRET");
     let public = var("QIWI_P2P_PUBLIC_KEY");
     // `link` needs only the public key; every other command needs the secret.
@@ -240,9 +219,9 @@ async fn client(
 
 /// Fails unless QIWI_P2P_SECRET is set: the API calls need it.
 fn need_secret() -> Result<(), Failure> {
-    match std::env::var("QIWI_P2P_SECRET") {
-        Ok(v) if !v.is_empty() => Ok(()),
-        _ => Err(
+    match crate::target::var("QIWI_P2P_SECRET") {
+        Some(_) => Ok(()),
+        None => Err(
             Failure::usage("no P2P secret key", "QIWI_P2P_SECRET is not set")
                 .hint("set it in the environment (never on the command line), or pass --sandbox"),
         ),

@@ -62,8 +62,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             .hint("QIWI would retry it later; check that the endpoint is up")
     })?;
     let status = answer.status().as_u16();
-    let body = answer
-        .bytes()
+    let body = read_capped(answer)
         .await
         .map_err(|e| Failure::new(format!("reading the answer of {}", args.to), e))?;
     let family = args.family.family();
@@ -104,6 +103,23 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The most of an answer read: an acknowledgement is a few bytes, and an endpoint must not be
+/// able to fill this process's memory.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// The answer's body, up to [`MAX_ANSWER`] bytes.
+async fn read_capped(mut answer: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await? {
+        let room = MAX_ANSWER - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ANSWER {
+            break;
+        }
+    }
+    Ok(body)
 }
 
 /// The notification of `event`, signed with the family's key.
