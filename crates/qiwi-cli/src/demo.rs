@@ -91,14 +91,14 @@ impl Day {
                 "ms": step.elapsed.as_millis() as u64,
                 "detail": step.detail,
             });
-            println!("{line}");
+            say!("{line}");
         } else {
             let verdict = if step.ok() {
                 "ok".to_owned()
             } else {
                 format!("FAILED, expected {}", step.expected)
             };
-            println!(
+            say!(
                 "[{n}/{}] {:<44} {} ({verdict}, {} ms)",
                 STEPS.len(),
                 step.name,
@@ -106,7 +106,7 @@ impl Day {
                 step.elapsed.as_millis()
             );
             if !step.detail.is_empty() {
-                println!("      {}", step.detail);
+                say!("      {}", step.detail);
             }
         }
         self.steps.push(step);
@@ -120,7 +120,7 @@ impl Day {
                 "failed": failed,
                 "ms": total.as_millis() as u64,
             }});
-            println!("{line}");
+            say!("{line}");
         } else {
             let rows: Vec<Vec<String>> = self
                 .steps
@@ -136,12 +136,12 @@ impl Day {
                     ]
                 })
                 .collect();
-            println!();
-            print!(
+            say!();
+            say_raw!(
                 "{}",
                 crate::table::render(&["#", "step", "outcome", "result", "time"], &rows)
             );
-            println!(
+            say!(
                 "{} of {} steps as expected in {} ms",
                 self.steps.len() - failed,
                 self.steps.len(),

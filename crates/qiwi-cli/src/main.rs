@@ -4,9 +4,21 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Prints a line on stdout; see [`output::write`].
+macro_rules! say {
+    () => { $crate::output::write(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::write(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Prints on stdout without a line break; see [`output::write`].
+macro_rules! say_raw {
+    ($($arg:tt)*) => { $crate::output::write(format_args!($($arg)*)) };
+}
+
 mod demo;
 mod duration;
 mod failure;
+mod output;
 mod p2p;
 mod table;
 mod target;

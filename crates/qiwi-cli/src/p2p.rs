@@ -276,9 +276,9 @@ fn print_link(client: &Client, link: Link, json: bool) -> Result<ExitCode, Failu
     }
     let url = form.build().map_err(|e| Failure::p2p("link", &e))?;
     if json {
-        println!("{}", serde_json::json!({ "link": url }));
+        say!("{}", serde_json::json!({ "link": url }));
     } else {
-        println!("{url}");
+        say!("{url}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -322,7 +322,7 @@ async fn wait(
 
 fn print_bill(bill: &Bill, json: bool) {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string(bill).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
         );
@@ -340,7 +340,7 @@ fn print_bill(bill: &Bill, json: bool) {
                 .join(", ")
         })
         .filter(|s| !s.is_empty());
-    println!(
+    say!(
         "{}",
         crate::table::record(&[
             ("bill", bill.bill_id.clone()),

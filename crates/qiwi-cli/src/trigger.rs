@@ -89,14 +89,14 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             "body": shown,
             "delivered": delivered,
         });
-        println!("{out}");
+        say!("{out}");
     } else {
-        println!(
+        say!(
             "sent {} {event} ({id}) to {}: HTTP {status} {shown}",
             family.as_str(),
             args.to
         );
-        println!("{verdict}");
+        say!("{verdict}");
     }
     Ok(if delivered {
         ExitCode::SUCCESS

@@ -135,11 +135,11 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
                 if let Some(text) = &reason.1 {
                     out["signed_text"] = text.clone().into();
                 }
-                println!("{out}");
+                say!("{out}");
             } else {
-                println!("not verified: {}", reason.0);
+                say!("not verified: {}", reason.0);
                 if let Some(text) = &reason.1 {
-                    println!("signed text: {text}");
+                    say!("signed text: {text}");
                 }
             }
             Ok(ExitCode::FAILURE)
@@ -186,7 +186,7 @@ fn print_event(event: &Event, json: bool) {
             "test": event.is_test(),
             "signed": signed,
         });
-        println!("{out}");
+        say!("{out}");
         return;
     }
     let status = if event.status_is_signed() {
@@ -197,7 +197,7 @@ fn print_event(event: &Event, json: bool) {
             event.status()
         )
     };
-    println!(
+    say!(
         "{}",
         crate::table::record(&[
             ("verified", "yes".to_owned()),

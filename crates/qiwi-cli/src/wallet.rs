@@ -131,7 +131,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::new("building the Wallet API client", e))?;
 
     let mut out = std::io::stdout().lock();
-    let write_failed = |e: std::io::Error| Failure::new("writing the history", e);
+    let write_failed = |e: std::io::Error| -> Failure { crate::output::ended(&e) };
     if !target.json {
         writeln!(out, "{}", COLUMNS.join(",")).map_err(write_failed)?;
     }

@@ -657,3 +657,23 @@ fn wallet_history_exports_every_page_as_csv() {
     }
     drop(sandbox);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    // `qiwi demo --json | head -1`: the pipe closes after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qiwi"))
+        .args(["demo", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qiwi runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(first.contains("\"step\":1"), "{first}");
+    let out = child.wait_with_output().expect("qiwi ends");
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
