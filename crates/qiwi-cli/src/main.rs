@@ -28,8 +28,9 @@ mod wallet;
 
 pub(crate) use failure::Failure;
 
-/// QIWI from a shell: a local QIWI, the SDK's demo, signed test notifications, verification
-/// and P2P bills. Keys and secrets come only from environment variables, never from flags.
+/// QIWI from a shell: a local QIWI, the SDK's demo, signed test notifications, verification,
+/// P2P bills and the wallet's history. Keys and secrets come only from environment variables,
+/// never from flags.
 #[derive(Parser)]
 #[command(name = "qiwi", version)]
 struct Cli {
