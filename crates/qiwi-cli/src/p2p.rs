@@ -291,29 +291,45 @@ async fn wait(
 ) -> Result<Bill, Failure> {
     let started = std::time::Instant::now();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let result = client
+    // The status last read, which the line shows between reads too.
+    let last = std::sync::Mutex::new(String::from("not read yet"));
+    let show = |status: &str| {
+        let line = format!(
+            "bill {bill_id}: {status} after {} s",
+            started.elapsed().as_secs()
+        );
+        let mut err = std::io::stderr().lock();
+        // A live line on a terminal; one line per read otherwise (logs, tests).
+        let _ = if tty {
+            write!(err, "\r\x1b[2K{line}")
+        } else {
+            writeln!(err, "{line}")
+        };
+        let _ = err.flush();
+    };
+    let waiting = client
         .bills()
         .wait_paid(bill_id)
         .deadline(deadline)
         .first_interval(interval)
         .on_read(|bill| {
-            let line = format!(
-                "bill {}: {} after {} s",
-                bill.bill_id,
-                bill.status.value,
-                started.elapsed().as_secs()
-            );
-            let mut err = std::io::stderr().lock();
-            // A live line on a terminal; one line per read otherwise (logs, tests).
-            let _ = if tty {
-                write!(err, "\r\x1b[2K{line}")
-            } else {
-                writeln!(err, "{line}")
-            };
-            let _ = err.flush();
+            let status = bill.status.value.to_string();
+            show(&status);
+            *last.lock().unwrap_or_else(|e| e.into_inner()) = status;
         })
-        .send()
-        .await;
+        .send();
+    tokio::pin!(waiting);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    let result = loop {
+        tokio::select! {
+            result = &mut waiting => break result,
+            _ = tick.tick(), if tty => {
+                let status = last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                show(&status);
+            }
+        }
+    };
     if tty {
         eprintln!();
     }

@@ -86,7 +86,7 @@ pub enum Error {
         reason: String,
     },
     /// The bill was not final when the wait's deadline came.
-    #[error("bill {bill_id} was still {} after {:?}", last_status.as_ref().map_or("unread", BillStatusValue::as_str), waited)]
+    #[error("bill {bill_id} was still {} after {:.1} s", last_status.as_ref().map_or("unread", BillStatusValue::as_str), waited.as_secs_f64())]
     Deadline {
         /// The bill waited for.
         bill_id: String,
@@ -178,6 +178,20 @@ pub(crate) fn key_hint(secret: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_says_the_bill_its_last_status_and_the_wait_in_seconds() {
+        let late = Error::Deadline {
+            bill_id: "order-42".into(),
+            last_status: Some(BillStatusValue::Waiting),
+            waited: Duration::from_millis(3_001),
+        };
+        assert_eq!(
+            late.to_string(),
+            "bill order-42 was still WAITING after 3.0 s"
+        );
+        assert!(!late.is_retryable());
+    }
 
     #[test]
     fn a_public_key_as_the_secret_gets_the_hint() {
