@@ -158,7 +158,7 @@ impl Day {
 
 /// What the receiver's handler saw.
 struct Seen {
-    /// Each verified event's bill id and status.
+    /// Each verified event, confirmed through the API.
     events: mpsc::UnboundedReceiver<Event>,
     /// Each verified event's bill id, for `wait_paid`'s `wake_on`.
     ids: mpsc::UnboundedReceiver<String>,
