@@ -366,3 +366,96 @@ impl CreateBill<'_> {
         sent.classify().map_err(|e| self.client.fail(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client::builder(qiwi_core::secret::P2pSecretKey::new("k"))
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
+
+    fn field(e: Error) -> &'static str {
+        match e {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_of_exactly_200_characters_are_taken() {
+        assert!(BillId::new("x".repeat(200)).is_ok());
+        assert_eq!(field(BillId::new("x".repeat(201)).unwrap_err()), "billId");
+        assert_eq!(field(BillId::new("").unwrap_err()), "billId");
+    }
+
+    #[test]
+    fn limits_are_inclusive_45_days_and_255_characters() {
+        let client = client();
+        let now = time::macros::datetime!(2026-11-30 12:00 UTC);
+        let bill = || {
+            client
+                .bills()
+                .create("b-1")
+                .amount(Amount::from_minor(100), Currency::RUB)
+        };
+        let sent = bill().expires_in(MAX_LIFETIME).request(now).unwrap();
+        assert_eq!(
+            sent.expiration_date_time.instant().unwrap(),
+            now + MAX_LIFETIME
+        );
+        let over = bill().expires_in(MAX_LIFETIME + Duration::from_secs(1));
+        assert_eq!(field(over.request(now).unwrap_err()), "expirationDateTime");
+        assert!(bill().expires_at(now + MAX_LIFETIME).request(now).is_ok());
+        let at_over = bill().expires_at(now + MAX_LIFETIME + Duration::from_secs(1));
+        assert_eq!(
+            field(at_over.request(now).unwrap_err()),
+            "expirationDateTime"
+        );
+        assert_eq!(
+            field(bill().expires_at(now).request(now).unwrap_err()),
+            "expirationDateTime"
+        );
+
+        let fits = bill()
+            .expires_in(Duration::from_secs(60))
+            .comment("к".repeat(255))
+            .theme_code("t".repeat(255))
+            .request(now)
+            .unwrap();
+        assert_eq!(fits.comment.unwrap().chars().count(), 255);
+        let long = bill()
+            .expires_in(Duration::from_secs(60))
+            .comment("к".repeat(256));
+        assert_eq!(field(long.request(now).unwrap_err()), "comment");
+        let theme = bill()
+            .expires_in(Duration::from_secs(60))
+            .theme_code("t".repeat(256));
+        assert_eq!(
+            field(theme.request(now).unwrap_err()),
+            "customFields.themeCode"
+        );
+    }
+
+    #[test]
+    fn a_wait_shows_its_bill_and_settings() {
+        let client = client();
+        let shown = format!("{:?}", client.bills().wait_paid("order-42").on_read(|_| {}));
+        assert!(
+            shown.contains("order-42") && shown.contains("on_read: true"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn only_paid_rejected_and_expired_are_final() {
+        assert!(is_final(&BillStatusValue::Paid));
+        assert!(is_final(&BillStatusValue::Rejected));
+        assert!(is_final(&BillStatusValue::Expired));
+        assert!(!is_final(&BillStatusValue::Waiting));
+        assert!(!is_final(&BillStatusValue::parse("PARTIALLY_PAID")));
+    }
+}

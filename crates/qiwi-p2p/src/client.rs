@@ -193,3 +193,26 @@ impl ClientBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_where_and_which_public_key_never_the_secret() {
+        let client = Client::builder(P2pSecretKey::new("SECRET-VALUE"))
+            .base_url("http://127.0.0.1:8080")
+            .public_key(P2pPublicKey::new("PUBLIC-VALUE"))
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:8080");
+        let shown = format!("{client:?}");
+        assert!(shown.contains("http://127.0.0.1:8080"), "{shown}");
+        assert!(shown.contains("secret: \"***\""), "{shown}");
+        assert!(!shown.contains("SECRET-VALUE"), "{shown}");
+        assert_eq!(
+            Client::new(P2pSecretKey::new("k")).unwrap().base_url(),
+            p2p::BASE_URL
+        );
+    }
+}

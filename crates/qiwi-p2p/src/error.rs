@@ -101,10 +101,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the same call can succeed later: rate limits, transport failures, `5xx`.
+    /// Whether the same call can succeed later: rate limits, transport failures, and the `5xx`
+    /// that pass (`500`, `502`, `503`, `504`; not `501 Not Implemented`), as the shared
+    /// classification says.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Transport { .. } | Error::Unavailable { .. } => true,
+            Error::RateLimited { .. } | Error::Transport { .. } => true,
+            Error::Unavailable { status, .. } => matches!(status, 500 | 502 | 503 | 504),
             Error::Api(e) => e.is_retryable(),
             _ => false,
         }
@@ -191,6 +194,48 @@ mod tests {
             "bill order-42 was still WAITING after 3.0 s"
         );
         assert!(!late.is_retryable());
+    }
+
+    #[test]
+    fn retryable_as_the_shared_classification_says() {
+        let body = || Box::new(ErrorBody::default());
+        for (status, retryable) in [
+            (500, true),
+            (502, true),
+            (503, true),
+            (504, true),
+            (501, false),
+            (505, false),
+        ] {
+            let shared = ApiError::Unavailable {
+                status,
+                body: body(),
+            };
+            assert_eq!(shared.is_retryable(), retryable, "{status}");
+            assert_eq!(Error::from(shared).is_retryable(), retryable, "{status}");
+        }
+        let limited = Error::from(ApiError::RateLimited {
+            status: 429,
+            retry_after: None,
+            body: body(),
+        });
+        assert!(limited.is_retryable() && limited.body().is_some());
+        let unexpected = Error::from(ApiError::Unexpected { status: 302 });
+        assert!(matches!(unexpected, Error::Api(_)));
+        assert!(!unexpected.is_retryable() && unexpected.body().is_none());
+    }
+
+    #[test]
+    fn only_a_key_shaped_like_a_secret_key_goes_without_the_hint() {
+        use base64::Engine as _;
+        let b64 = |json: &str| base64::engine::general_purpose::STANDARD.encode(json);
+        // Either member marks QIWI's SecretKey shape.
+        assert_eq!(key_hint(&b64(r#"{"version":"rest_v3"}"#)), None);
+        assert_eq!(key_hint(&b64(r#"{"data":{"secret":"x"}}"#)), None);
+        // JSON of another shape, or not JSON at all, gets it.
+        assert!(key_hint(&b64(r#"{"token":"x"}"#)).is_some());
+        assert!(key_hint(&b64("not json")).is_some());
+        assert!(key_hint("not base64 !").is_some());
     }
 
     #[test]

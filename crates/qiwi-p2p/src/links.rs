@@ -288,6 +288,34 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_inclusive_45_days_and_255_characters() {
+        let now = time::macros::datetime!(2026-11-30 12:00 UTC);
+        let link = || FormLink::new(P2pPublicKey::new("k"));
+        let days45 = now + crate::MAX_LIFETIME;
+        assert!(link().lifetime(days45).build_at(now).is_ok());
+        let over = link().lifetime(days45 + time::Duration::seconds(1));
+        assert!(over.build_at(now).is_err());
+        assert!(
+            link().lifetime(now).build_at(now).is_err(),
+            "not in the future"
+        );
+        assert!(link().comment("к".repeat(255)).build_at(now).is_ok());
+        assert!(link().comment("к".repeat(256)).build_at(now).is_err());
+        assert!(
+            link()
+                .custom_field("k", "v".repeat(255))
+                .build_at(now)
+                .is_ok()
+        );
+        assert!(
+            link()
+                .custom_field("k", "v".repeat(256))
+                .build_at(now)
+                .is_err()
+        );
+    }
+
+    #[test]
     fn the_lifetime_is_moscow_time_whatever_the_offset() {
         let utc_late = time::macros::datetime!(2026-12-01 22:30 UTC);
         assert_eq!(
