@@ -107,7 +107,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Transport { .. } => true,
-            Error::Unavailable { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            Error::Unavailable { status, .. } => {
+                qiwi_sys::error::is_transient_server_status(*status)
+            }
             Error::Api(e) => e.is_retryable(),
             _ => false,
         }

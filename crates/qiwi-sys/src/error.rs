@@ -229,7 +229,7 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ApiError::RateLimited { .. } | ApiError::Transport { .. } => true,
-            ApiError::Unavailable { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            ApiError::Unavailable { status, .. } => is_transient_server_status(*status),
             ApiError::Unauthorized { .. }
             | ApiError::Rejected { .. }
             | ApiError::NotFound { .. }
@@ -296,6 +296,13 @@ fn from_transport_message(message: String) -> ApiError {
         timed_out: message.starts_with(TIMED_OUT),
         message,
     }
+}
+
+/// Whether a `5xx` may pass if the same request is sent again: `500`, `502`, `503`, `504` (not
+/// `501 Not Implemented`, `505` …). The transport's retries and every client's
+/// `is_retryable` read this one list.
+pub fn is_transient_server_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
 }
 
 /// `.classify()` on what a generated operation's `send()` returned: the answer's body, or an

@@ -90,7 +90,7 @@ impl RetryPolicy {
 }
 
 pub(super) fn is_retryable_status(s: StatusCode) -> bool {
-    matches!(s.as_u16(), 423 | 429 | 500 | 502 | 503 | 504)
+    matches!(s.as_u16(), 423 | 429) || crate::error::is_transient_server_status(s.as_u16())
 }
 
 /// `Retry-After` in seconds; an HTTP-date value is left to the backoff.
