@@ -240,6 +240,28 @@ fn verify_accepts_qiwis_vectors_and_names_what_a_tampered_body_fails_on() {
     assert_eq!(event["id"], "13353941550");
     assert_eq!(event["status_signed"], false);
 
+    // A wallet test notification without its hash authenticates nothing: not verified.
+    let unsigned_test = W1.replace(r#""test":false"#, r#""test":true"#).replace(
+        r#""hash":"f05c4e7bdf00620205d47696d77f924bfd3ba4d02b0398ac8a626e737dc27243","#,
+        "",
+    );
+    assert!(!unsigned_test.contains("hash"), "{unsigned_test}");
+    let (code, out, _) = run(&["verify", "wallet"], &wallet, &unsigned_test);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not verified: the notification carries no signature"),
+        "{out}"
+    );
+    // With its hash, a test notification verifies (as a TEST).
+    let signed_test = qiwi_core::signature::sign_wallet_notification(
+        unsigned_test.as_bytes(),
+        &qiwi_core::secret::WalletHookKey::from_base64(W1_KEY.trim()).unwrap(),
+    )
+    .unwrap();
+    let (code, out, _) = run(&["verify", "wallet"], &wallet, &text(&signed_test));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("TEST"), "{out}");
+
     // The amount changed after signing: refused, with the text the signature must cover.
     let tampered = W1.replace(r#""sum":{"amount":1,"#, r#""sum":{"amount":100,"#);
     assert_ne!(tampered, W1);
