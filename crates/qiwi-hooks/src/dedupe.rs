@@ -34,11 +34,19 @@ pub trait DedupeStore: Send + Sync + 'static {
     fn complete(&self, family: Family, key: &str) -> impl Future<Output = ()> + Send;
     /// Forgets `key` after the handler failed, so QIWI's retry is handled.
     fn release(&self, family: Family, key: &str) -> impl Future<Output = ()> + Send;
+    /// Keeps `key` claimed (answered [`Claim::InProgress`]) for `delay`, then forgets it: a
+    /// claim QIWI's API contradicted is checked again after that, not on every replay. The
+    /// default forgets it at once; a shared store should expire it (`SET … PX`).
+    fn hold(&self, family: Family, key: &str, delay: Duration) -> impl Future<Output = ()> + Send {
+        let _ = delay;
+        self.release(family, key)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
-    InProgress,
+    /// Claimed, until the instant given (the lease, or a hold).
+    InProgress(Instant),
     Done,
 }
 
@@ -49,12 +57,20 @@ struct Inner {
 }
 
 /// A bounded in-memory store: at most `capacity` keys per family, each forgotten `ttl` after
-/// it was last touched. When a family's share is full, its oldest keys go first.
+/// it was last touched. When a family's share is full, its oldest keys go first. A claim
+/// nobody completed or released ends after the in-flight lease (see
+/// [`MemoryStore::with_lease`]).
 pub struct MemoryStore {
     families: [Mutex<Inner>; 3],
     capacity: usize,
     ttl: Duration,
+    lease: Duration,
 }
+
+/// How long a claim lasts when the delivery that made it neither completes nor releases it (a
+/// handler that hangs): the receiver releases cancelled deliveries itself, so this is only the
+/// backstop. Longer than any handler should run, shorter than QIWI's retry interval.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 impl Default for MemoryStore {
     /// 100 000 keys per family for 48 hours: longer than QIWI retries (P2P: 24 hours;
@@ -77,7 +93,16 @@ impl MemoryStore {
             families: [inner(), inner(), inner()],
             capacity: capacity.max(1),
             ttl,
+            lease: DEFAULT_LEASE,
         }
+    }
+
+    /// Sets how long an unfinished claim lasts (default [`DEFAULT_LEASE`], 60 s). A handler
+    /// still running after it may be run again by QIWI's retry, so keep it above your
+    /// handler's longest run.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// How many keys are remembered, in all families.
@@ -142,9 +167,10 @@ impl DedupeStore for MemoryStore {
         self.evict(&mut inner, now);
         match inner.entries.get(key) {
             Some((State::Done, _)) => Claim::Done,
-            Some((State::InProgress, _)) => Claim::InProgress,
-            None => {
-                self.touch(&mut inner, key, State::InProgress, now);
+            Some((State::InProgress(until), _)) if *until > now => Claim::InProgress,
+            Some((State::InProgress(_), _)) | None => {
+                let until = now.checked_add(self.lease).unwrap_or(now);
+                self.touch(&mut inner, key, State::InProgress(until), now);
                 Claim::New
             }
         }
@@ -158,6 +184,13 @@ impl DedupeStore for MemoryStore {
 
     async fn release(&self, family: Family, key: &str) {
         self.lock(family).entries.remove(key);
+    }
+
+    async fn hold(&self, family: Family, key: &str, delay: Duration) {
+        let now = Instant::now();
+        let until = now.checked_add(delay).unwrap_or(now);
+        let mut inner = self.lock(family);
+        self.touch(&mut inner, key, State::InProgress(until), now);
     }
 }
 
@@ -179,6 +212,9 @@ mod tests {
         assert!(!s.is_empty());
         assert_eq!(block(s.claim(W, "a")), Claim::InProgress);
         block(s.complete(W, "a"));
+        block(s.hold(W, "held", Duration::from_secs(60)));
+        assert_eq!(block(s.claim(W, "held")), Claim::InProgress);
+        block(s.release(W, "held"));
         assert_eq!(block(s.claim(W, "a")), Claim::Done);
         assert_eq!(block(s.claim(W, "b")), Claim::New);
         block(s.release(W, "b"));
@@ -187,6 +223,27 @@ mod tests {
         assert_eq!(block(s.claim(Family::P2p, "a")), Claim::New);
         assert_eq!(s.len(), 3);
         assert_eq!(s.family_len(Family::P2p), 1);
+    }
+
+    #[test]
+    fn unfinished_claims_and_holds_end_with_their_lease() {
+        let s = MemoryStore::default().with_lease(Duration::from_millis(30));
+        assert_eq!(block(s.claim(W, "a")), Claim::New);
+        assert_eq!(block(s.claim(W, "a")), Claim::InProgress);
+        block(s.hold(W, "h", Duration::from_millis(30)));
+        assert_eq!(block(s.claim(W, "h")), Claim::InProgress);
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(block(s.claim(W, "a")), Claim::New, "the lease ended");
+        assert_eq!(block(s.claim(W, "h")), Claim::New, "the hold ended");
+        // A completed key is not subject to the lease.
+        block(s.complete(W, "a"));
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(block(s.claim(W, "a")), Claim::Done);
+        // The default lease is a minute, and a held key does not outlive its hold by a lease.
+        assert_eq!(DEFAULT_LEASE, Duration::from_secs(60));
+        let d = MemoryStore::default();
+        block(d.hold(W, "x", Duration::ZERO));
+        assert_eq!(block(d.claim(W, "x")), Claim::New);
     }
 
     #[test]

@@ -80,18 +80,27 @@ async fn receive<S: DedupeStore, H: Handler>(
         Ok(Err(_)) => return reject(Rejection::TooLarge),
         Err(_) => return reject(Rejection::Timeout),
     };
-    let reply = receiver
-        .deliver_checked(family, &parts.headers, &body, &shared.handler)
-        .await;
-    reply_response(reply)
+    // Verification, confirmation and the handler run to the end even if QIWI hangs up: a
+    // handler cut off half-way could leave half a payment recorded. The answer is dropped then,
+    // and QIWI's retry finds the key handled (or released, if the handler failed).
+    let delivery = tokio::spawn(async move {
+        let shared = shared;
+        shared
+            .receiver
+            .deliver_checked(family, &parts.headers, &body, &shared.handler)
+            .await
+    });
+    match delivery.await {
+        Ok(reply) => reply_response(reply),
+        // The handler's panics are caught inside; this is the runtime shutting down.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 fn reply_response(reply: Reply) -> Response {
     let mut response = (reply.status, reply.body).into_response();
     for (name, value) in reply.headers {
-        response
-            .headers_mut()
-            .insert(name, http::HeaderValue::from_static(value));
+        response.headers_mut().insert(name, value);
     }
     if reply.status == StatusCode::OK && reply.body.is_empty() {
         response.headers_mut().remove(http::header::CONTENT_TYPE);

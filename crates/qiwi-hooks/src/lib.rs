@@ -22,6 +22,12 @@
 //! store is an optimisation: **handlers must still be idempotent on the signed id**
 //! ([`Event::id`]).
 //!
+//! A claim QIWI's API contradicts is never recorded as handled: the handler gets the API's
+//! state once, and QIWI is answered 503 so that it delivers again — a replay cannot make QIWI's
+//! genuine notification look like a duplicate. A delivery whose sender hangs up still runs its
+//! handler to the end (under [`serve`] and [`Receiver::router`]); one cancelled by another
+//! framework releases its claim, and an unfinished claim ends after the store's lease.
+//!
 //! [`serve`] closes connections that do not send their headers within 5 s (or sit idle that
 //! long between requests), serves at most 512 connections at once and reads each body within
 //! 10 s; see [`ServeConfig`] for what a reverse proxy in front of it must add.
@@ -40,7 +46,8 @@ pub use event::{Event, Family, Notification};
 #[cfg(feature = "axum")]
 pub use http::{ServeConfig, serve, serve_with};
 pub use receiver::{
-    Confirmer, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, Handler, KEY_VARIABLES, Keys, Outcome,
-    P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER, Receiver, Rejection, Reply,
+    Confirmer, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_CONFIRM_TIMEOUT, Handler,
+    KEY_VARIABLES, Keys, Outcome, P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER, QIWI_ANSWER_WAIT,
+    RECHECK_AFTER, Receiver, Rejection, Reply,
 };
 pub use source::{IpNet, QIWI_NETWORKS, SourcePolicy};

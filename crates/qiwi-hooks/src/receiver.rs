@@ -27,6 +27,21 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default time allowed for reading a body once its headers arrived.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long QIWI waits for a notification's answer before it counts the attempt as failed
+/// and retries: "within 1–2 s" (QIWI's wallet webhook documentation, the strictest figure QIWI
+/// documents for any family). The receiver's confirmer timeout is shorter, and `qiwi trigger`
+/// waits this long.
+pub const QIWI_ANSWER_WAIT: Duration = Duration::from_secs(2);
+
+/// The default time a [`Confirmer`] may take: QIWI waits [`QIWI_ANSWER_WAIT`] for the answer,
+/// and the handler still has to run after the confirmer.
+pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// How long a claim that QIWI's API contradicted is held before it is confirmed again, by
+/// default (QIWI's retries come minutes apart; replays in between are answered 503 without an
+/// API call).
+pub const RECHECK_AFTER: Duration = Duration::from_secs(30);
+
 /// Header of the P2P bill signature.
 pub const P2P_SIGNATURE_HEADER: &str = "x-api-signature-sha256";
 /// Header of the Payment Protocol signature.
@@ -59,11 +74,16 @@ where
 /// payment, the wallet transaction — from QIWI's API, before the handler runs. Back it with
 /// any client (the qiwi-rs client crates provide ready ones); qiwi-hooks makes no request.
 ///
-/// The status it returns becomes [`Event::status`] and part of the dedupe key, so the handler
-/// acts on QIWI's state, not on the notification's claim: a captured `ERROR` replayed as
-/// `SUCCESS` is confirmed as `ERROR`. An `Err` answers 500 without running the handler, so
-/// QIWI delivers again later. It runs once per new claimed state, never for duplicates, so
-/// replays cannot turn into a flood of API calls.
+/// The status it returns becomes [`Event::status`] and the dedupe key, so the handler acts on
+/// QIWI's state, not on the notification's claim. When the API contradicts the claim (a
+/// captured `ERROR` replayed as `SUCCESS`, or a genuine `PAID` that arrived before the API
+/// caught up), the handler gets the API's state once, the claim is *not* recorded as handled,
+/// and QIWI is answered 503 with `Retry-After` so that it delivers again: QIWI's genuine
+/// notification is never taken for a duplicate of a replay. An `Err`, or no answer within
+/// [`Receiver::with_confirm_timeout`] (1.5 s: QIWI waits [`QIWI_ANSWER_WAIT`]), answers 500
+/// without running the handler. It runs once per new claimed state, never for duplicates, and
+/// at most once per [`Receiver::with_recheck_after`] for a contradicted claim, so replays
+/// cannot turn into a flood of API calls.
 ///
 /// Any `Fn(Event) -> impl Future<Output = Result<String, E>>` is a confirmer:
 ///
@@ -173,8 +193,13 @@ pub enum Outcome {
     /// A test notification, acknowledged without calling the handler (see
     /// [`Receiver::with_test_notifications`]).
     TestAcknowledged,
-    /// The confirmer could not read the state; answered 500 so QIWI retries.
+    /// The confirmer could not read the state (an error, or no answer within the confirm
+    /// timeout); answered 500 so QIWI retries.
     ConfirmationFailed,
+    /// QIWI's API reported another status than the notification claims. The claim is not
+    /// recorded as handled and the answer is 503 with `Retry-After`, so QIWI delivers it again;
+    /// the reported state reached the handler (once, under its own key).
+    Contradicted,
     /// Refused before the handler.
     Rejected(Rejection),
 }
@@ -185,7 +210,7 @@ pub struct Reply {
     /// Status code.
     pub status: StatusCode,
     /// Headers (content type, `Allow`, `Retry-After`).
-    pub headers: Vec<(header::HeaderName, &'static str)>,
+    pub headers: Vec<(header::HeaderName, header::HeaderValue)>,
     /// Body.
     pub body: &'static str,
     /// What happened, for logs and tests.
@@ -200,7 +225,10 @@ impl Reply {
             // QIWI's P2P documentation asks for this exact answer.
             Family::P2p => Reply {
                 status: StatusCode::OK,
-                headers: vec![(header::CONTENT_TYPE, "application/json")],
+                headers: vec![(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("application/json"),
+                )],
                 body: qiwi_core::notification::p2p::ACKNOWLEDGEMENT,
                 outcome,
                 id: None,
@@ -228,7 +256,9 @@ impl Reply {
     pub(crate) fn rejected(r: Rejection) -> Reply {
         let mut reply = Reply::plain(r.status(), Outcome::Rejected(r.clone()));
         if r == Rejection::Method {
-            reply.headers.push((header::ALLOW, "POST"));
+            reply
+                .headers
+                .push((header::ALLOW, header::HeaderValue::from_static("POST")));
         }
         reply
     }
@@ -293,6 +323,8 @@ pub struct Receiver<S = MemoryStore> {
     wallet_fields: WalletSignFields,
     deliver_tests: bool,
     confirmer: Option<Arc<ConfirmFn>>,
+    confirm_timeout: Duration,
+    recheck_after: Duration,
 }
 
 impl<S> Clone for Receiver<S> {
@@ -306,6 +338,8 @@ impl<S> Clone for Receiver<S> {
             wallet_fields: self.wallet_fields.clone(),
             deliver_tests: self.deliver_tests,
             confirmer: self.confirmer.clone(),
+            confirm_timeout: self.confirm_timeout,
+            recheck_after: self.recheck_after,
         }
     }
 }
@@ -325,6 +359,8 @@ impl Receiver<MemoryStore> {
             wallet_fields: WalletSignFields::qiwi(),
             deliver_tests: false,
             confirmer: None,
+            confirm_timeout: DEFAULT_CONFIRM_TIMEOUT,
+            recheck_after: RECHECK_AFTER,
         }
     }
 }
@@ -341,6 +377,8 @@ impl<S: DedupeStore> Receiver<S> {
             wallet_fields: self.wallet_fields,
             deliver_tests: self.deliver_tests,
             confirmer: self.confirmer,
+            confirm_timeout: self.confirm_timeout,
+            recheck_after: self.recheck_after,
         }
     }
 
@@ -382,6 +420,23 @@ impl<S: DedupeStore> Receiver<S> {
             let confirmer = confirmer.clone();
             Box::pin(async move { confirmer.confirm(&event).await.map_err(|e| e.to_string()) })
         }));
+        self
+    }
+
+    /// Sets how long the confirmer may take (default [`DEFAULT_CONFIRM_TIMEOUT`], 1.5 s); a
+    /// slower one counts as failed (500, QIWI retries). Keep it below
+    /// [`QIWI_ANSWER_WAIT`]: an answer QIWI stopped waiting for is retried anyway. Enforced when
+    /// the receiver runs on a tokio runtime.
+    pub fn with_confirm_timeout(mut self, timeout: Duration) -> Self {
+        self.confirm_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a claim that QIWI's API contradicted is held before a delivery of it is
+    /// confirmed again (default [`RECHECK_AFTER`], 30 s); deliveries in between are answered
+    /// 503 with this `Retry-After` and cost no API call.
+    pub fn with_recheck_after(mut self, delay: Duration) -> Self {
+        self.recheck_after = delay;
         self
     }
 
@@ -542,23 +597,37 @@ impl<S: DedupeStore> Receiver<S> {
             if !self.deliver_tests {
                 return Reply::ok(family, Outcome::TestAcknowledged);
             }
-            return self.call(family, event, handler, &[]).await;
+            return self
+                .call(event, handler, self.pending(family, Vec::new()))
+                .await;
         }
         let Some(claimed) = event.claimed_key() else {
-            return self.call(family, event, handler, &[]).await;
+            return self
+                .call(event, handler, self.pending(family, Vec::new()))
+                .await;
         };
         match self.store.claim(family, &claimed).await {
             Claim::Done => return Reply::ok(family, Outcome::Duplicate),
             Claim::InProgress => return in_flight(),
             Claim::New => {}
         }
+        // From here on the claim is released if this future is dropped (the sender went away
+        // and the framework cancelled the request), so QIWI's retry is not refused as in flight.
+        let mut pending = self.pending(family, vec![claimed.clone()]);
         let Some(confirmer) = &self.confirmer else {
-            return self.call(family, event, handler, &[claimed]).await;
+            return self.call(event, handler, pending).await;
         };
-        match confirmer(event.clone()).await {
+        let read = match with_deadline(self.confirm_timeout, confirmer(event.clone())).await {
+            Some(read) => read,
+            None => Err(format!(
+                "no answer within {} ms",
+                self.confirm_timeout.as_millis()
+            )),
+        };
+        match read {
             Ok(status) => event.confirm(status),
             Err(error) => {
-                self.store.release(family, &claimed).await;
+                pending.release().await;
                 tracing::warn!(%family, id = event.id(), error, "could not confirm the notification's state; QIWI will retry");
                 return Reply::plain(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -567,34 +636,74 @@ impl<S: DedupeStore> Receiver<S> {
             }
         }
         let confirmed = event.dedupe_key().unwrap_or_default();
-        if confirmed == claimed {
-            return self.call(family, event, handler, &[claimed]).await;
+        if event.confirmed_status() == Some(event.claimed_status()) {
+            // The claim holds: both keys (they differ only when the claimed status was not a
+            // documented value) are handled together.
+            if confirmed != claimed {
+                match self.store.claim(family, &confirmed).await {
+                    Claim::New => pending.keys.push(confirmed),
+                    Claim::Done => {
+                        pending.complete().await;
+                        return Reply::ok(family, Outcome::Duplicate);
+                    }
+                    Claim::InProgress => {
+                        pending.release().await;
+                        return in_flight();
+                    }
+                }
+            }
+            return self.call(event, handler, pending).await;
         }
+        // QIWI's API contradicts the claim: a replay with an edited status, or a genuine
+        // notification that arrived before the API caught up. The claim is not recorded as
+        // handled, so QIWI's retry (or its genuine notification) is confirmed again; it is held
+        // for RECHECK_AFTER first, so that replays cannot turn into a flood of API calls.
+        tracing::warn!(
+            %family,
+            id = event.id(),
+            claimed = event.claimed_status(),
+            confirmed = event.status(),
+            "QIWI's API contradicts the notification's status; not acknowledged, QIWI will retry"
+        );
+        self.store.hold(family, &claimed, self.recheck_after).await;
+        pending.keys.clear();
+        let contradicted = || {
+            let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::Contradicted);
+            let seconds =
+                self.recheck_after.as_secs() + u64::from(self.recheck_after.subsec_nanos() > 0);
+            reply
+                .headers
+                .push((header::RETRY_AFTER, header::HeaderValue::from(seconds)));
+            reply
+        };
+        // The state the API reported is handed to the handler once, under its own key.
         match self.store.claim(family, &confirmed).await {
             Claim::New => {
-                self.call(family, event, handler, &[claimed, confirmed])
-                    .await
+                let reply = self
+                    .call(event, handler, self.pending(family, vec![confirmed]))
+                    .await;
+                if reply.outcome == Outcome::Handled {
+                    contradicted()
+                } else {
+                    reply
+                }
             }
-            Claim::Done => {
-                // The confirmed state was handled already: this delivery adds nothing.
-                self.store.complete(family, &claimed).await;
-                Reply::ok(family, Outcome::Duplicate)
-            }
-            Claim::InProgress => {
-                self.store.release(family, &claimed).await;
-                in_flight()
-            }
+            Claim::Done | Claim::InProgress => contradicted(),
         }
     }
 
-    /// Runs the handler; on success records `keys` as handled, on failure forgets them.
-    async fn call<H: Handler>(
-        &self,
-        family: Family,
-        event: Event,
-        handler: &H,
-        keys: &[String],
-    ) -> Reply {
+    fn pending(&self, family: Family, keys: Vec<String>) -> Pending<S> {
+        Pending {
+            store: self.store.clone(),
+            family,
+            keys,
+        }
+    }
+
+    /// Runs the handler; on success records the pending keys as handled, on failure forgets
+    /// them.
+    async fn call<H: Handler>(&self, event: Event, handler: &H, pending: Pending<S>) -> Reply {
+        let family = pending.family;
         let id = event.id();
         // The handler's error becomes text inside this block, before the next await, so it
         // need not be Send.
@@ -605,15 +714,11 @@ impl<S: DedupeStore> Receiver<S> {
         };
         match failure {
             None => {
-                for key in keys {
-                    self.store.complete(family, key).await;
-                }
+                pending.complete().await;
                 Reply::ok(family, Outcome::Handled)
             }
             Some(error) => {
-                for key in keys {
-                    self.store.release(family, key).await;
-                }
+                pending.release().await;
                 tracing::warn!(%family, id, error, "notification handler failed; QIWI will retry");
                 Reply::plain(StatusCode::INTERNAL_SERVER_ERROR, Outcome::HandlerFailed)
             }
@@ -621,10 +726,75 @@ impl<S: DedupeStore> Receiver<S> {
     }
 }
 
+/// Keys claimed for one delivery. Completing or releasing them consumes the guard; a guard
+/// dropped before that — the request's future was cancelled — releases them, so a delivery
+/// cut off mid-handler never leaves its key in flight.
+struct Pending<S: DedupeStore> {
+    store: Arc<S>,
+    family: Family,
+    keys: Vec<String>,
+}
+
+impl<S: DedupeStore> Pending<S> {
+    async fn complete(mut self) {
+        for key in std::mem::take(&mut self.keys) {
+            self.store.complete(self.family, &key).await;
+        }
+    }
+
+    async fn release(mut self) {
+        for key in std::mem::take(&mut self.keys) {
+            self.store.release(self.family, &key).await;
+        }
+    }
+}
+
+impl<S: DedupeStore> Drop for Pending<S> {
+    fn drop(&mut self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let (store, family, keys) = (
+            self.store.clone(),
+            self.family,
+            std::mem::take(&mut self.keys),
+        );
+        tracing::warn!(%family, keys = keys.len(), "delivery cancelled before it was answered; its claim is released");
+        let mut release = Box::pin(async move {
+            for key in &keys {
+                store.release(family, key).await;
+            }
+        });
+        // The memory store releases at once; a store that waits (Redis) finishes on the
+        // runtime. Without a runtime its in-flight mark ends with the store's lease.
+        let waker = futures_util::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        if release.as_mut().poll(&mut cx).is_pending() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(release)),
+                Err(_) => {
+                    tracing::warn!(%family, "no runtime to release the claim on; it ends with the store's in-flight lease")
+                }
+            }
+        }
+    }
+}
+
+/// Runs `future` for at most `limit` when a tokio runtime is there to time it; without one
+/// (another executor calling [`Receiver::deliver`]) it runs unbounded.
+async fn with_deadline<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Some(future.await);
+    }
+    tokio::time::timeout(limit, future).await.ok()
+}
+
 /// Another delivery of the same state is being handled: ask QIWI to come back.
 fn in_flight() -> Reply {
     let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::InFlight);
-    reply.headers.push((header::RETRY_AFTER, "5"));
+    reply
+        .headers
+        .push((header::RETRY_AFTER, header::HeaderValue::from_static("5")));
     reply
 }
 
@@ -718,7 +888,10 @@ mod deliver_tests {
 
         let get = deliver(Method::GET, &signed.body);
         assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(get.headers, vec![(header::ALLOW, "POST")]);
+        assert_eq!(
+            get.headers,
+            vec![(header::ALLOW, header::HeaderValue::from_static("POST"))]
+        );
         assert_eq!(get.outcome, Outcome::Rejected(Rejection::Method));
         let ok = deliver(Method::POST, &signed.body);
         assert_eq!((ok.status, ok.body), (StatusCode::OK, r#"{"error":"0"}"#));

@@ -282,8 +282,9 @@ async fn a_confirmer_makes_the_handler_see_qiwis_state_and_runs_once_per_claimed
         "a duplicate is not confirmed"
     );
     let as_error = edited(&genuine, r#""status":"SUCCESS""#, r#""status":"ERROR""#);
-    assert_eq!(post(&client, &url, &as_error).await.status(), 200);
-    assert_eq!(post(&client, &url, &as_error).await.status(), 200);
+    // The API contradicts the claim: not acknowledged, and held without another API call.
+    assert_eq!(post(&client, &url, &as_error).await.status(), 503);
+    assert_eq!(post(&client, &url, &as_error).await.status(), 503);
     assert_eq!(
         confirms.load(Ordering::SeqCst),
         2,
@@ -297,7 +298,9 @@ async fn a_confirmer_makes_the_handler_see_qiwis_state_and_runs_once_per_claimed
         500,
         "the confirmer failed: no handler, QIWI retries"
     );
-    assert_eq!(post(&client, &url, &failed).await.status(), 200);
+    let contradicted = post(&client, &url, &failed).await;
+    assert_eq!(contradicted.status(), 503);
+    assert_eq!(contradicted.headers()["retry-after"], "30");
     assert_eq!(
         script.statuses(),
         [("4001", "SUCCESS"), ("4002", "ERROR")].map(|(a, b)| (a.to_owned(), b.to_owned()))
