@@ -460,9 +460,20 @@ async fn odd_answers_keep_their_status() {
     let body = err.body().expect("QIWI's answer");
     assert_eq!(body.non_json_body(), Some("[1,2]"));
 
+    // 3xx: never followed, and the status and (missing) Location are named.
     let err = get("odd").await;
-    assert!(matches!(err, ApiError::Unexpected { .. }), "{err}");
-    assert_eq!(err, ApiError::Unexpected { status: 399 });
+    assert!(
+        matches!(
+            err,
+            ApiError::Redirected {
+                status: 399,
+                location: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("HTTP 399") && err.to_string().contains("no Location"));
 
     let err = get("dated").await;
     assert!(

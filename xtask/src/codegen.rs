@@ -121,7 +121,8 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
             ..file.clone()
         })
     };
-    let client = unparse(client);
+    let client = follow_no_redirects(&unparse(client))
+        .ok_or_else(|| format!("spec/{stem}.yaml: progenitor's Client::new no longer builds its client with `reqwest::ClientBuilder::new()`; update follow_no_redirects"))?;
     // The hooks find rules by the id progenitor reports; a rule for an id it never reports
     // would silently not apply.
     for id in &rule_ids {
@@ -139,6 +140,15 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
         types: format!("{preamble}{}", unparse(types)),
         client: format!("{preamble}{client}"),
     })
+}
+
+/// Progenitor's `Client::new` builds a reqwest client that follows redirects; the generated
+/// clients use the transport's builder instead, which follows none. `None` when progenitor
+/// wrote something else, so a generator update cannot silently undo it.
+fn follow_no_redirects(client: &str) -> Option<String> {
+    const PROGENITOR: &str = "reqwest::ClientBuilder::new()";
+    let count = client.matches(PROGENITOR).count();
+    (count > 0).then(|| client.replace(PROGENITOR, "crate::transport::client_builder()"))
 }
 
 /// Every component the spec maps to qiwi-core with `x-rust-type` is re-exported from the
@@ -238,10 +248,19 @@ fn transport_rules(api: &OpenAPI) -> Result<(proc_macro2::TokenStream, Vec<Strin
     }
     retry_safe.sort();
     ids.extend(retry_safe.iter().cloned());
+    // What to do when a request not safe to repeat may have reached QIWI: each API's own way
+    // of reading the outcome back, said once in its spec.
+    let look_up = api
+        .info
+        .extensions
+        .get("x-qiwi-outcome-lookup")
+        .and_then(|v| v.as_str())
+        .ok_or("info.x-qiwi-outcome-lookup (how to find out whether a payment went through) is missing")?;
     let indexed = indexed.into_iter();
     let tokens = quote! {
         /// QIWI's transport rules for this API, generated from the spec's extensions.
         pub static RULES: crate::transport::Rules = crate::transport::Rules {
+            look_up: #look_up,
             retry_safe: &[#(#retry_safe),*],
             accept: &[#(#accept),*],
             content_type: &[#(#content_type),*],

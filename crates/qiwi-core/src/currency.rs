@@ -46,7 +46,7 @@ const TABLE: &[(&str, u16)] = &[
 #[non_exhaustive]
 pub enum CurrencyError {
     /// Numeric codes have one to three digits.
-    #[error("currency code {0} is not a three-digit ISO 4217 number")]
+    #[error("currency code `{0}` is not a three-digit ISO 4217 number")]
     NumericOutOfRange(u64),
     /// The text is neither a numeric code nor three letters.
     #[error("not a currency code: {0:?}")]

@@ -15,7 +15,8 @@
 //! | [`ApiError::Decode`] | a success answer that is not the documented JSON (with its path) | no |
 //! | [`ApiError::Unavailable`] | `5xx` after the transport's retries | yes, later |
 //! | [`ApiError::InvalidRequest`] | the request was refused before sending | no: fix it |
-//! | [`ApiError::Unexpected`] | an answer no spec documents (`3xx`, `1xx`) | no |
+//! | [`ApiError::Redirected`] | a `3xx` to a request safe to repeat (redirects are never followed; a payment's is [`ApiError::OutcomeUnknown`]) | no: check the base URL |
+//! | [`ApiError::Unexpected`] | an answer no spec documents (`1xx`) | no |
 //!
 //! ```
 //! use qiwi_sys::error::ApiError;
@@ -38,7 +39,10 @@ use qiwi_core::ErrorBody;
 use qiwi_core::vocabulary::WalletPaymentError;
 use serde::de::DeserializeOwned;
 
-use crate::transport::failure::{ANSWERED, INVALID_REQUEST, OUTCOME_UNKNOWN, TIMED_OUT};
+use crate::transport::failure::{
+    ANSWERED, INVALID_REQUEST, NO_LOCATION, OUTCOME_UNKNOWN, REDIRECTED, REDIRECTING_TO,
+    REDIRECTS_NOT_FOLLOWED, TIMED_OUT,
+};
 use crate::transport::retry::retry_after_header;
 
 /// What went wrong with a call to QIWI, and what to do about it; QIWI's error body is kept
@@ -128,7 +132,18 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
-    /// An answer the specs do not document (a redirect, an informational status).
+    /// A redirect (`3xx`). QIWI's APIs never redirect and no client follows one: something
+    /// between you and QIWI answered (a proxy, a captive portal, a wrong base URL).
+    #[error("{message}")]
+    Redirected {
+        /// The HTTP status.
+        status: u16,
+        /// Where the answer pointed, as sent.
+        location: Option<String>,
+        /// What happened, with the status and the location.
+        message: String,
+    },
+    /// An answer the specs do not document (an informational status).
     #[error("unexpected answer from QIWI (HTTP {status})")]
     Unexpected {
         /// The HTTP status.
@@ -180,11 +195,11 @@ impl ApiError {
                 match serde_path_to_error::deserialize::<_, T>(&mut de) {
                     Err(located) => ApiError::Decode {
                         path: located.path().to_string(),
-                        message: located.into_inner().to_string(),
+                        message: without_values(&located.into_inner()),
                     },
                     Ok(_) => ApiError::Decode {
                         path: format!("line {} column {}", e.line(), e.column()),
-                        message: e.to_string(),
+                        message: without_values(&e),
                     },
                 }
             }
@@ -200,6 +215,7 @@ impl ApiError {
             | ApiError::Rejected { status, .. }
             | ApiError::NotFound { status, .. }
             | ApiError::Unavailable { status, .. }
+            | ApiError::Redirected { status, .. }
             | ApiError::Unexpected { status } => Some(*status),
             ApiError::OutcomeUnknown { status, .. } => *status,
             ApiError::Transport { .. }
@@ -220,6 +236,7 @@ impl ApiError {
             | ApiError::Transport { .. }
             | ApiError::Decode { .. }
             | ApiError::InvalidRequest { .. }
+            | ApiError::Redirected { .. }
             | ApiError::Unexpected { .. } => None,
         }
     }
@@ -236,6 +253,7 @@ impl ApiError {
             | ApiError::OutcomeUnknown { .. }
             | ApiError::Decode { .. }
             | ApiError::InvalidRequest { .. }
+            | ApiError::Redirected { .. }
             | ApiError::Unexpected { .. } => false,
         }
     }
@@ -271,7 +289,7 @@ impl From<crate::Error<ErrorBody>> for ApiError {
             }
             E::InvalidResponsePayload(_, e) => ApiError::Decode {
                 path: format!("line {} column {}", e.line(), e.column()),
-                message: e.to_string(),
+                message: without_values(&e),
             },
         }
     }
@@ -285,17 +303,69 @@ fn from_transport_message(message: String) -> ApiError {
             message: rest.to_owned(),
         };
     }
+    if message.starts_with(REDIRECTED) {
+        let status = answered_status(&message).unwrap_or(300);
+        let location = message
+            .split_once(REDIRECTING_TO)
+            .and_then(|(_, rest)| rest.rsplit_once(REDIRECTS_NOT_FOLLOWED))
+            .map(|(location, _)| location.to_owned())
+            .filter(|l| !l.is_empty() && *l != NO_LOCATION);
+        return ApiError::Redirected {
+            status,
+            location,
+            message,
+        };
+    }
     if message.starts_with(OUTCOME_UNKNOWN) {
-        let status = message
-            .split_once(ANSWERED)
-            .and_then(|(_, rest)| rest.get(..3))
-            .and_then(|s| s.parse().ok());
+        let status = answered_status(&message);
         return ApiError::OutcomeUnknown { status, message };
     }
     ApiError::Transport {
         timed_out: message.starts_with(TIMED_OUT),
         message,
     }
+}
+
+/// What serde said was wrong, without the value it quoted: serde writes the offending value
+/// in backticks (`` integer `4256…` ``, `` unknown variant `X` ``) or double quotes (`string
+/// "…"`), and qiwi-core's own errors quote theirs the same way; a card number or CVV in a
+/// field QIWI's answer got wrong must not reach a log. The position (line and column) is kept.
+fn without_values(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(&position).unwrap_or(&text);
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {
+                chars.by_ref().find(|&c| c == '`');
+                out.push_str("(value not shown)");
+            }
+            '"' => {
+                let mut escaped = false;
+                chars.by_ref().find(|&c| {
+                    let end = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end
+                });
+                out.push_str("(value not shown)");
+            }
+            c => out.push(c),
+        }
+    }
+    if e.line() > 0 {
+        out.push_str(&position);
+    }
+    out
+}
+
+/// The status after "QIWI answered HTTP " in a transport message.
+fn answered_status(message: &str) -> Option<u16> {
+    message
+        .split_once(ANSWERED)
+        .and_then(|(_, rest)| rest.get(..3))
+        .and_then(|s| s.parse().ok())
 }
 
 /// Whether a `5xx` may pass if the same request is sent again: `500`, `502`, `503`, `504` (not
@@ -419,6 +489,59 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn decode_errors_name_the_path_and_type_never_the_value() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Card {
+            pan: String,
+            cvv: String,
+            kind: Kind,
+            amount: qiwi_core::Amount,
+            currency: qiwi_core::Currency,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        enum Kind {
+            Visa,
+        }
+        let valid = r#"{"pan":"x","cvv":"x","kind":"Visa","amount":"1.00","currency":"643"}"#;
+        for (field, bad, secret) in [
+            ("pan", "4256000000000000", "4256000000000000"),
+            ("cvv", "123", "123"),
+            ("cvv", "-987", "987"),
+            ("cvv", "9.87", "9.87"),
+            ("cvv", "true", "true"),
+            ("kind", r#""4256000000000001""#, "4256000000000001"),
+            ("pan", r#"{"4256000000000002":1}"#, "4256000000000002"),
+            ("amount", r#""42560000x""#, "42560000x"),
+            ("currency", r#""4256\"0009""#, "0009"),
+            ("currency", "42560000003", "42560000003"),
+        ] {
+            let body = valid.replacen(
+                &format!(r#""{field}":"#),
+                &format!(r#""{field}":{bad},"_":"#),
+                1,
+            );
+            let error = crate::Error::InvalidResponsePayload(
+                body.clone().into_bytes().into(),
+                serde_json::from_str::<Card>(&body).unwrap_err(),
+            );
+            let e = ApiError::of::<Card>(error);
+            let ApiError::Decode { path, message } = &e else {
+                panic!("{e:?}")
+            };
+            assert_eq!(path, field, "{body}");
+            assert!(!e.to_string().contains(secret), "{field}={bad}: {e}");
+            assert!(
+                message.contains("(value not shown)") || message.contains("expected"),
+                "{message}"
+            );
+        }
+        // The position survives, and a message with nothing quoted is kept whole.
+        let e = serde_json::from_str::<Card>("{").unwrap_err();
+        assert_eq!(without_values(&e), e.to_string());
     }
 
     #[test]

@@ -10,6 +10,14 @@ pub(crate) const OUTCOME_UNKNOWN: &str = "outcome unknown: ";
 pub(crate) const TIMED_OUT: &str = "timed out: ";
 /// Refused before sending (a signer's failure).
 pub(crate) const INVALID_REQUEST: &str = "invalid request: ";
+/// A `3xx` answer to a request that is safe to repeat; redirects are never followed.
+pub(crate) const REDIRECTED: &str = "redirected: ";
+/// Precedes a redirect's `Location` in a message.
+pub(crate) const REDIRECTING_TO: &str = " redirecting to ";
+/// Stands for a redirect without a `Location`.
+pub(crate) const NO_LOCATION: &str = "(no Location)";
+/// Follows a redirect's `Location` in a message.
+pub(crate) const REDIRECTS_NOT_FOLLOWED: &str = "; redirects are not followed";
 /// Precedes the status of an answer in a message.
 pub(crate) const ANSWERED: &str = "QIWI answered HTTP ";
 
@@ -25,11 +33,10 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// The message of an [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown).
-pub(super) fn outcome_unknown(operation: &str, cause: &str) -> String {
+/// The message of an [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown):
+/// what happened, and the API's own way of finding out (`look_up`, from its spec).
+pub(super) fn outcome_unknown(operation: &str, cause: &str, look_up: &str) -> String {
     format!(
-        "{OUTCOME_UNKNOWN}{operation} may have reached QIWI ({cause}); it was not sent again. \
-         Look it up before repeating it (for a wallet payment: the payment history, by its \
-         client id)"
+        "{OUTCOME_UNKNOWN}{operation} may have reached QIWI ({cause}); it was not sent again. {look_up}"
     )
 }

@@ -22,7 +22,10 @@ use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Response};
 use tracing::Instrument as _;
 
-use failure::{ANSWERED, INVALID_REQUEST, error_chain, outcome_unknown};
+use failure::{
+    ANSWERED, INVALID_REQUEST, NO_LOCATION, REDIRECTED, REDIRECTING_TO, REDIRECTS_NOT_FOLLOWED,
+    error_chain, outcome_unknown,
+};
 pub use quirks::index_query_arrays;
 use quirks::{buffered, error_body_as_json};
 pub use retry::RetryPolicy;
@@ -84,6 +87,7 @@ pub struct Transport {
     throttle: Option<Arc<dyn Throttle>>,
     signer: Option<Arc<dyn RequestSigner>>,
     idempotency: Arc<dyn Idempotency>,
+    insecure_http: bool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -95,6 +99,7 @@ impl std::fmt::Debug for Transport {
             .field("connect_timeout", &self.connect_timeout)
             .field("throttle", &seams::describe(&self.throttle))
             .field("signer", &seams::describe(&self.signer))
+            .field("insecure_http", &self.insecure_http)
             .finish()
     }
 }
@@ -126,7 +131,17 @@ impl Transport {
             throttle: None,
             signer: None,
             idempotency: Arc::new(SpecIdempotency),
+            insecure_http: false,
         }
+    }
+
+    /// Allows plain `http://` to hosts other than loopback. Off by default: every request to
+    /// such a URL is refused before it is sent, because the credential, card data and the
+    /// answers would cross the network in clear. `http://localhost`, `127.0.0.0/8` and `[::1]`
+    /// (the sandbox) always work.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.insecure_http = allow;
+        self
     }
 
     /// Waits on `throttle` before every attempt of every request.
@@ -166,9 +181,10 @@ impl Transport {
         self
     }
 
-    /// An HTTP client with this transport's timeouts and TLS backend.
+    /// An HTTP client with this transport's timeouts and TLS backend, following no
+    /// redirect ([`client_builder`]).
     pub fn http_client(&self) -> Result<reqwest::Client, reqwest::Error> {
-        reqwest::Client::builder()
+        client_builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .build()
@@ -182,6 +198,9 @@ impl Transport {
         operation: &str,
         rules: &Rules,
     ) -> Result<(), String> {
+        if !self.insecure_http {
+            refuse_cleartext(request.url(), operation)?;
+        }
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
@@ -326,9 +345,30 @@ impl Transport {
             }
         };
         let message = match result {
-            Ok(r) if !retry_safe && r.status().is_server_error() => {
-                outcome_unknown(operation, &format!("{ANSWERED}{}", r.status()))
+            Ok(r) if r.status().is_redirection() => {
+                // QIWI never redirects, and the client follows no redirect: a 3xx is an
+                // answer from something that is not QIWI's API (a captive portal, a proxy, a
+                // wrong base URL). A payment that got one may still have reached QIWI.
+                let location = r
+                    .headers()
+                    .get(header::LOCATION)
+                    .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+                let answer = format!(
+                    "{ANSWERED}{}{REDIRECTING_TO}{}{REDIRECTS_NOT_FOLLOWED}",
+                    r.status(),
+                    location.as_deref().unwrap_or(NO_LOCATION)
+                );
+                if retry_safe {
+                    format!("{REDIRECTED}{operation}: {answer}")
+                } else {
+                    outcome_unknown(operation, &answer, rules.look_up)
+                }
             }
+            Ok(r) if !retry_safe && r.status().is_server_error() => outcome_unknown(
+                operation,
+                &format!("{ANSWERED}{}", r.status()),
+                rules.look_up,
+            ),
             Ok(_) => return Ok(()),
             Err(e) if e.is_connect() && !e.is_timeout() => return Ok(()),
             Err(e) if e.is_connect() => timeout(e),
@@ -338,13 +378,48 @@ impl Transport {
                 } else {
                     format!("the connection failed after sending: {}", error_chain(e))
                 };
-                outcome_unknown(operation, &cause)
+                outcome_unknown(operation, &cause, rules.look_up)
             }
             Err(e) if e.is_timeout() => timeout(e),
             Err(_) => return Ok(()),
         };
         Err(message)
     }
+}
+
+/// The builder of every HTTP client that talks to QIWI: no redirect is followed (QIWI never
+/// redirects, and a followed redirect would carry a card number or repeat a payment on
+/// another host) and no `Referer` is sent. The generated `Client::new` uses it too.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+}
+
+/// Whether `url` may be sent without TLS: only to this machine (`localhost`, `127.0.0.0/8`,
+/// `[::1]`).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses plain `http://` to anything but loopback, before a credential is attached.
+fn refuse_cleartext(url: &reqwest::Url, operation: &str) -> Result<(), String> {
+    if url.scheme() == "https" || is_loopback(url) {
+        return Ok(());
+    }
+    Err(format!(
+        "{INVALID_REQUEST}{operation}: {}:// to {} is not encrypted; use https://, or \
+         Transport::allow_insecure_http(true) for a test server you trust",
+        url.scheme(),
+        url.host_str().unwrap_or("no host")
+    ))
 }
 
 /// Implements progenitor's hooks for a generated `Client`, with the API's generated rules.
@@ -490,6 +565,7 @@ mod tests {
     #[test]
     fn prepare_applies_qiwis_rules() {
         const RULES: Rules = Rules {
+            look_up: "Look it up.",
             retry_safe: &["get_thing"],
             accept: &[("get_pdf", "application/pdf")],
             content_type: &[("pay_bill", "application/json;charset=UTF-8")],

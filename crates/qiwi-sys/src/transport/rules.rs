@@ -3,6 +3,9 @@
 /// Per-operation transport facts of one API, generated from its spec.
 #[derive(Debug)]
 pub struct Rules {
+    /// How to find out whether a request that may have reached QIWI went through
+    /// (`info.x-qiwi-outcome-lookup`).
+    pub look_up: &'static str,
     /// Operations that may be sent again after a failure: every `GET`, and the `PUT`s keyed
     /// by an id the caller chose (`x-qiwi-retry-safe` in the spec).
     pub retry_safe: &'static [&'static str],

@@ -26,10 +26,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::transport::client_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::transport::client_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
@@ -2871,6 +2871,7 @@ pub mod prelude {
 }
 /// QIWI's transport rules for this API, generated from the spec's extensions.
 pub static RULES: crate::transport::Rules = crate::transport::Rules {
+    look_up: "Read the payment, capture, refund or QR code back by the id you chose (the same PUT returns the current state) before repeating it.",
     retry_safe: &[
         "capture_payment",
         "check_card",

@@ -26,10 +26,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::transport::client_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::transport::client_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
@@ -541,6 +541,7 @@ pub mod prelude {
 }
 /// QIWI's transport rules for this API, generated from the spec's extensions.
 pub static RULES: crate::transport::Rules = crate::transport::Rules {
+    look_up: "Read the payout back by its id before repeating it.",
     retry_safe: &["complete_payout", "create_payout", "get_payout"],
     accept: &[],
     content_type: &[],

@@ -26,10 +26,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::transport::client_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::transport::client_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
@@ -5646,6 +5646,7 @@ pub mod prelude {
 }
 /// QIWI's transport rules for this API, generated from the spec's extensions.
 pub static RULES: crate::transport::Rules = crate::transport::Rules {
+    look_up: "Look it up in the payment history by its client id before repeating it.",
     retry_safe: &[
         "get_active_webhook",
         "get_card_details",
