@@ -1,7 +1,7 @@
 //! The axum integration: a `Router` to mount in your app, and a one-call server that survives
 //! hostile connections.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use crate::dedupe::DedupeStore;
 use crate::event::Family;
-use crate::receiver::{Handler, Receiver, Rejection, Reply, log};
+use crate::receiver::{Handler, Receiver, Rejection, Reply, Sampler, log};
 
 struct Shared<S, H> {
     receiver: Receiver<S>,
@@ -119,16 +119,18 @@ fn reply_response(reply: Reply) -> Response {
 pub struct ServeConfig {
     header_read_timeout: Duration,
     max_connections: usize,
+    max_per_address: usize,
 }
 
 impl Default for ServeConfig {
     /// Headers within 5 s (also the longest a kept-alive connection may sit idle), at most
-    /// 512 connections at once. QIWI expects an answer within a couple of seconds, so these
-    /// never cut a genuine delivery short.
+    /// 512 connections at once and 64 from one address. QIWI expects an answer within a
+    /// couple of seconds, so these never cut a genuine delivery short.
     fn default() -> Self {
         ServeConfig {
             header_read_timeout: Duration::from_secs(5),
             max_connections: 512,
+            max_per_address: 64,
         }
     }
 }
@@ -147,6 +149,51 @@ impl ServeConfig {
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
         self
+    }
+
+    /// How many of those one peer address may hold (at least 1; default 64), so that one
+    /// client cannot take every slot while QIWI's own addresses wait. Behind a reverse proxy
+    /// every connection comes from the proxy: raise it to `max_connections` there and let the
+    /// proxy limit per client.
+    pub fn max_connections_per_address(mut self, n: usize) -> Self {
+        self.max_per_address = n.max(1);
+        self
+    }
+}
+
+/// Connections held per peer address; a [`PeerSlot`] gives its one back when dropped.
+type PerAddress = Arc<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>>;
+
+struct PeerSlot {
+    counts: PerAddress,
+    ip: IpAddr,
+}
+
+impl PeerSlot {
+    /// One more connection from `ip`, unless it holds `limit` already.
+    fn take(counts: &PerAddress, ip: IpAddr, limit: usize) -> Option<PeerSlot> {
+        let mut map = counts.lock().unwrap_or_else(|p| p.into_inner());
+        let held = map.entry(ip).or_insert(0);
+        if *held >= limit {
+            return None;
+        }
+        *held += 1;
+        Some(PeerSlot {
+            counts: counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(held) = map.get_mut(&self.ip) {
+            *held -= 1;
+            if *held == 0 {
+                map.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -171,6 +218,8 @@ pub async fn serve_with(
     config: ServeConfig,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(config.max_connections));
+    let per_address = PerAddress::default();
+    let refusals = Sampler::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
@@ -181,13 +230,29 @@ pub async fn serve_with(
             Err(e) => {
                 // Out of descriptors (EMFILE) or a connection reset before it was accepted:
                 // never a reason to stop serving. A short pause lets descriptors free up.
-                tracing::warn!(error = %e, "accept failed");
+                if let Some(suppressed) = refusals.admit() {
+                    tracing::warn!(error = %e, suppressed, "accept failed");
+                }
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
+        // An IPv4 peer on a dual-stack socket is one address, however it is written.
+        let ip = match peer.ip() {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        let Some(share) = PeerSlot::take(&per_address, ip, config.max_per_address) else {
+            if let Some(suppressed) = refusals.admit() {
+                tracing::warn!(%peer, suppressed, "this address holds its share of connections; closing the new one");
+            }
+            drop(stream);
+            continue;
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "connection limit reached; closing the new connection");
+            if let Some(suppressed) = refusals.admit() {
+                tracing::warn!(%peer, suppressed, "connection limit reached; closing the new connection");
+            }
             drop(stream);
             continue;
         };
@@ -203,6 +268,7 @@ pub async fn serve_with(
             // Errors here are the client's (a header timeout, a reset): nothing to report.
             let _ = connection.await;
             drop(slot);
+            drop(share);
         });
     }
 }

@@ -798,14 +798,58 @@ fn in_flight() -> Reply {
     reply
 }
 
-/// One tracing event per decision: family, id, status, outcome or reason, latency.
+/// Lets through at most [`Sampler::PER_SECOND`] log lines a second of one kind, and counts
+/// the rest: whoever can send requests can send rejections, and a log must not become the
+/// disk-filling half of a flood.
+pub(crate) struct Sampler {
+    /// Start of the current second, lines logged in it, lines suppressed since the last one
+    /// logged.
+    state: std::sync::Mutex<(Instant, u32, u64)>,
+}
+
+impl Sampler {
+    /// Lines of one kind logged a second, at most.
+    pub(crate) const PER_SECOND: u32 = 10;
+
+    pub(crate) fn new() -> Sampler {
+        Sampler {
+            state: std::sync::Mutex::new((Instant::now(), 0, 0)),
+        }
+    }
+
+    /// `Some(n)` when this line may be logged, `n` being how many were suppressed before it;
+    /// `None` when it is suppressed.
+    pub(crate) fn admit(&self) -> Option<u64> {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (since, logged, suppressed) = &mut *state;
+        if now.duration_since(*since) >= Duration::from_secs(1) {
+            *since = now;
+            *logged = 0;
+        }
+        if *logged < Self::PER_SECOND {
+            *logged += 1;
+            Some(std::mem::take(suppressed))
+        } else {
+            *suppressed += 1;
+            None
+        }
+    }
+}
+
+static REJECTIONS: std::sync::LazyLock<Sampler> = std::sync::LazyLock::new(Sampler::new);
+
+/// One tracing event per decision: family, id, status, outcome or reason, latency. Rejections
+/// are sampled ([`Sampler`]): each logged one says how many were not.
 pub(crate) fn log(family: Family, reply: &Reply, start: Instant) {
     let latency_us = start.elapsed().as_micros() as u64;
     let status = reply.status.as_u16();
     let id = reply.id.as_deref().unwrap_or("");
     match &reply.outcome {
         Outcome::Rejected(r) => {
-            tracing::warn!(%family, id, status, reason = %r, latency_us, "qiwi notification rejected")
+            if let Some(suppressed) = REJECTIONS.admit() {
+                tracing::warn!(%family, id, status, reason = %r, latency_us, suppressed, "qiwi notification rejected")
+            }
         }
         outcome => tracing::info!(%family, id, status, ?outcome, latency_us, "qiwi notification"),
     }

@@ -76,9 +76,18 @@ impl IpNet {
 }
 
 /// Where notifications may come from. By default from anywhere; with an allow-list, only
-/// from its networks. `X-Forwarded-For` is believed only when the connection comes from a
-/// proxy named in `trusted_proxies`, and then only as far back as the first address that is
-/// not such a proxy.
+/// from its networks.
+///
+/// **Behind a proxy.** `X-Forwarded-For` is read only when the connection itself comes from a
+/// proxy named in [`SourcePolicy::trust_proxies`]. Each trusted proxy appends the address it
+/// received the request from, so the list is read from the right: trusted proxies are skipped,
+/// and the first address that is not one is the client judged against the allow-list.
+/// Everything further left was written by that client and is never believed. An entry that is
+/// not a bare IP address (`1.2.3.4:5678`, `[::1]:80`, `unknown`, garbage) fails the check
+/// instead of being skipped, because skipping it would let a forged entry further left be
+/// believed; configure the proxy to write bare addresses (nginx's `$remote_addr`, not
+/// `$proxy_add_x_forwarded_for` with ports). All `X-Forwarded-For` headers are read as one
+/// list, in order.
 #[derive(Debug, Clone, Default)]
 pub struct SourcePolicy {
     allowed: Option<Vec<IpNet>>,
@@ -113,24 +122,24 @@ impl SourcePolicy {
     }
 
     /// The address the notification came from: the peer, or, behind trusted proxies, the
-    /// last forwarded address that is not one of them.
-    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    /// last forwarded address that is not one of them. `None` when a forwarded entry that
+    /// must be read is not a bare IP address.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> Option<IpAddr> {
         let trusted = |ip: IpAddr| self.trusted_proxies.iter().any(|n| n.contains(ip));
         if !trusted(peer) {
-            return peer;
+            return Some(peer);
         }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !trusted(*ip))
-            .unwrap_or(peer)
+        let mut entries = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            entries.extend(value.to_str().ok()?.split(','));
+        }
+        for entry in entries.into_iter().rev() {
+            let ip = entry.trim().parse::<IpAddr>().ok()?;
+            if !trusted(ip) {
+                return Some(ip);
+            }
+        }
+        Some(peer)
     }
 
     /// Whether a delivery from `peer` (with these headers) is allowed.
@@ -141,8 +150,8 @@ impl SourcePolicy {
         let Some(peer) = peer else {
             return false;
         };
-        let ip = self.client_ip(peer, headers);
-        allowed.iter().any(|n| n.contains(ip))
+        self.client_ip(peer, headers)
+            .is_some_and(|ip| allowed.iter().any(|n| n.contains(ip)))
     }
 }
 
@@ -201,6 +210,35 @@ mod tests {
         spoof.insert("x-forwarded-for", "91.213.51.7".parse().unwrap());
         assert!(!policy.allows(Some("8.8.8.8".parse().unwrap()), &spoof));
         assert!(SourcePolicy::default().allows(None, &HeaderMap::new()));
+        // Entries that are not bare addresses fail the check; they are never skipped to
+        // believe a forged entry further left.
+        let balancer = Some("10.1.1.1".parse().unwrap());
+        for forwarded in [
+            "91.213.51.7, 1.2.3.4:5678",
+            "91.213.51.7, [2001:db8::1]:443",
+            "91.213.51.7, unknown",
+            "91.213.51.7, ",
+            "91.213.51.7,,10.0.0.2",
+            "91.213.51.7, 91.213.51.8:80",
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-for", forwarded.parse().unwrap());
+            assert!(!policy.allows(balancer, &h), "{forwarded}");
+        }
+        // Several headers are one list: the last header's last entry is nearest.
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        h.append("x-forwarded-for", "91.213.51.7".parse().unwrap());
+        assert!(policy.allows(balancer, &h));
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", "91.213.51.7".parse().unwrap());
+        h.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        assert!(!policy.allows(balancer, &h));
+        // A trusted peer with no header is judged itself.
+        assert_eq!(
+            policy.client_ip("10.1.1.1".parse().unwrap(), &HeaderMap::new()),
+            balancer
+        );
         assert!(!SourcePolicy::qiwi_networks().allows(None, &HeaderMap::new()));
     }
 }
