@@ -91,7 +91,7 @@ impl Day {
                 "ms": step.elapsed.as_millis() as u64,
                 "detail": step.detail,
             });
-            say!("{line}");
+            say!("{}", crate::output::json_line(line.to_string()));
         } else {
             let verdict = if step.ok() {
                 "ok".to_owned()
@@ -102,11 +102,11 @@ impl Day {
                 "[{n}/{}] {:<44} {} ({verdict}, {} ms)",
                 STEPS.len(),
                 step.name,
-                step.outcome,
+                crate::output::untrusted(&step.outcome),
                 step.elapsed.as_millis()
             );
             if !step.detail.is_empty() {
-                say!("      {}", step.detail);
+                say!("      {}", crate::output::untrusted(&step.detail));
             }
         }
         self.steps.push(step);

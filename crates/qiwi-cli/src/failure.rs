@@ -46,22 +46,7 @@ impl Failure {
     pub fn p2p(what: impl Into<String>, error: &qiwi_p2p::Error) -> Failure {
         use qiwi_p2p::Error as E;
         let why = match error.body() {
-            Some(body) => {
-                let message = body
-                    .description
-                    .as_deref()
-                    .or(body.user_message.as_deref())
-                    .or(body.error_code.as_deref())
-                    .unwrap_or("no message");
-                let mut why = format!("QIWI answered: {message}");
-                if let Some(code) = &body.error_code {
-                    why.push_str(&format!(" ({code})"));
-                }
-                if let Some(trace) = &body.trace_id {
-                    why.push_str(&format!(", trace id {trace}"));
-                }
-                why
-            }
+            Some(body) => answered(error.status(), body),
             None => error.to_string(),
         };
         let hint = match error {
@@ -84,12 +69,48 @@ impl Failure {
     }
 }
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.what, self.why)?;
-        if let Some(hint) = &self.hint {
-            write!(f, "; {hint}")?;
+/// QIWI's error answer in one line: the HTTP status always (an HTML or empty 5xx from a proxy
+/// has nothing else), QIWI's message and code, the fields `cause` names, the trace id.
+fn answered(status: Option<u16>, body: &qiwi_core::ErrorBody) -> String {
+    let mut why = match status {
+        Some(status) => format!("QIWI answered HTTP {status}"),
+        None => "QIWI answered".to_owned(),
+    };
+    if let Some(text) = body.text() {
+        why.push_str(&format!(": {text}"));
+    } else if let Some(page) = body.non_json_body() {
+        // A proxy's page: its first words, on one line.
+        let words: Vec<&str> = page.split_whitespace().collect();
+        let mut start: String = words.join(" ").chars().take(120).collect();
+        if !start.is_empty() {
+            if start.chars().count() == 120 {
+                start.push('…');
+            }
+            why.push_str(&format!(" (not QIWI's JSON: {start})"));
         }
-        Ok(())
+    }
+    if let Some(code) = body.code() {
+        why.push_str(&format!(" ({code})"));
+    }
+    let fields = body.field_errors();
+    if !fields.is_empty() {
+        let named: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+        why.push_str(&format!("; {}", named.join("; ")));
+    }
+    if let Some(trace) = &body.trace_id {
+        why.push_str(&format!(", trace id {trace}"));
+    }
+    why
+}
+
+impl fmt::Display for Failure {
+    /// One line, escaped: the reason quotes QIWI's messages and other text from outside.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut line = format!("{}: {}", self.what, self.why);
+        if let Some(hint) = &self.hint {
+            line.push_str("; ");
+            line.push_str(hint);
+        }
+        f.write_str(&crate::output::untrusted(&line))
     }
 }

@@ -276,7 +276,10 @@ fn print_link(client: &Client, link: Link, json: bool) -> Result<ExitCode, Failu
     }
     let url = form.build().map_err(|e| Failure::p2p("link", &e))?;
     if json {
-        say!("{}", serde_json::json!({ "link": url }));
+        say!(
+            "{}",
+            crate::output::json_line(serde_json::json!({ "link": url }).to_string())
+        );
     } else {
         say!("{url}");
     }
@@ -295,7 +298,8 @@ async fn wait(
     let last = std::sync::Mutex::new(String::from("not read yet"));
     let show = |status: &str| {
         let line = format!(
-            "bill {bill_id}: {status} after {} s",
+            "bill {bill_id}: {} after {} s",
+            crate::output::untrusted(status),
             started.elapsed().as_secs()
         );
         let mut err = std::io::stderr().lock();
@@ -340,7 +344,9 @@ fn print_bill(bill: &Bill, json: bool) {
     if json {
         say!(
             "{}",
-            serde_json::to_string(bill).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            crate::output::json_line(
+                serde_json::to_string(bill).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            )
         );
         return;
     }

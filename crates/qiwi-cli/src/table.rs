@@ -39,7 +39,8 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 pub fn record(fields: &[(&str, String)]) -> String {
     let rows: Vec<Vec<String>> = fields
         .iter()
-        .map(|(k, v)| vec![(*k).to_owned(), v.clone()])
+        // The values come from QIWI's answers and notification bodies.
+        .map(|(k, v)| vec![(*k).to_owned(), crate::output::untrusted(v).into_owned()])
         .collect();
     render(&["field", "value"], &rows)
 }

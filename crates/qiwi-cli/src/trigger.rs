@@ -31,8 +31,9 @@ pub struct Args {
     json: bool,
 }
 
-/// What QIWI's sender waits for an answer before it counts the attempt as failed.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// What QIWI's sender waits for an answer before it counts the attempt as failed: the
+/// receiver's figure ([`qiwi_hooks::QIWI_ANSWER_WAIT`], 2 s, from QIWI's webhook docs).
+const TIMEOUT: Duration = qiwi_hooks::QIWI_ANSWER_WAIT;
 
 /// The events each family can send.
 const WALLET_EVENTS: [&str; 1] = ["PAYMENT"];
@@ -49,7 +50,10 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let keys = keys_for(args.family)?;
     let id = args.id.clone().unwrap_or_else(fresh_id);
     let request = signed(args.family, &event, &id, &keys)?;
+    // QIWI's sender follows no redirect: a 3xx is an answer, and not a delivery.
     let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
         .timeout(TIMEOUT)
         .build()
         .map_err(|e| Failure::new("starting the HTTP client", e))?;
@@ -59,9 +63,21 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     let answer = sent.body(request.body.clone()).send().await.map_err(|e| {
         Failure::new(format!("sending to {}", args.to), e)
-            .hint("QIWI would retry it later; check that the endpoint is up")
+            .hint(format!(
+                "QIWI would retry it later (it waits {} s for an answer); check that the endpoint is up",
+                TIMEOUT.as_secs()
+            ))
     })?;
     let status = answer.status().as_u16();
+    let location = answer
+        .status()
+        .is_redirection()
+        .then(|| answer.headers().get(reqwest::header::LOCATION))
+        .map(|l| {
+            l.map_or_else(String::new, |l| {
+                String::from_utf8_lossy(l.as_bytes()).into_owned()
+            })
+        });
     let body = read_capped(answer)
         .await
         .map_err(|e| Failure::new(format!("reading the answer of {}", args.to), e))?;
@@ -71,6 +87,15 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let shown: String = shown.chars().take(500).collect();
     let verdict = if delivered {
         "QIWI would count it as delivered".to_owned()
+    } else if let Some(location) = &location {
+        format!(
+            "QIWI would retry it: it follows no redirect (HTTP {status} to {})",
+            crate::output::untrusted(if location.is_empty() {
+                "no Location"
+            } else {
+                location
+            })
+        )
     } else if status == 200 {
         format!(
             "QIWI would retry it: a P2P receiver must answer {}",
@@ -87,14 +112,16 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             "to": args.to,
             "status": status,
             "body": shown,
+            "location": location,
             "delivered": delivered,
         });
-        say!("{out}");
+        say!("{}", crate::output::json_line(out.to_string()));
     } else {
         say!(
-            "sent {} {event} ({id}) to {}: HTTP {status} {shown}",
+            "sent {} {event} ({id}) to {}: HTTP {status} {}",
             family.as_str(),
-            args.to
+            args.to,
+            crate::output::untrusted(&shown)
         );
         say!("{verdict}");
     }

@@ -148,11 +148,13 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
                 if let Some(text) = &reason.1 {
                     out["signed_text"] = text.clone().into();
                 }
-                say!("{out}");
+                say!("{}", crate::output::json_line(out.to_string()));
             } else {
-                say!("not verified: {}", reason.0);
+                // The reason and the signed text quote the body: escaped, so the body cannot
+                // repaint this verdict.
+                say!("not verified: {}", crate::output::untrusted(&reason.0));
                 if let Some(text) = &reason.1 {
-                    say!("signed text: {text}");
+                    say!("signed text: {}", crate::output::untrusted(text));
                 }
             }
             Ok(ExitCode::FAILURE)
@@ -199,7 +201,7 @@ fn print_event(event: &Event, json: bool) {
             "test": event.is_test(),
             "signed": signed,
         });
-        say!("{out}");
+        say!("{}", crate::output::json_line(out.to_string()));
         return;
     }
     let status = if event.status_is_signed() {

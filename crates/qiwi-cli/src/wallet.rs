@@ -163,6 +163,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             }
             if target.json {
                 let line = serde_json::to_string(txn).map_err(|e| Failure::new("JSON", e))?;
+                let line = crate::output::json_line(line);
                 writeln!(out, "{line}").map_err(write_failed)?;
             } else {
                 writeln!(out, "{}", csv_row(txn)).map_err(write_failed)?;
@@ -214,47 +215,65 @@ fn csv_row(t: &Transaction) -> String {
         .as_ref()
         .map(|m| m.currency.currency().to_string())
         .unwrap_or_default();
+    // Numbers this export writes itself (the id, amounts) stay numbers; every other cell is
+    // QIWI's or a payer's text.
+    let number = |n: String| csv_quoted(n);
     let cells = [
-        t.txn_id.map(|id| id.to_string()).unwrap_or_default(),
-        t.date
-            .as_ref()
-            .map(|d| d.as_str().to_owned())
-            .unwrap_or_default(),
-        t.type_.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        t.status.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-        money(&t.sum),
-        currency,
-        money(&t.commission),
-        money(&t.total),
-        t.account.clone().unwrap_or_default(),
-        t.provider
-            .as_ref()
-            .and_then(|p| p.short_name.clone().or(p.long_name.clone()))
-            .unwrap_or_default(),
-        t.comment.clone().unwrap_or_default(),
+        number(t.txn_id.map(|id| id.to_string()).unwrap_or_default()),
+        csv_cell(
+            &t.date
+                .as_ref()
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        csv_cell(&t.type_.as_ref().map(|v| v.to_string()).unwrap_or_default()),
+        csv_cell(&t.status.as_ref().map(|v| v.to_string()).unwrap_or_default()),
+        number(money(&t.sum)),
+        csv_cell(&currency),
+        number(money(&t.commission)),
+        number(money(&t.total)),
+        csv_cell(&t.account.clone().unwrap_or_default()),
+        csv_cell(
+            &t.provider
+                .as_ref()
+                .and_then(|p| p.short_name.clone().or(p.long_name.clone()))
+                .unwrap_or_default(),
+        ),
+        csv_cell(&t.comment.clone().unwrap_or_default()),
     ];
-    cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",")
+    cells.join(",")
 }
 
-/// A CSV cell: quoted when it holds a comma, quote or line break; a cell a spreadsheet would
-/// run as a formula (`=…`, `@…`, `+`/`-` not followed by a digit) gets a leading `'`, because
-/// comments and accounts come from payers.
+/// A text cell from QIWI or a payer, under OWASP's CSV-injection rule: control and bidi
+/// characters shown escaped (a terminal `cat`s this file too), and a cell a spreadsheet would
+/// run as a formula — starting with `=`, `+`, `-`, `@`, tab, CR, NUL or their full-width forms —
+/// gets a leading `'`, unless it is a plain number (`-150.00`, `+79161112233`): `-1+1` is a
+/// formula, `-150` is not.
 fn csv_cell(text: &str) -> String {
-    let mut chars = text.chars();
-    let formula = match chars.next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    let text = if formula {
-        format!("'{text}")
+    let shown = crate::output::untrusted(text);
+    let formula = matches!(
+        shown.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0' | '＝' | '＋' | '－' | '＠')
+    ) && !is_plain_number(&shown);
+    if formula {
+        csv_quoted(format!("'{shown}"))
     } else {
-        text.to_owned()
-    };
+        csv_quoted(shown.into_owned())
+    }
+}
+
+/// An optional sign, digits, and an optional fraction: a value no spreadsheet evaluates.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// RFC 4180: quoted when the cell holds a comma, quote or line break.
+fn csv_quoted(text: String) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -264,18 +283,40 @@ fn csv_cell(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{csv_cell, csv_quoted};
+
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
-        use super::csv_cell;
         assert_eq!(csv_cell("plain"), "plain");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-        assert_eq!(csv_cell("+79161112233"), "+79161112233");
-        assert_eq!(csv_cell("-5.00"), "-5.00");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("+cmd"), "'+cmd");
         assert_eq!(csv_cell(""), "");
+        // OWASP's triggers, full-width forms included.
+        for (cell, safe) in [
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+cmd", "'+cmd"),
+            ("-1+1", "'-1+1"),
+            ("+1-2", "'+1-2"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("-10.5.1", "'-10.5.1"),
+            ("＝1+1", "'＝1+1"),
+            ("＋1", "'＋1"),
+            ("－1", "'－1"),
+            ("＠SUM(A1)", "'＠SUM(A1)"),
+            // Controls are shown escaped, so none starts a cell raw.
+            ("\t=1+1", "\\u{9}=1+1"),
+            ("\r=1+1", "\\u{d}=1+1"),
+            ("\0=1", "\\u{0}=1"),
+        ] {
+            assert_eq!(csv_cell(cell), safe, "{cell:?}");
+        }
+        // Plain numbers are values, not formulas.
+        for number in ["+79161112233", "-150.00", "-5", "42", "+1.5"] {
+            assert_eq!(csv_cell(number), number);
+        }
+        assert_eq!(csv_cell("line\nbreak\x1b[2J"), "line\\u{a}break\\u{1b}[2J");
+        // What the export writes itself is never prefixed.
+        assert_eq!(csv_quoted("-150.00".into()), "-150.00");
     }
 }

@@ -269,7 +269,9 @@ impl CreateBill<'_> {
         self
     }
 
-    /// A field of your own, kept with the bill and sent back in notifications.
+    /// A field of your own, kept with the bill and sent back in notifications (at most 255
+    /// characters). One value per key, as in a form link: a key given again takes the last
+    /// value.
     pub fn custom_field(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.custom_fields.insert(key.into(), value.into());
         self
@@ -326,6 +328,12 @@ impl CreateBill<'_> {
             .is_some_and(|c| c.chars().count() > 255)
         {
             return Err(Error::invalid("comment", "at most 255 characters"));
+        }
+        if self.custom_fields.values().any(|v| v.chars().count() > 255) {
+            return Err(Error::invalid(
+                "customFields",
+                "values of at most 255 characters",
+            ));
         }
         let mut custom = self.custom_fields.clone();
         if !self.pay_sources.is_empty() {
@@ -437,6 +445,26 @@ mod tests {
         assert_eq!(
             field(theme.request(now).unwrap_err()),
             "customFields.themeCode"
+        );
+        // Custom fields: 255 characters as in a link, and one value per key, the last.
+        let custom = |v: String| {
+            bill()
+                .expires_in(Duration::from_secs(60))
+                .custom_field("order", "first")
+                .custom_field("order", v)
+                .request(now)
+        };
+        let sent = custom("ж".repeat(255)).unwrap();
+        assert_eq!(sent.custom_fields.unwrap().0["order"], "ж".repeat(255));
+        assert_eq!(field(custom("ж".repeat(256)).unwrap_err()), "customFields");
+        let link = crate::FormLink::new(qiwi_core::secret::P2pPublicKey::new("pk"))
+            .custom_field("order", "first")
+            .custom_field("order", "last")
+            .build_at(now)
+            .unwrap();
+        assert!(
+            link.ends_with("&customFields[order]=last") && !link.contains("first"),
+            "{link}"
         );
     }
 

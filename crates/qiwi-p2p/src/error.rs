@@ -115,6 +115,19 @@ impl Error {
         }
     }
 
+    /// The HTTP status, when the failure was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Unauthorized { status, .. }
+            | Error::RateLimited { status, .. }
+            | Error::Rejected { status, .. }
+            | Error::Unavailable { status, .. } => Some(*status),
+            Error::NotFound { .. } => Some(404),
+            Error::Api(e) => e.status(),
+            _ => None,
+        }
+    }
+
     /// QIWI's error body, verbatim, when QIWI answered with one.
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {

@@ -118,9 +118,15 @@ impl FormLink {
         self
     }
 
-    /// A custom field (`customFields[key]=value`).
+    /// A custom field (`customFields[key]=value`, at most 255 characters). One value per
+    /// key, as for a bill created through the API: a key given again keeps its place and
+    /// takes the last value.
     pub fn custom_field(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.custom_fields.push((key.into(), value.into()));
+        let (key, value) = (key.into(), value.into());
+        match self.custom_fields.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.custom_fields.push((key, value)),
+        }
         self
     }
 

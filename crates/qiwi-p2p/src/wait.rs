@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt as _};
+use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use qiwi_core::notification::p2p::BillStatusValue;
 
 use crate::bills::{Bill, BillId, is_final};
@@ -40,6 +40,7 @@ pub struct WaitPaid<'a> {
     deadline: Duration,
     first_interval: Duration,
     max_interval: Duration,
+    wake_gap: Duration,
     on_read: Option<OnRead<'a>>,
 }
 
@@ -50,6 +51,7 @@ impl std::fmt::Debug for WaitPaid<'_> {
             .field("deadline", &self.deadline)
             .field("first_interval", &self.first_interval)
             .field("max_interval", &self.max_interval)
+            .field("wake_gap", &self.wake_gap)
             .field("on_read", &self.on_read.is_some())
             .finish()
     }
@@ -63,6 +65,7 @@ impl<'a> WaitPaid<'a> {
             deadline: Duration::from_secs(15 * 60),
             first_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(30),
+            wake_gap: Duration::from_millis(500),
             on_read: None,
         }
     }
@@ -92,6 +95,14 @@ impl<'a> WaitPaid<'a> {
         self
     }
 
+    /// The shortest time between two reads when a wake-up comes soon after a read (default
+    /// 500 ms): a stream that repeats the bill's id (replayed notifications, a bug) cannot turn
+    /// the wait into a flood of API calls.
+    pub fn min_wake_gap(mut self, gap: Duration) -> Self {
+        self.wake_gap = gap;
+        self
+    }
+
     /// Polls until the bill is final or the deadline passes.
     pub async fn send(self) -> Result<Bill, Error> {
         self.wake_on(futures_util::stream::pending::<String>())
@@ -115,6 +126,7 @@ impl<'a> WaitPaid<'a> {
         let mut last: Option<BillStatusValue> = None;
         let mut ids = ids.fuse();
         loop {
+            let read_at = tokio::time::Instant::now();
             let deadline = |last| Error::Deadline {
                 bill_id: id.to_string(),
                 last_status: last,
@@ -146,7 +158,18 @@ impl<'a> WaitPaid<'a> {
                 tokio::select! {
                     () = &mut pause => break,
                     woken = ids.next() => match woken {
-                        Some(woken) if woken.as_ref() == id.as_str() => break,
+                        Some(woken) if woken.as_ref() == id.as_str() => {
+                            // Woken: read at once, but never sooner than the gap after the
+                            // last read (nor later than the timer would).
+                            let earliest = read_at.checked_add(self.wake_gap).unwrap_or(end);
+                            tokio::select! {
+                                () = &mut pause => {}
+                                () = tokio::time::sleep_until(earliest.min(end)) => {}
+                            }
+                            // Wake-ups that came meanwhile are served by this one read.
+                            while let Some(Some(_)) = ids.next().now_or_never() {}
+                            break;
+                        }
                         Some(_) => {}
                         // Ended: only the timer wakes the wait from now on.
                         None => {

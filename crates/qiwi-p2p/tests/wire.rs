@@ -403,3 +403,33 @@ async fn a_read_slower_than_the_deadline_ends_the_wait_at_the_deadline() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_wake_ups_reads_the_bill_at_most_once_per_gap() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(documented_bill("WAITING")))
+        .mount(&server)
+        .await;
+    let client = client(&server).await;
+    // 2,000 wake-ups for the bill over about 2 s (a replayed notification, a loop's bug).
+    let wakes = futures_util::stream::unfold(0, |i| async move {
+        if i == 2000 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        Some((BILL, i + 1))
+    });
+    let result = client
+        .bills()
+        .wait_paid(BILL)
+        .first_interval(Duration::from_secs(60))
+        .min_wake_gap(Duration::from_millis(400))
+        .deadline(Duration::from_millis(3000))
+        .wake_on(Box::pin(wakes))
+        .await;
+    assert!(matches!(result, Err(Error::Deadline { .. })), "{result:?}");
+    let reads = server.received_requests().await.unwrap().len();
+    // One read at the start, then at most one per 400 ms over 3 s.
+    assert!((2..=9).contains(&reads), "{reads} reads");
+}

@@ -147,7 +147,10 @@ impl CallbackFault {
 impl Callbacks {
     /// A sender using `clock` for its waits.
     pub fn new(clock: Arc<Clock>) -> Self {
+        // As QIWI's sender: no redirect followed (a 3xx is a failed delivery, retried).
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("qiwi-sandbox/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -162,24 +165,39 @@ impl Callbacks {
 
     /// Every delivery so far, oldest first.
     pub fn list(&self) -> Vec<Delivery> {
-        self.deliveries.lock().expect("deliveries lock").clone()
+        self.deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Forgets every delivery and fault (a reset); deliveries in flight stop at their next
     /// attempt.
     pub fn clear(&self) {
-        self.deliveries.lock().expect("deliveries lock").clear();
-        self.faults.lock().expect("faults lock").clear();
+        self.deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// Adds a fault for the next callbacks.
     pub fn add_fault(&self, fault: CallbackFault) {
-        self.faults.lock().expect("faults lock").push(fault);
+        self.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(fault);
     }
 
     /// Takes one use of the first fault that applies to `family`.
     fn take_fault(&self, family: &str) -> Option<CallbackFault> {
-        let mut faults = self.faults.lock().expect("faults lock");
+        let mut faults = self
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let i = faults
             .iter()
             .position(|f| f.family.as_deref().is_none_or(|x| x == family))?;
@@ -214,7 +232,10 @@ impl Callbacks {
         let mut first = 0;
         for _ in 0..copies {
             let id = {
-                let mut all = self.deliveries.lock().expect("deliveries lock");
+                let mut all = self
+                    .deliveries
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let id = all.last().map_or(1, |d| d.id + 1);
                 all.push(Delivery {
                     id,
@@ -247,7 +268,7 @@ impl Callbacks {
         let schedule = self
             .deliveries
             .lock()
-            .expect("deliveries lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
             .find(|d| d.id == id && d.url.is_some())
             .map(|d| d.schedule);
@@ -276,7 +297,10 @@ impl Callbacks {
     /// One attempt: `Some(acknowledged)`, or `None` when the delivery is gone (a reset).
     async fn attempt(&self, id: u64, schedule: Schedule) -> Option<bool> {
         let (url, headers, body) = {
-            let all = self.deliveries.lock().expect("deliveries lock");
+            let all = self
+                .deliveries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let d = all.iter().find(|d| d.id == id)?;
             (d.url.clone()?, d.headers.clone(), d.body.clone())
         };
@@ -303,7 +327,10 @@ impl Callbacks {
             }
         };
         let at = self.clock.stamp().as_str().to_owned();
-        let mut all = self.deliveries.lock().expect("deliveries lock");
+        let mut all = self
+            .deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let d = all.iter_mut().find(|d| d.id == id)?;
         d.attempts.push(Attempt { at, status, error });
         d.acknowledged |= acknowledged;

@@ -74,7 +74,13 @@ async fn check_card(
     body: Bytes,
 ) -> Result<Json<CardCheck>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
-    if let Some(existing) = s.payin.lock().expect("payin lock").checks.get(&request_uid) {
+    if let Some(existing) = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .checks
+        .get(&request_uid)
+    {
         return Ok(Json(existing.clone()));
     }
     let request: CheckCardRequest = read_json(&body, SERVICE)?;
@@ -113,7 +119,10 @@ async fn check_card(
     } else {
         settle(&s, &mut check, valid, "WITHOUT", &pan, account.clone());
     }
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     payin
         .check_accounts
         .entry(request_uid.clone())
@@ -144,7 +153,7 @@ fn settle(
         let token = PaymentToken::new(uuid());
         s.payin
             .lock()
-            .expect("payin lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .tokens
             .insert(token.expose_secret().to_owned(), account.clone());
         check.created_token = Some(CreatedToken {
@@ -165,7 +174,7 @@ async fn get_check(
     s.authorize_payin(&headers, &site_id)?;
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .checks
         .get(&request_uid)
         .cloned()
@@ -182,7 +191,10 @@ async fn complete_check(
     s.authorize_payin(&headers, &site_id)?;
     let _: CompleteCardCheckRequest = read_json(&body, SERVICE)?;
     let (mut check, (mask, account)) = {
-        let payin = s.payin.lock().expect("payin lock");
+        let payin = s
+            .payin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let check = payin
             .checks
             .get(&request_uid)
@@ -204,7 +216,7 @@ async fn complete_check(
     settle(&s, &mut check, true, "PASSED", &mask, account);
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .checks
         .insert(request_uid, check.clone());
     Ok(Json(check))
@@ -223,7 +235,10 @@ async fn delete_token(
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let token = request.token.expose_secret();
     match payin.tokens.get(token) {
         Some(account) if *account == request.customer_account_id => {

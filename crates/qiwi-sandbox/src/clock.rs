@@ -9,6 +9,10 @@ use qiwi_core::datetime::MOSCOW;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// The furthest the clock moves ahead of real time: a hundred years, far past every date QIWI
+/// works with and far from the year 9999 where date arithmetic overflows.
+pub const MAX_ADVANCE: Duration = Duration::from_secs(100 * 365 * 86_400);
+
 /// Sandbox time.
 #[derive(Debug)]
 pub struct Clock {
@@ -27,17 +31,37 @@ impl Clock {
 
     /// Now, on the sandbox clock.
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + *self.advanced.lock().expect("clock lock")
+        let advanced = *self.advanced();
+        // `advance` keeps the sum within MAX_ADVANCE, so it cannot overflow before year 9999.
+        OffsetDateTime::now_utc()
+            .checked_add(time::Duration::try_from(advanced).unwrap_or(time::Duration::ZERO))
+            .unwrap_or_else(OffsetDateTime::now_utc)
     }
 
-    /// Moves the clock forward.
-    pub fn advance(&self, by: Duration) {
-        *self.advanced.lock().expect("clock lock") += by;
+    /// Moves the clock forward; refused (and left as it was) past [`MAX_ADVANCE`] in all.
+    pub fn advance(&self, by: Duration) -> Result<(), String> {
+        let mut advanced = self.advanced();
+        match advanced.checked_add(by).filter(|t| *t <= MAX_ADVANCE) {
+            Some(total) => {
+                *advanced = total;
+                Ok(())
+            }
+            None => Err(format!(
+                "the sandbox clock moves at most {} days ahead of real time in all",
+                MAX_ADVANCE.as_secs() / 86_400
+            )),
+        }
     }
 
     /// Back to real time.
     pub fn reset(&self) {
-        *self.advanced.lock().expect("clock lock") = Duration::ZERO;
+        *self.advanced() = Duration::ZERO;
+    }
+
+    /// The lock on the advance: nothing that can panic runs under it, and a poisoned one is
+    /// still a number.
+    fn advanced(&self) -> std::sync::MutexGuard<'_, Duration> {
+        self.advanced.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// How long QIWI's `delay` lasts in this sandbox.

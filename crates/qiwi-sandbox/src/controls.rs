@@ -33,6 +33,61 @@ pub(crate) fn routes() -> Router<SharedState> {
             post(crate::wallet_identity::identify_fully),
         )
         .route("/sandbox/reset", post(reset))
+        .layer(axum::middleware::from_fn(no_cross_site))
+}
+
+/// The controls take no credential, so a web page the developer has open must not be able to
+/// drive them: a body must be `application/json` (which a page can only send after a CORS
+/// preflight the sandbox never grants), and a browser's cross-site request — it always carries
+/// an `Origin` — is refused. Scripts and SDKs send no `Origin`; a body-less control needs no
+/// `Content-Type`.
+async fn no_cross_site(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header;
+    let headers = request.headers();
+    let refuse = |status: StatusCode, why: &str| {
+        QiwiError::new(status, "sandbox", "sandbox.control.refused", why).into_response()
+    };
+    let json = |v: &axum::http::HeaderValue| {
+        v.to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    };
+    match headers.get(header::CONTENT_TYPE) {
+        Some(v) if !json(v) => {
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "sandbox controls take application/json only",
+            );
+        }
+        None if headers.contains_key(header::TRANSFER_ENCODING)
+            || headers
+                .get(header::CONTENT_LENGTH)
+                .is_some_and(|l| l.as_bytes() != b"0") =>
+        {
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "a body to a sandbox control must be application/json",
+            );
+        }
+        _ => {}
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        // The sandbox's own pages may call it: same scheme-less host and port.
+        let own = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let from = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, host)| host);
+        if own.is_none() || from != own {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "sandbox controls are not for other web pages",
+            );
+        }
+    }
+    next.run(request).await
 }
 
 async fn pay_bill(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
@@ -75,7 +130,11 @@ async fn advance_clock(State(s): State<SharedState>, body: axum::body::Bytes) ->
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    s.clock.advance(Duration::from_secs(advance.seconds));
+    if let Err(why) = s.clock.advance(Duration::from_secs(advance.seconds)) {
+        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
+            .with_cause("seconds", &why)
+            .into_response();
+    }
     s.expire_due_bills();
     Json(serde_json::json!({"now": s.clock.stamp()})).into_response()
 }
@@ -107,7 +166,10 @@ async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Res
         return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
             .into_response();
     }
-    s.faults.lock().expect("faults lock").add(fault);
+    s.faults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .add(fault);
     StatusCode::CREATED.into_response()
 }
 
@@ -125,15 +187,29 @@ async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Byte
 }
 
 async fn list_faults(State(s): State<SharedState>) -> Response {
-    Json(s.faults.lock().expect("faults lock").list()).into_response()
+    Json(
+        s.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .list(),
+    )
+    .into_response()
 }
 
 async fn reset(State(s): State<SharedState>) -> Response {
-    *s.p2p.lock().expect("p2p lock") = Default::default();
-    *s.payin.lock().expect("payin lock") = Default::default();
-    *s.wallet.lock().expect("wallet lock") =
+    *s.p2p
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
+    *s.payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
+    *s.wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) =
         crate::wallet::WalletState::new(&s.config.credentials.wallet_number);
-    *s.faults.lock().expect("faults lock") = Default::default();
+    *s.faults
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
     s.callbacks.clear();
     s.clock.reset();
     StatusCode::NO_CONTENT.into_response()

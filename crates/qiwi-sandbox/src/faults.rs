@@ -141,7 +141,12 @@ impl Faults {
 /// Applies the first pending fault of the request's operation.
 pub(crate) async fn inject(State(s): State<SharedState>, request: Request, next: Next) -> Response {
     let operation = operation_of(request.method().as_str(), request.uri().path());
-    let fault = operation.and_then(|op| s.faults.lock().expect("faults lock").take(op));
+    let fault = operation.and_then(|op| {
+        s.faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(op)
+    });
     let Some(fault) = fault else {
         return next.run(request).await;
     };

@@ -46,7 +46,13 @@ async fn create_invoice(
     body: Bytes,
 ) -> Result<Json<Bill>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
-    if let Some(existing) = s.payin.lock().expect("payin lock").invoices.get(&bill_id) {
+    if let Some(existing) = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .invoices
+        .get(&bill_id)
+    {
         return Ok(Json(existing.clone()));
     }
     let r: CreateInvoiceRequest = read_json(&body, SERVICE)?;
@@ -93,13 +99,19 @@ async fn create_invoice(
         pay_url: Some(format!("{}/form/?invoice_uid={uid}", s.base_url)),
         splits: r.splits,
     };
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let stored = payin.invoices.entry(bill_id).or_insert(bill).clone();
     Ok(Json(stored))
 }
 
 fn payments_of(s: &Sandbox, bill_id: &str) -> Vec<Payment> {
-    let payin = s.payin.lock().expect("payin lock");
+    let payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut list: Vec<Payment> = payin
         .payments
         .values()
@@ -119,7 +131,7 @@ async fn list_payments(
     if !s
         .payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .invoices
         .contains_key(&bill_id)
     {
@@ -137,7 +149,7 @@ async fn get_invoice(
     let bill = s
         .payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .invoices
         .get(&bill_id)
         .cloned()
@@ -165,7 +177,7 @@ impl Sandbox {
     pub(crate) fn invoice_by_uid(&self, uid: &str) -> Option<Bill> {
         self.payin
             .lock()
-            .expect("payin lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .invoices
             .values()
             .find(|b| b.invoice_uid.as_deref() == Some(uid))
@@ -175,7 +187,10 @@ impl Sandbox {
     /// A payer pays (or fails to pay) invoice `bill_id` on QIWI's form: a card payment of its
     /// amount is made for it, `PAID` on success; a declined one leaves it payable.
     pub(crate) fn pay_invoice(&self, bill_id: &str, pay: bool) -> Result<Bill, QiwiError> {
-        let mut payin = self.payin.lock().expect("payin lock");
+        let mut payin = self
+            .payin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bill = payin.invoices.get(bill_id).cloned().ok_or_else(not_found)?;
         let open = bill
             .status

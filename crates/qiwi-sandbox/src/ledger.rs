@@ -178,7 +178,10 @@ impl Sandbox {
         admit: impl FnOnce(&mut WalletState, OffsetDateTime) -> Result<(), E>,
     ) -> Result<Txn, E> {
         let now = self.clock.now();
-        let mut w = self.wallet.lock().expect("wallet lock");
+        let mut w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(c) = &credit
             && !w.wallets.contains_key(&c.wallet)
         {
@@ -250,7 +253,10 @@ impl Sandbox {
         comment: Option<String>,
     ) {
         let owner = self.config.credentials.wallet_number.clone();
-        let mut w = self.wallet.lock().expect("wallet lock");
+        let mut w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         w.next_txn += 1;
         let txn = Txn {
             id: w.next_txn,

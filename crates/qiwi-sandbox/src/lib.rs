@@ -114,7 +114,11 @@ impl RunningSandbox {
 
     /// Every answer of QIWI's APIs so far, when started with [`Config::record_answers`].
     pub fn answers(&self) -> Vec<Answer> {
-        self.state.answers.lock().expect("answers lock").clone()
+        self.state
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -148,7 +148,7 @@ impl Sandbox {
     pub(crate) fn payment_is_completed(&self, id: &str) -> bool {
         self.payin
             .lock()
-            .expect("payin lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .payments
             .get(id)
             .is_some_and(is_completed)
@@ -377,7 +377,7 @@ async fn create_payment(
     if let Some(existing) = s
         .payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .payments
         .get(&payment_id)
     {
@@ -453,9 +453,14 @@ async fn create_payment(
                 .payment_token
                 .as_ref()
                 .map(|t| t.expose_secret().to_owned());
-            let known = token
-                .as_ref()
-                .and_then(|t| s.payin.lock().expect("payin lock").tokens.get(t).cloned());
+            let known = token.as_ref().and_then(|t| {
+                s.payin
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .tokens
+                    .get(t)
+                    .cloned()
+            });
             if known.is_none() || known != account {
                 return Err(validation().with_cause(
                     "paymentToken",
@@ -485,7 +490,7 @@ async fn create_payment(
     if let (Some(t), Some(a)) = (&created_token, &account) {
         s.payin
             .lock()
-            .expect("payin lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .tokens
             .insert(t.token.expose_secret().to_owned(), a.clone());
     }
@@ -549,7 +554,10 @@ async fn create_payment(
             let success = rule == CardRule::SucceedLater;
             tokio::spawn(async move {
                 tokio::time::sleep(sandbox.clock.scaled(TEST_MODE_DELAY)).await;
-                let mut payin = sandbox.payin.lock().expect("payin lock");
+                let mut payin = sandbox
+                    .payin
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some(r) = payin.payments.get_mut(&id)
                     && r.payment
                         .status
@@ -563,7 +571,10 @@ async fn create_payment(
             });
         }
     }
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // The first create wins, as at QIWI.
     let stored = payin.payments.entry(payment_id).or_insert(record);
     Ok(Json(stored.payment.clone()))
@@ -574,7 +585,10 @@ fn with_payment<T>(
     payment_id: &str,
     f: impl FnOnce(&Sandbox, &mut PaymentRecord) -> Result<T, QiwiError>,
 ) -> Result<T, QiwiError> {
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let record = payin
         .payments
         .get_mut(payment_id)

@@ -124,7 +124,10 @@ fn payout_status(value: &str, at: QiwiDateTime) -> Status {
 impl Sandbox {
     /// Records a payout's new status and sends its PAYOUT callback.
     fn set_payout_status(&self, key: &(String, String), value: &str) {
-        let mut payin = self.payin.lock().expect("payin lock");
+        let mut payin = self
+            .payin
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(p) = payin.payouts.get_mut(key) else {
             return;
         };
@@ -171,7 +174,13 @@ async fn create_payout(
     s.authorize_payin(&headers, &site_id)?;
     check_signature(&s, &headers, &body)?;
     let key = (payment_id.clone(), payout_id.clone());
-    if let Some(existing) = s.payin.lock().expect("payin lock").payouts.get(&key) {
+    if let Some(existing) = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .payouts
+        .get(&key)
+    {
         return Ok(Json(existing.clone()));
     }
     let request: CreatePayoutRequest = read_json(&body, SERVICE)?;
@@ -235,7 +244,7 @@ async fn create_payout(
     };
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .payouts
         .entry(key.clone())
         .or_insert_with(|| payout.clone());
@@ -254,7 +263,10 @@ impl Sandbox {
     /// Settles a waiting payout by its amount's rule; does nothing otherwise.
     fn finish_payout(&self, key: &(String, String)) {
         let rule = {
-            let payin = self.payin.lock().expect("payin lock");
+            let payin = self
+                .payin
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let Some(p) = payin.payouts.get(key) else {
                 return;
             };
@@ -284,7 +296,7 @@ async fn get_payout(
     s.authorize_payin(&headers, &site_id)?;
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .payouts
         .get(&(payment_id, payout_id))
         .cloned()
@@ -310,7 +322,7 @@ async fn complete_payout(
     s.finish_payout(&key);
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .payouts
         .get(&key)
         .cloned()

@@ -81,7 +81,13 @@ async fn create_with_uid_in_path(
 }
 
 fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, QiwiError> {
-    if let Some(existing) = s.payin.lock().expect("payin lock").qr_codes.get(&uid) {
+    if let Some(existing) = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .qr_codes
+        .get(&uid)
+    {
         return Ok(existing.clone());
     }
     let flags: Vec<String> = r.flags.as_ref().map(|f| f.0.clone()).unwrap_or_default();
@@ -109,7 +115,7 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
         let account = r.tokenization_account.clone().unwrap_or_default();
         s.payin
             .lock()
-            .expect("payin lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .tokens
             .insert(value.expose_secret().to_owned(), account.clone());
         token = Some(SbpToken {
@@ -157,7 +163,10 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
             }),
         }),
     };
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Ok(payin.qr_codes.entry(uid).or_insert(qr).clone())
 }
 
@@ -169,7 +178,7 @@ async fn get_qr(
     s.authorize_payin(&headers, &site_id)?;
     s.payin
         .lock()
-        .expect("payin lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .qr_codes
         .get(&uid)
         .cloned()
@@ -185,7 +194,10 @@ async fn pay_by_token(
 ) -> Result<Json<SbpQr>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
     let r: PaySbpTokenRequest = read_json(&body, SERVICE)?;
-    let mut payin = s.payin.lock().expect("payin lock");
+    let mut payin = s
+        .payin
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let owner = payin.tokens.get(r.token.expose_secret()).cloned();
     if owner.as_deref() != Some(r.tokenization_account.as_str()) {
         return Err(validation().with_cause("token", "no such SBP token for this account"));

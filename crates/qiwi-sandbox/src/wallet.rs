@@ -243,7 +243,10 @@ impl Sandbox {
         txn_id: i64,
         kind: Option<&str>,
     ) -> Option<Vec<String>> {
-        let w = self.wallet.lock().expect("wallet lock");
+        let w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let t = w.wallets.get(owner)?.1.iter().find(|t| {
             t.id == txn_id
                 && match kind {
@@ -266,7 +269,10 @@ impl Sandbox {
     fn history_allowed(&self) -> Result<(), QiwiError> {
         // QIWI counts per wallet; the sandbox's limit is shared by its two wallets.
         let now = self.clock.now();
-        let mut w = self.wallet.lock().expect("wallet lock");
+        let mut w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let blocked = || {
             error(
                 StatusCode::LOCKED,
@@ -308,7 +314,10 @@ async fn accounts(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let balance = w.balance(&person_id, crate::ledger::RUB);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let default = w
@@ -341,7 +350,10 @@ async fn account_offers(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let offers: Vec<Value> = ACCOUNT_OFFERS
         .iter()
@@ -362,7 +374,10 @@ async fn create_account(
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let request: qiwi_sys::wallet::types::CreateAccountRequest =
         read_json(&body, "funding-sources")?;
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let opened = w.accounts.entry(person_id).or_default();
     if !ACCOUNT_OFFERS.iter().any(|(a, _)| *a == request.alias) || opened.contains(&request.alias) {
         return Err(error(
@@ -385,7 +400,10 @@ async fn set_default_account(
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let request: qiwi_sys::wallet::types::SetDefaultAccountRequest =
         read_json(&body, "funding-sources")?;
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     if alias != "qw_wallet_rub" && !opened.contains(&alias) {
         return Err(error(
@@ -544,7 +562,10 @@ async fn history(
             )
             .with_cause("rows", "1 to 50")
         })?;
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut txns: Vec<&Txn> = w.wallets[&wallet]
         .1
         .iter()
@@ -573,7 +594,10 @@ async fn transaction(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let t = w.wallets[&owner]
         .1
         .iter()
@@ -631,7 +655,10 @@ async fn register_hook(
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 100 {
         return Err(unprocessable("an http(s) URL of at most 100 characters"));
     }
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if w.hooks.contains_key(&owner) {
         return Err(unprocessable("a hook exists already: delete it first"));
     }
@@ -647,7 +674,10 @@ async fn register_hook(
 }
 
 fn the_hook(s: &Sandbox, owner: &str, hook_id: Option<&str>) -> Result<Hook, QiwiError> {
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     w.hooks
         .get(owner)
         .cloned()
@@ -670,7 +700,11 @@ async fn delete_hook(
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
     the_hook(&s, &owner, Some(&hook_id))?;
-    s.wallet.lock().expect("wallet lock").hooks.remove(&owner);
+    s.wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .hooks
+        .remove(&owner);
     Ok(typed::<qiwi_sys::wallet::types::HookResponse>(
         json!({"response": "Hook deleted"}),
     ))
@@ -712,7 +746,13 @@ async fn new_hook_key(
         return e.into_response();
     }
     let key: [u8; 32] = std::array::from_fn(|_| fastrand::u8(..));
-    if let Some(h) = s.wallet.lock().expect("wallet lock").hooks.get_mut(&owner) {
+    if let Some(h) = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .hooks
+        .get_mut(&owner)
+    {
         h.key = key;
     }
     key_answer(key)

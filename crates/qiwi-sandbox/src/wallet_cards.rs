@@ -196,7 +196,10 @@ fn issue(w: &mut WalletState, order_id: &str, now: OffsetDateTime) {
 impl Sandbox {
     /// Card `id` of the token's wallet.
     fn card_of(&self, owner: &str, id: &str) -> Result<Card, QiwiError> {
-        let w = self.wallet.lock().expect("wallet lock");
+        let w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         w.cards
             .iter()
             .find(|c| c.id.to_string() == id && c.wallet == owner)
@@ -205,7 +208,10 @@ impl Sandbox {
     }
 
     fn update_card(&self, id: i64, change: impl FnOnce(&mut Card)) {
-        let mut w = self.wallet.lock().expect("wallet lock");
+        let mut w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(card) = w.cards.iter_mut().find(|c| c.id == id) {
             change(card);
         }
@@ -234,7 +240,10 @@ async fn create_order(
     else {
         return Err(invalid("cardAlias", "qvc-cpa or qvc-cpa-debit"));
     };
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !w.packages.contains(&wallet) {
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -262,7 +271,10 @@ async fn submit_order(
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let now = s.clock.now();
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     {
         let order = w
             .card_orders
@@ -296,7 +308,10 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let stamp = |t: OffsetDateTime| crate::clock::stamp(t).as_str().to_owned();
     let cards: Vec<Value> = w
         .cards

@@ -74,7 +74,10 @@ async fn search(
         .with_cause("statuses", "READY_FOR_PAY"));
     }
     let rows = q.rows.unwrap_or(50).clamp(1, 50);
-    let p2p = s.p2p.lock().expect("p2p lock");
+    let p2p = s
+        .p2p
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut waiting: Vec<&BillRecord> = p2p
         .bills
         .values()
@@ -107,7 +110,10 @@ async fn search(
 
 /// The bill with checkout id `id` waiting in `wallet`.
 fn find(s: &Sandbox, id: i64, wallet: &str) -> Result<(String, Decimal), QiwiError> {
-    let p2p = s.p2p.lock().expect("p2p lock");
+    let p2p = s
+        .p2p
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     p2p.bills
         .values()
         .find(|r| r.checkout_id == id && waits_in(s, r, wallet))

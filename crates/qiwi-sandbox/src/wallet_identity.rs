@@ -153,7 +153,10 @@ impl crate::Sandbox {
     /// `wallet`'s identification level now: `FULL`, `VERIFIED` or `SIMPLE`. Downgrades whose
     /// time has come end here.
     fn level(&self, wallet: &str) -> &'static str {
-        let mut w = self.wallet.lock().expect("wallet lock");
+        let mut w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         level_in(
             &mut w,
             wallet,
@@ -165,7 +168,10 @@ impl crate::Sandbox {
     /// A downgrade's answer: `IN_PROGRESS` until it has ended, then `SUCCESS`.
     fn downgrade_answer(&self, wallet: &str, id: &str) -> Result<Json<Value>, QiwiError> {
         let level = self.level(wallet);
-        let w = self.wallet.lock().expect("wallet lock");
+        let w = self
+            .wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let d = w
             .downgrades
             .get(id)
@@ -195,7 +201,10 @@ pub(crate) async fn identify_fully(
     State(s): State<SharedState>,
     Path(wallet): Path<String>,
 ) -> Result<StatusCode, QiwiError> {
-    let mut w = s.wallet.lock().expect("wallet lock");
+    let mut w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !w.identities.contains_key(&wallet) {
         return Err(QiwiError::new(
             StatusCode::CONFLICT,
@@ -235,13 +244,17 @@ async fn create_downgrade(
         ));
     }
     let id = crate::error::uuid();
-    s.wallet.lock().expect("wallet lock").downgrades.insert(
-        id.clone(),
-        Downgrade {
-            wallet,
-            confirmed: None,
-        },
-    );
+    s.wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .downgrades
+        .insert(
+            id.clone(),
+            Downgrade {
+                wallet,
+                confirmed: None,
+            },
+        );
     Ok(typed::<
         qiwi_sys::wallet::types::IdentificationDowngradeCreated,
     >(json!({"downgradeOperationId": id})))
@@ -257,7 +270,7 @@ async fn confirm_downgrade(
     if let Some(d) = s
         .wallet
         .lock()
-        .expect("wallet lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .downgrades
         .get_mut(&id)
         .filter(|d| d.wallet == wallet)
@@ -300,7 +313,10 @@ async fn get_identification(
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let level = s.level(&wallet);
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let id: i64 = wallet.parse().unwrap_or_default();
     let answer = match w.identities.get(&wallet) {
         Some(r) => json!({
@@ -354,7 +370,7 @@ async fn set_identification(
     });
     s.wallet
         .lock()
-        .expect("wallet lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .identities
         .insert(wallet, r);
     Ok(typed::<qiwi_sys::wallet::types::Identification>(answer))
@@ -363,7 +379,9 @@ async fn set_identification(
 /// This month's outgoing sum and count of transfers to wallets, for `wallet`.
 fn this_month(s: &crate::Sandbox, wallet: &str) -> (Decimal, usize, OffsetDateTime) {
     spent_in(
-        &s.wallet.lock().expect("wallet lock"),
+        &s.wallet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
         wallet,
         s.clock.now(),
     )

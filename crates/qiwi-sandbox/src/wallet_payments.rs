@@ -424,7 +424,7 @@ async fn lookup_kz_card(
     let masked = format!("{}******{}", &pan[..6], &pan[pan.len() - 4..]);
     s.wallet
         .lock()
-        .expect("wallet lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .kz_lookups
         .insert(ev.clone(), pan);
     Ok(typed::<qiwi_sys::wallet::types::Containers>(json!({
@@ -445,7 +445,7 @@ async fn pay_kz_card(State(s): State<SharedState>, headers: HeaderMap, body: Byt
     let looked_up = |ev: &str| {
         s.wallet
             .lock()
-            .expect("wallet lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .kz_lookups
             .get(ev)
             .cloned()

@@ -136,7 +136,10 @@ async fn totals(
     if end < start || end - start > time::Duration::days(90) {
         return Err(validation("startDate", "at most 90 days before endDate"));
     }
-    let w = s.wallet.lock().expect("wallet lock");
+    let w = s
+        .wallet
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Per currency: what came in, and what went out with its commission.
     let (mut incoming, mut outgoing) = (BTreeMap::new(), BTreeMap::new());
     for t in w.wallets[&wallet]
@@ -240,11 +243,15 @@ async fn create_p2p_keys(
     let id = uuid();
     let secret = format!("sandbox-p2p-secret-{id}");
     let public = format!("sandbox-p2p-public-{id}");
-    s.p2p.lock().expect("p2p lock").issued.push(IssuedKeys {
-        secret: P2pSecretKey::new(&secret),
-        public: qiwi_core::secret::P2pPublicKey::new(&public),
-        notify_url: request.server_notifications_url,
-    });
+    s.p2p
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .issued
+        .push(IssuedKeys {
+            secret: P2pSecretKey::new(&secret),
+            public: qiwi_core::secret::P2pPublicKey::new(&public),
+            notify_url: request.server_notifications_url,
+        });
     Ok(typed::<qiwi_sys::wallet::types::P2pKeys>(json!({
         "PublicKey": public,
         "SecretKey": secret,
