@@ -32,8 +32,14 @@ async fn an_overflowing_clock_advance_is_a_400_and_the_sandbox_keeps_answering()
         assert!(body["cause"]["seconds"].is_array(), "{body}");
     }
     // Two advances that overflow only together.
-    assert_eq!(advance((60u64 * 365 * 86_400).to_string()).await.status(), 200);
-    assert_eq!(advance((60u64 * 365 * 86_400).to_string()).await.status(), 400);
+    assert_eq!(
+        advance((60u64 * 365 * 86_400).to_string()).await.status(),
+        200
+    );
+    assert_eq!(
+        advance((60u64 * 365 * 86_400).to_string()).await.status(),
+        400
+    );
     // Every later request is answered: the clock, a bill, the wallet.
     let moved = advance("60".into()).await;
     assert_eq!(moved.status(), 200);
@@ -107,7 +113,11 @@ async fn controls_refuse_what_a_web_page_can_send() {
         .unwrap();
     assert_eq!(answer.status(), 204);
     assert_eq!(
-        http.post(format!("{base}/sandbox/reset")).send().await.unwrap().status(),
+        http.post(format!("{base}/sandbox/reset"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         204
     );
 }
