@@ -206,7 +206,9 @@ async fn client(
     let secret = secret.map(P2pSecretKey::new);
     let mut builder = Client::builder(secret.unwrap_or_else(|| P2pSecretKey::new("-")));
     if let Some(url) = &target.base_url {
-        builder = builder.base_url(url);
+        builder = builder
+            .base_url(url)
+            .allow_insecure_http(target.allow_insecure_http);
     }
     if let Some(public) = public {
         builder = builder.public_key(P2pPublicKey::new(public));

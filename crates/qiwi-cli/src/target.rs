@@ -16,6 +16,10 @@ pub struct Target {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Allow a plain http:// --base-url on another machine (the key crosses the network in
+    /// clear; loopback never needs it).
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
 }
 
 /// A sandbox on a free port of 127.0.0.1, for `--sandbox`.

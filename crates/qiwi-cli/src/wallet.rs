@@ -127,7 +127,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             "the wallet's number is digits without '+'",
         ));
     }
-    let client = wallet::Client::with_credential(&base, token)
+    let transport = qiwi_sys::transport::Transport::new(token.into())
+        .allow_insecure_http(target.allow_insecure_http);
+    let client = wallet::Client::with_transport(&base, transport)
         .map_err(|e| Failure::new("building the Wallet API client", e))?;
 
     let mut out = std::io::stdout().lock();

@@ -345,3 +345,39 @@ fn history_rows_are_safe_on_a_terminal_and_in_a_spreadsheet() {
     let last: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     assert_eq!(last["comment"], EVIL);
 }
+
+#[test]
+fn plain_http_to_another_machine_needs_allow_insecure_http() {
+    let (base, hits) = serve(|_, _| answer("404 Not Found", "{}"));
+    // 0.0.0.0 reaches this machine's listeners but is not a loopback name.
+    let exposed = base.replace("127.0.0.1", "0.0.0.0");
+    let env = [
+        ("QIWI_P2P_SECRET", "secret"),
+        ("QIWI_WALLET_TOKEN", "token"),
+        ("QIWI_WALLET_NUMBER", "79000000000"),
+    ];
+    for args in [
+        vec!["p2p", "--base-url", &exposed, "get", "b-1"],
+        vec!["wallet", "--base-url", &exposed, "history"],
+    ] {
+        let (code, _, err) = qiwi(&args, &env, "");
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("http://") && err.contains("allow"), "{err}");
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the keys never left");
+    let (code, _, err) = qiwi(
+        &[
+            "p2p",
+            "--allow-insecure-http",
+            "--base-url",
+            &exposed,
+            "get",
+            "b-1",
+        ],
+        &env,
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("HTTP 404"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}

@@ -124,7 +124,7 @@ pub struct ServeConfig {
 
 impl Default for ServeConfig {
     /// Headers within 5 s (also the longest a kept-alive connection may sit idle), at most
-    /// 512 connections at once and 64 from one address. QIWI expects an answer within a
+    /// 512 connections at once, and 64 from one address once half of them are in use. QIWI expects an answer within a
     /// couple of seconds, so these never cut a genuine delivery short.
     fn default() -> Self {
         ServeConfig {
@@ -151,10 +151,12 @@ impl ServeConfig {
         self
     }
 
-    /// How many of those one peer address may hold (at least 1; default 64), so that one
-    /// client cannot take every slot while QIWI's own addresses wait. Behind a reverse proxy
-    /// every connection comes from the proxy: raise it to `max_connections` there and let the
-    /// proxy limit per client.
+    /// How many connections one peer address may hold once the server is half full (at least
+    /// 1; default 64): below half, any address may open more, so bursts from one sender are
+    /// served; above it, no address takes more than its share, so one client holding
+    /// connections cannot lock QIWI's addresses out. Behind a reverse proxy every connection
+    /// comes from the proxy: raise it to `max_connections` there and let the proxy limit per
+    /// client.
     pub fn max_connections_per_address(mut self, n: usize) -> Self {
         self.max_per_address = n.max(1);
         self
@@ -170,11 +172,12 @@ struct PeerSlot {
 }
 
 impl PeerSlot {
-    /// One more connection from `ip`, unless it holds `limit` already.
-    fn take(counts: &PerAddress, ip: IpAddr, limit: usize) -> Option<PeerSlot> {
+    /// One more connection from `ip`, unless it holds `limit` already while the server is
+    /// `crowded`.
+    fn take(counts: &PerAddress, ip: IpAddr, limit: usize, crowded: bool) -> Option<PeerSlot> {
         let mut map = counts.lock().unwrap_or_else(|p| p.into_inner());
         let held = map.entry(ip).or_insert(0);
-        if *held >= limit {
+        if *held >= limit && crowded {
             return None;
         }
         *held += 1;
@@ -242,7 +245,9 @@ pub async fn serve_with(
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
             v4 => v4,
         };
-        let Some(share) = PeerSlot::take(&per_address, ip, config.max_per_address) else {
+        let in_use = config.max_connections - slots.available_permits();
+        let crowded = in_use >= config.max_connections / 2;
+        let Some(share) = PeerSlot::take(&per_address, ip, config.max_per_address, crowded) else {
             if let Some(suppressed) = refusals.admit() {
                 tracing::warn!(%peer, suppressed, "this address holds its share of connections; closing the new one");
             }

@@ -54,6 +54,7 @@ impl Client {
             retry: None,
             timeout: None,
             connect_timeout: None,
+            insecure_http: false,
         }
     }
 
@@ -124,6 +125,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    insecure_http: bool,
 }
 
 impl ClientBuilder {
@@ -158,18 +160,41 @@ impl ClientBuilder {
         self
     }
 
+    /// Allows a plain `http://` base URL on another machine than this one (a test server you
+    /// trust). Off by default: the secret key would cross the network in clear, so
+    /// [`ClientBuilder::build`] refuses it; `http://127.0.0.1`, `localhost` and `[::1]` (the
+    /// sandbox) always work.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.insecure_http = allow;
+        self
+    }
+
     /// The client.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a key that cannot be sent in a header or a base URL that is
-    /// not `http(s)://`; [`Error::Transport`] when the TLS back-end cannot start.
+    /// [`Error::InvalidInput`] for a key that cannot be sent in a header, a base URL that is
+    /// not `http(s)://`, or a plain `http://` one to another machine without
+    /// [`ClientBuilder::allow_insecure_http`]; [`Error::Transport`] when the TLS back-end
+    /// cannot start.
     pub fn build(self) -> Result<Client, Error> {
         if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
             return Err(Error::invalid("baseUrl", "an http:// or https:// address"));
         }
+        let url: qiwi_sys::transport::Url = self
+            .base_url
+            .parse()
+            .map_err(|e| Error::invalid("baseUrl", format!("not a URL: {e}")))?;
+        if url.scheme() == "http" && !self.insecure_http && !qiwi_sys::transport::is_loopback(&url)
+        {
+            return Err(Error::invalid(
+                "baseUrl",
+                "plain http:// only to this machine; use https://, or allow_insecure_http(true) \
+                 for a test server you trust",
+            ));
+        }
         let token = ApiToken::try_from(&self.secret)
             .map_err(|e| Error::invalid("secretKey", e.to_string()))?;
-        let mut transport = Transport::new(token);
+        let mut transport = Transport::new(token).allow_insecure_http(self.insecure_http);
         if let Some(retry) = self.retry {
             transport = transport.with_retry(retry);
         }
@@ -214,5 +239,35 @@ mod tests {
             Client::new(P2pSecretKey::new("k")).unwrap().base_url(),
             p2p::BASE_URL
         );
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_needs_an_opt_in() {
+        let build = |url: &str, allow: bool| {
+            Client::builder(P2pSecretKey::new("k"))
+                .base_url(url)
+                .allow_insecure_http(allow)
+                .build()
+        };
+        for url in [
+            "http://10.0.0.1:8080",
+            "http://sandbox.example",
+            "http://0.0.0.0:1",
+        ] {
+            let Err(Error::InvalidInput { field, .. }) = build(url, false) else {
+                panic!("{url} accepted")
+            };
+            assert_eq!(field, "baseUrl");
+            assert!(build(url, true).is_ok(), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:1",
+            "http://localhost",
+            "http://[::1]:1",
+            "https://a.example",
+        ] {
+            assert!(build(url, false).is_ok(), "{url}");
+        }
+        assert!(build("http://exa mple", false).is_err());
     }
 }

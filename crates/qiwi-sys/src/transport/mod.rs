@@ -35,6 +35,8 @@ pub use seams::{Idempotency, RequestSigner, SeamFuture, SpecIdempotency, Throttl
 
 /// The request a [`RequestSigner`] signs.
 pub use reqwest::Request;
+/// A base URL, as [`is_loopback`] reads it.
+pub use reqwest::Url;
 
 /// The credential an API authenticates with; each generated client's
 /// `with_credential` takes only its own, so a P2P key cannot be sent to the Wallet API.
