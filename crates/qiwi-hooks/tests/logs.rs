@@ -34,32 +34,48 @@ fn sink() -> &'static Sink {
     })
 }
 
+/// A P2P receiver keyed with `secret`, and a delivery to it with a wrong signature.
+struct Forged {
+    receiver: Receiver,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Forged {
+    fn new(secret: &str, bill: &str) -> Forged {
+        let secret = P2pSecretKey::new(secret);
+        let mut forged = testing::p2p(&testing::sample_p2p(bill, "PAID"), &secret);
+        forged.headers[1].1 = "0".repeat(64);
+        let mut headers = HeaderMap::new();
+        for (k, v) in &forged.headers {
+            headers.insert(*k, v.parse().unwrap());
+        }
+        let receiver = Receiver::new(Keys {
+            p2p: Some(secret),
+            ..Keys::default()
+        });
+        Forged {
+            receiver,
+            headers,
+            body: forged.body,
+        }
+    }
+
+    async fn send(&self) -> StatusCode {
+        let handler = |_: Event| async { Ok::<(), String>(()) };
+        let (method, family) = (Method::POST, Family::P2p);
+        self.receiver
+            .deliver(family, &method, &self.headers, None, &self.body, &handler)
+            .await
+            .status
+    }
+}
+
 #[tokio::test]
 async fn rejections_are_logged_with_their_reason_and_never_a_key() {
     let sink = sink();
-    let secret = P2pSecretKey::new("very-secret-key");
-    let receiver = Receiver::new(Keys {
-        p2p: Some(secret.clone()),
-        ..Keys::default()
-    });
-    let mut forged = testing::p2p(&testing::sample_p2p("b-log", "PAID"), &secret);
-    forged.headers[1].1 = "0".repeat(64);
-    let mut headers = HeaderMap::new();
-    for (k, v) in &forged.headers {
-        headers.insert(*k, v.parse().unwrap());
-    }
-    let handler = |_: Event| async { Ok::<(), String>(()) };
-    let reply = receiver
-        .deliver(
-            Family::P2p,
-            &Method::POST,
-            &headers,
-            None,
-            &forged.body,
-            &handler,
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let forged = Forged::new("very-secret-key", "b-log");
+    assert_eq!(forged.send().await, StatusCode::UNAUTHORIZED);
     let logged = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert!(
         logged.contains("qiwi notification rejected")
@@ -74,45 +90,12 @@ async fn rejections_are_logged_with_their_reason_and_never_a_key() {
 /// Run after the test above, in the same test: the sampler is the process's.
 async fn a_flood_of_rejections_is_sampled_not_written_whole() {
     let sink = sink();
-    let receiver = Receiver::new(Keys {
-        p2p: Some(P2pSecretKey::new("flood-key")),
-        ..Keys::default()
-    });
-    let mut forged = testing::p2p(
-        &testing::sample_p2p("b-flood", "PAID"),
-        &P2pSecretKey::new("x"),
-    );
-    forged.headers[1].1 = "1".repeat(64);
-    let mut headers = HeaderMap::new();
-    for (k, v) in &forged.headers {
-        headers.insert(*k, v.parse().unwrap());
-    }
-    let handler = |_: Event| async { Ok::<(), String>(()) };
+    let forged = Forged::new("flood-key", "b-flood");
     for _ in 0..20_000 {
-        let reply = receiver
-            .deliver(
-                Family::P2p,
-                &Method::POST,
-                &headers,
-                None,
-                &forged.body,
-                &handler,
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(forged.send().await, StatusCode::UNAUTHORIZED);
     }
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let reply = receiver
-        .deliver(
-            Family::P2p,
-            &Method::POST,
-            &headers,
-            None,
-            &forged.body,
-            &handler,
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(forged.send().await, StatusCode::UNAUTHORIZED);
     let logged = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     let lines = logged
         .lines()

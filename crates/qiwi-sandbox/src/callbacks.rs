@@ -1,6 +1,7 @@
 //! Callbacks to the merchant: each notification is delivered until it is acknowledged or its
 //! family's retry schedule runs out, and every attempt is recorded for `/sandbox/callbacks`.
 
+use crate::sync::Locked as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -165,39 +166,24 @@ impl Callbacks {
 
     /// Every delivery so far, oldest first.
     pub fn list(&self) -> Vec<Delivery> {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.deliveries.locked().clone()
     }
 
     /// Forgets every delivery and fault (a reset); deliveries in flight stop at their next
     /// attempt.
     pub fn clear(&self) {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
-        self.faults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.deliveries.locked().clear();
+        self.faults.locked().clear();
     }
 
     /// Adds a fault for the next callbacks.
     pub fn add_fault(&self, fault: CallbackFault) {
-        self.faults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(fault);
+        self.faults.locked().push(fault);
     }
 
     /// Takes one use of the first fault that applies to `family`.
     fn take_fault(&self, family: &str) -> Option<CallbackFault> {
-        let mut faults = self
-            .faults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut faults = self.faults.locked();
         let i = faults
             .iter()
             .position(|f| f.family.as_deref().is_none_or(|x| x == family))?;
@@ -232,10 +218,7 @@ impl Callbacks {
         let mut first = 0;
         for _ in 0..copies {
             let id = {
-                let mut all = self
-                    .deliveries
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut all = self.deliveries.locked();
                 let id = all.last().map_or(1, |d| d.id + 1);
                 all.push(Delivery {
                     id,
@@ -267,8 +250,7 @@ impl Callbacks {
     pub fn resend(&self, id: u64) -> bool {
         let schedule = self
             .deliveries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .iter()
             .find(|d| d.id == id && d.url.is_some())
             .map(|d| d.schedule);
@@ -297,10 +279,7 @@ impl Callbacks {
     /// One attempt: `Some(acknowledged)`, or `None` when the delivery is gone (a reset).
     async fn attempt(&self, id: u64, schedule: Schedule) -> Option<bool> {
         let (url, headers, body) = {
-            let all = self
-                .deliveries
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let all = self.deliveries.locked();
             let d = all.iter().find(|d| d.id == id)?;
             (d.url.clone()?, d.headers.clone(), d.body.clone())
         };
@@ -327,10 +306,7 @@ impl Callbacks {
             }
         };
         let at = self.clock.stamp().as_str().to_owned();
-        let mut all = self
-            .deliveries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = self.deliveries.locked();
         let d = all.iter_mut().find(|d| d.id == id)?;
         d.attempts.push(Attempt { at, status, error });
         d.acknowledged |= acknowledged;

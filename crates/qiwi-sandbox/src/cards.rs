@@ -1,6 +1,7 @@
 //! Card checks (`…/validation/card/requests/{requestUid}`) and card-token deletion
 //! (`DELETE …/tokens`), with CHECK_CARD callbacks (payin-payout-api.md §7, §10).
 
+use crate::sync::Locked as _;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -74,13 +75,7 @@ async fn check_card(
     body: Bytes,
 ) -> Result<Json<CardCheck>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
-    if let Some(existing) = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .checks
-        .get(&request_uid)
-    {
+    if let Some(existing) = s.payin.locked().checks.get(&request_uid) {
         return Ok(Json(existing.clone()));
     }
     let request: CheckCardRequest = read_json(&body, SERVICE)?;
@@ -119,10 +114,7 @@ async fn check_card(
     } else {
         settle(&s, &mut check, valid, "WITHOUT", &pan, account.clone());
     }
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     payin
         .check_accounts
         .entry(request_uid.clone())
@@ -152,8 +144,7 @@ fn settle(
     if valid && let Some(account) = account {
         let token = PaymentToken::new(uuid());
         s.payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .tokens
             .insert(token.expose_secret().to_owned(), account.clone());
         check.created_token = Some(CreatedToken {
@@ -173,8 +164,7 @@ async fn get_check(
 ) -> Result<Json<CardCheck>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
     s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .checks
         .get(&request_uid)
         .cloned()
@@ -191,10 +181,7 @@ async fn complete_check(
     s.authorize_payin(&headers, &site_id)?;
     let _: CompleteCardCheckRequest = read_json(&body, SERVICE)?;
     let (mut check, (mask, account)) = {
-        let payin = s
-            .payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let payin = s.payin.locked();
         let check = payin
             .checks
             .get(&request_uid)
@@ -214,11 +201,7 @@ async fn complete_check(
         ));
     }
     settle(&s, &mut check, true, "PASSED", &mask, account);
-    s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .checks
-        .insert(request_uid, check.clone());
+    s.payin.locked().checks.insert(request_uid, check.clone());
     Ok(Json(check))
 }
 
@@ -235,10 +218,7 @@ async fn delete_token(
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     let token = request.token.expose_secret();
     match payin.tokens.get(token) {
         Some(account) if *account == request.customer_account_id => {

@@ -9,6 +9,8 @@ use qiwi_core::datetime::MOSCOW;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::sync::Locked as _;
+
 /// The furthest the clock moves ahead of real time: a hundred years, far past every date QIWI
 /// works with and far from the year 9999 where date arithmetic overflows.
 pub const MAX_ADVANCE: Duration = Duration::from_secs(100 * 365 * 86_400);
@@ -61,7 +63,7 @@ impl Clock {
     /// The lock on the advance: nothing that can panic runs under it, and a poisoned one is
     /// still a number.
     fn advanced(&self) -> std::sync::MutexGuard<'_, Duration> {
-        self.advanced.lock().unwrap_or_else(|p| p.into_inner())
+        self.advanced.locked()
     }
 
     /// How long QIWI's `delay` lasts in this sandbox.

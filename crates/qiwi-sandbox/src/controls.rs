@@ -1,6 +1,7 @@
 //! The sandbox's own routes under `/sandbox/`: act as a payer, move the clock, inspect and
 //! re-send callbacks, reset. Not QIWI's API; they take no credentials.
 
+use crate::sync::Locked as _;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -166,10 +167,7 @@ async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Res
         return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
             .into_response();
     }
-    s.faults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .add(fault);
+    s.faults.locked().add(fault);
     StatusCode::CREATED.into_response()
 }
 
@@ -187,29 +185,14 @@ async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Byte
 }
 
 async fn list_faults(State(s): State<SharedState>) -> Response {
-    Json(
-        s.faults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .list(),
-    )
-    .into_response()
+    Json(s.faults.locked().list()).into_response()
 }
 
 async fn reset(State(s): State<SharedState>) -> Response {
-    *s.p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
-    *s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
-    *s.wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) =
-        crate::wallet::WalletState::new(&s.config.credentials.wallet_number);
-    *s.faults
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
+    *s.p2p.locked() = Default::default();
+    *s.payin.locked() = Default::default();
+    *s.wallet.locked() = crate::wallet::WalletState::new(&s.config.credentials.wallet_number);
+    *s.faults.locked() = Default::default();
     s.callbacks.clear();
     s.clock.reset();
     StatusCode::NO_CONTENT.into_response()

@@ -1,6 +1,7 @@
 //! Faults injected into QIWI's API for the next requests of an operation: an error status
 //! (500, 502, 503, 423, 429 … with `Retry-After`), a delay, or a connection dropped mid-answer.
 
+use crate::sync::Locked as _;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -141,12 +142,7 @@ impl Faults {
 /// Applies the first pending fault of the request's operation.
 pub(crate) async fn inject(State(s): State<SharedState>, request: Request, next: Next) -> Response {
     let operation = operation_of(request.method().as_str(), request.uri().path());
-    let fault = operation.and_then(|op| {
-        s.faults
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take(op)
-    });
+    let fault = operation.and_then(|op| s.faults.locked().take(op));
     let Some(fault) = fault else {
         return next.run(request).await;
     };

@@ -2,6 +2,7 @@
 //! `payUrl` (here the sandbox's page, or `/sandbox/payin/bills/{billId}/pay`), its details with
 //! its payments, and a PAYMENT callback for each payment (payin-payout-api.md §3).
 
+use crate::sync::Locked as _;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -46,13 +47,7 @@ async fn create_invoice(
     body: Bytes,
 ) -> Result<Json<Bill>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
-    if let Some(existing) = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .invoices
-        .get(&bill_id)
-    {
+    if let Some(existing) = s.payin.locked().invoices.get(&bill_id) {
         return Ok(Json(existing.clone()));
     }
     let r: CreateInvoiceRequest = read_json(&body, SERVICE)?;
@@ -99,19 +94,13 @@ async fn create_invoice(
         pay_url: Some(format!("{}/form/?invoice_uid={uid}", s.base_url)),
         splits: r.splits,
     };
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     let stored = payin.invoices.entry(bill_id).or_insert(bill).clone();
     Ok(Json(stored))
 }
 
 fn payments_of(s: &Sandbox, bill_id: &str) -> Vec<Payment> {
-    let payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let payin = s.payin.locked();
     let mut list: Vec<Payment> = payin
         .payments
         .values()
@@ -128,13 +117,7 @@ async fn list_payments(
     headers: HeaderMap,
 ) -> Result<Json<PaymentList>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
-    if !s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .invoices
-        .contains_key(&bill_id)
-    {
+    if !s.payin.locked().invoices.contains_key(&bill_id) {
         return Err(not_found());
     }
     Ok(Json(PaymentList(payments_of(&s, &bill_id))))
@@ -148,8 +131,7 @@ async fn get_invoice(
     s.authorize_payin(&headers, &site_id)?;
     let bill = s
         .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .invoices
         .get(&bill_id)
         .cloned()
@@ -176,8 +158,7 @@ impl Sandbox {
     /// The invoice behind a payment form's `invoice_uid`.
     pub(crate) fn invoice_by_uid(&self, uid: &str) -> Option<Bill> {
         self.payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .invoices
             .values()
             .find(|b| b.invoice_uid.as_deref() == Some(uid))
@@ -187,10 +168,7 @@ impl Sandbox {
     /// A payer pays (or fails to pay) invoice `bill_id` on QIWI's form: a card payment of its
     /// amount is made for it, `PAID` on success; a declined one leaves it payable.
     pub(crate) fn pay_invoice(&self, bill_id: &str, pay: bool) -> Result<Bill, QiwiError> {
-        let mut payin = self
-            .payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut payin = self.payin.locked();
         let bill = payin.invoices.get(bill_id).cloned().ok_or_else(not_found)?;
         let open = bill
             .status

@@ -3,6 +3,7 @@
 //! payments, conversions and bills paid from a wallet, so that each is in the history and
 //! notified to the wallet's hook the same way.
 
+use crate::sync::Locked as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
@@ -178,10 +179,7 @@ impl Sandbox {
         admit: impl FnOnce(&mut WalletState, OffsetDateTime) -> Result<(), E>,
     ) -> Result<Txn, E> {
         let now = self.clock.now();
-        let mut w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self.wallet.locked();
         if let Some(c) = &credit
             && !w.wallets.contains_key(&c.wallet)
         {
@@ -253,10 +251,7 @@ impl Sandbox {
         comment: Option<String>,
     ) {
         let owner = self.config.credentials.wallet_number.clone();
-        let mut w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self.wallet.locked();
         w.next_txn += 1;
         let txn = Txn {
             id: w.next_txn,

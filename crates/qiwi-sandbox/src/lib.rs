@@ -19,6 +19,7 @@
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 //! | `GET /create?publicKey=…&amount=…` | a no-API form link (`oplata.qiwi.com/create`): the bill it describes is made and its page shown |
 
+use crate::sync::Locked as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +43,7 @@ mod payin;
 mod payout;
 mod record;
 mod sbp;
+mod sync;
 mod wallet;
 mod wallet_cards;
 mod wallet_checkout;
@@ -114,11 +116,7 @@ impl RunningSandbox {
 
     /// Every answer of QIWI's APIs so far, when started with [`Config::record_answers`].
     pub fn answers(&self) -> Vec<Answer> {
-        self.state
-            .answers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.state.answers.locked().clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The P2P bills API at QIWI's paths (`/partner/bill/v1/bills/…`): bills, expiry, refunds and
 //! signed notifications, following p2p-bills-api.md.
 
+use crate::sync::Locked as _;
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
@@ -129,12 +130,7 @@ impl Sandbox {
             public: self.config.credentials.p2p_public_key.clone(),
             notify_url: self.config.notify_p2p.clone(),
         };
-        let issued = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .issued
-            .clone();
+        let issued = self.p2p.locked().issued.clone();
         std::iter::once(configured).chain(issued)
     }
 
@@ -248,10 +244,7 @@ impl Sandbox {
 
     /// Expires every bill that is due; the sandbox's ticker calls it.
     pub(crate) fn expire_due_bills(&self) {
-        let mut p2p = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p2p = self.p2p.locked();
         for record in p2p.bills.values_mut() {
             self.expire_if_due(record);
         }
@@ -263,10 +256,7 @@ impl Sandbox {
         bill_id: &str,
         to: BillStatusValue,
     ) -> Result<Bill, QiwiError> {
-        let mut p2p = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p2p = self.p2p.locked();
         let record = p2p.bills.get_mut(bill_id).ok_or_else(not_found)?;
         self.expire_if_due(record);
         if record.bill.status.value != BillStatusValue::Waiting {
@@ -298,10 +288,7 @@ impl Sandbox {
 
     /// The bill behind a payment form's `invoice_uid`.
     pub(crate) fn bill_by_invoice(&self, invoice_uid: &str) -> Option<Bill> {
-        let mut p2p = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p2p = self.p2p.locked();
         let bill_id = p2p.invoices.get(invoice_uid)?.clone();
         let record = p2p.bills.get_mut(&bill_id)?;
         self.expire_if_due(record);
@@ -362,10 +349,7 @@ async fn create_bill(
 impl Sandbox {
     /// The bill `bill_id`, brought up to date, if there is one.
     pub(crate) fn existing_bill(&self, bill_id: &str) -> Option<Bill> {
-        let mut p2p = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p2p = self.p2p.locked();
         let record = p2p.bills.get_mut(bill_id)?;
         self.expire_if_due(record);
         Some(record.bill.clone())
@@ -418,10 +402,7 @@ impl Sandbox {
             pay_url: Some(format!("{}/form/?invoice_uid={invoice_uid}", self.base_url)),
             recipient_phone_number: None,
         };
-        let mut p2p = self
-            .p2p
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut p2p = self.p2p.locked();
         p2p.last_checkout_id += 1;
         let checkout_id = 1_000_000_000 + p2p.last_checkout_id;
         // Another request may have created it meanwhile: the first one wins, as at QIWI.
@@ -451,10 +432,7 @@ async fn get_bill(
     headers: HeaderMap,
 ) -> Result<Json<Bill>, QiwiError> {
     authorize(&sandbox, &headers)?;
-    let mut p2p = sandbox
-        .p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut p2p = sandbox.p2p.locked();
     let record = p2p.bills.get_mut(&bill_id).ok_or_else(not_found)?;
     sandbox.expire_if_due(record);
     Ok(Json(record.bill.clone()))
@@ -480,10 +458,7 @@ async fn create_refund(
     authorize(&sandbox, &headers)?;
     check_id("refundId", &refund_id)?;
     let request: CreateRefundRequest = read_json(&body, SERVICE)?;
-    let mut p2p = sandbox
-        .p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut p2p = sandbox.p2p.locked();
     let record = p2p.bills.get_mut(&bill_id).ok_or_else(not_found)?;
     if let Some(existing) = record.refunds.get(&refund_id) {
         return Ok(Json(existing.clone()));
@@ -527,10 +502,7 @@ async fn get_refund(
     if let Err(e) = authorize(&sandbox, &headers) {
         return e.into_response();
     }
-    let p2p = sandbox
-        .p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let p2p = sandbox.p2p.locked();
     match p2p
         .bills
         .get(&bill_id)

@@ -3,6 +3,7 @@
 //! captures, refunds, and PAYMENT / CAPTURE / REFUND callbacks signed with `Signature`
 //! (payin-payout-api.md §1.3, §4, §5, §10).
 
+use crate::sync::Locked as _;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -147,8 +148,7 @@ impl Sandbox {
     /// Whether payment `id` exists and is completed.
     pub(crate) fn payment_is_completed(&self, id: &str) -> bool {
         self.payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .payments
             .get(id)
             .is_some_and(is_completed)
@@ -374,13 +374,7 @@ async fn create_payment(
     body: Bytes,
 ) -> Result<Json<Payment>, QiwiError> {
     authorize(&s, &headers, &site_id)?;
-    if let Some(existing) = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .payments
-        .get(&payment_id)
-    {
+    if let Some(existing) = s.payin.locked().payments.get(&payment_id) {
         return Ok(Json(existing.payment.clone()));
     }
     let request: CreatePaymentRequest = read_json(&body, SERVICE)?;
@@ -453,14 +447,9 @@ async fn create_payment(
                 .payment_token
                 .as_ref()
                 .map(|t| t.expose_secret().to_owned());
-            let known = token.as_ref().and_then(|t| {
-                s.payin
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .tokens
-                    .get(t)
-                    .cloned()
-            });
+            let known = token
+                .as_ref()
+                .and_then(|t| s.payin.locked().tokens.get(t).cloned());
             if known.is_none() || known != account {
                 return Err(validation().with_cause(
                     "paymentToken",
@@ -489,8 +478,7 @@ async fn create_payment(
     });
     if let (Some(t), Some(a)) = (&created_token, &account) {
         s.payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .tokens
             .insert(t.token.expose_secret().to_owned(), a.clone());
     }
@@ -554,10 +542,7 @@ async fn create_payment(
             let success = rule == CardRule::SucceedLater;
             tokio::spawn(async move {
                 tokio::time::sleep(sandbox.clock.scaled(TEST_MODE_DELAY)).await;
-                let mut payin = sandbox
-                    .payin
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut payin = sandbox.payin.locked();
                 if let Some(r) = payin.payments.get_mut(&id)
                     && r.payment
                         .status
@@ -571,10 +556,7 @@ async fn create_payment(
             });
         }
     }
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     // The first create wins, as at QIWI.
     let stored = payin.payments.entry(payment_id).or_insert(record);
     Ok(Json(stored.payment.clone()))
@@ -585,10 +567,7 @@ fn with_payment<T>(
     payment_id: &str,
     f: impl FnOnce(&Sandbox, &mut PaymentRecord) -> Result<T, QiwiError>,
 ) -> Result<T, QiwiError> {
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     let record = payin
         .payments
         .get_mut(payment_id)

@@ -3,6 +3,7 @@
 //! merchant's key (verified with `--payout-public-key`); QIWI's test-mode amount rules decide
 //! the outcome (payin-payout-api.md §1, §1.3, §8), and each status change is a PAYOUT callback.
 
+use crate::sync::Locked as _;
 use std::time::Duration;
 
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
@@ -124,10 +125,7 @@ fn payout_status(value: &str, at: QiwiDateTime) -> Status {
 impl Sandbox {
     /// Records a payout's new status and sends its PAYOUT callback.
     fn set_payout_status(&self, key: &(String, String), value: &str) {
-        let mut payin = self
-            .payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut payin = self.payin.locked();
         let Some(p) = payin.payouts.get_mut(key) else {
             return;
         };
@@ -174,13 +172,7 @@ async fn create_payout(
     s.authorize_payin(&headers, &site_id)?;
     check_signature(&s, &headers, &body)?;
     let key = (payment_id.clone(), payout_id.clone());
-    if let Some(existing) = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .payouts
-        .get(&key)
-    {
+    if let Some(existing) = s.payin.locked().payouts.get(&key) {
         return Ok(Json(existing.clone()));
     }
     let request: CreatePayoutRequest = read_json(&body, SERVICE)?;
@@ -243,8 +235,7 @@ async fn create_payout(
         payout_splits: request.payout_splits.clone(),
     };
     s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .payouts
         .entry(key.clone())
         .or_insert_with(|| payout.clone());
@@ -263,10 +254,7 @@ impl Sandbox {
     /// Settles a waiting payout by its amount's rule; does nothing otherwise.
     fn finish_payout(&self, key: &(String, String)) {
         let rule = {
-            let payin = self
-                .payin
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let payin = self.payin.locked();
             let Some(p) = payin.payouts.get(key) else {
                 return;
             };
@@ -295,8 +283,7 @@ async fn get_payout(
 ) -> Result<Json<Payout>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
     s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .payouts
         .get(&(payment_id, payout_id))
         .cloned()
@@ -321,8 +308,7 @@ async fn complete_payout(
     let key = (payment_id, payout_id);
     s.finish_payout(&key);
     s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .payouts
         .get(&key)
         .cloned()

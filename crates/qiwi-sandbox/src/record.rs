@@ -1,5 +1,6 @@
 //! A copy of every answer of QIWI's APIs, for tests that check the sandbox against the specs.
 
+use crate::sync::Locked as _;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -36,19 +37,16 @@ pub(crate) async fn answers(
     let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    s.answers
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(Answer {
-            method,
-            path,
-            status: parts.status.as_u16(),
-            content_type: parts
-                .headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            body: body.to_vec(),
-        });
+    s.answers.locked().push(Answer {
+        method,
+        path,
+        status: parts.status.as_u16(),
+        content_type: parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: body.to_vec(),
+    });
     Response::from_parts(parts, Body::from(body))
 }

@@ -2,6 +2,7 @@
 //! `CREATED` QR, any other `DECLINED` — SBP tokens (`CREATE_TOKEN`, TOKEN callbacks) and token
 //! payments (PAYMENT callbacks with the `qrCodeUid`) (payin-payout-api.md §1.3, §6, §10).
 
+use crate::sync::Locked as _;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -81,13 +82,7 @@ async fn create_with_uid_in_path(
 }
 
 fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, QiwiError> {
-    if let Some(existing) = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .qr_codes
-        .get(&uid)
-    {
+    if let Some(existing) = s.payin.locked().qr_codes.get(&uid) {
         return Ok(existing.clone());
     }
     let flags: Vec<String> = r.flags.as_ref().map(|f| f.0.clone()).unwrap_or_default();
@@ -114,8 +109,7 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
         let value = PaymentToken::new(uuid());
         let account = r.tokenization_account.clone().unwrap_or_default();
         s.payin
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .locked()
             .tokens
             .insert(value.expose_secret().to_owned(), account.clone());
         token = Some(SbpToken {
@@ -163,10 +157,7 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
             }),
         }),
     };
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     Ok(payin.qr_codes.entry(uid).or_insert(qr).clone())
 }
 
@@ -177,8 +168,7 @@ async fn get_qr(
 ) -> Result<Json<SbpQr>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
     s.payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .qr_codes
         .get(&uid)
         .cloned()
@@ -194,10 +184,7 @@ async fn pay_by_token(
 ) -> Result<Json<SbpQr>, QiwiError> {
     s.authorize_payin(&headers, &site_id)?;
     let r: PaySbpTokenRequest = read_json(&body, SERVICE)?;
-    let mut payin = s
-        .payin
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut payin = s.payin.locked();
     let owner = payin.tokens.get(r.token.expose_secret()).cloned();
     if owner.as_deref() != Some(r.tokenization_account.as_str()) {
         return Err(validation().with_cause("token", "no such SBP token for this account"));

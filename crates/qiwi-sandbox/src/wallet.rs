@@ -6,6 +6,7 @@
 //! Two wallets exist: the token's (`--wallet-number`, 10 000 RUB) and a counterpart,
 //! [`COUNTERPART`] (token [`COUNTERPART_TOKEN`], empty), to send money to and watch from.
 
+use crate::sync::Locked as _;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, RawQuery, State};
@@ -243,10 +244,7 @@ impl Sandbox {
         txn_id: i64,
         kind: Option<&str>,
     ) -> Option<Vec<String>> {
-        let w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let w = self.wallet.locked();
         let t = w.wallets.get(owner)?.1.iter().find(|t| {
             t.id == txn_id
                 && match kind {
@@ -269,10 +267,7 @@ impl Sandbox {
     fn history_allowed(&self) -> Result<(), QiwiError> {
         // QIWI counts per wallet; the sandbox's limit is shared by its two wallets.
         let now = self.clock.now();
-        let mut w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self.wallet.locked();
         let blocked = || {
             error(
                 StatusCode::LOCKED,
@@ -314,10 +309,7 @@ async fn accounts(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let balance = w.balance(&person_id, crate::ledger::RUB);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let default = w
@@ -350,10 +342,7 @@ async fn account_offers(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let offers: Vec<Value> = ACCOUNT_OFFERS
         .iter()
@@ -374,10 +363,7 @@ async fn create_account(
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let request: qiwi_sys::wallet::types::CreateAccountRequest =
         read_json(&body, "funding-sources")?;
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     let opened = w.accounts.entry(person_id).or_default();
     if !ACCOUNT_OFFERS.iter().any(|(a, _)| *a == request.alias) || opened.contains(&request.alias) {
         return Err(error(
@@ -400,10 +386,7 @@ async fn set_default_account(
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let request: qiwi_sys::wallet::types::SetDefaultAccountRequest =
         read_json(&body, "funding-sources")?;
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     if alias != "qw_wallet_rub" && !opened.contains(&alias) {
         return Err(error(
@@ -562,10 +545,7 @@ async fn history(
             )
             .with_cause("rows", "1 to 50")
         })?;
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let mut txns: Vec<&Txn> = w.wallets[&wallet]
         .1
         .iter()
@@ -594,10 +574,7 @@ async fn transaction(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let t = w.wallets[&owner]
         .1
         .iter()
@@ -655,10 +632,7 @@ async fn register_hook(
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 100 {
         return Err(unprocessable("an http(s) URL of at most 100 characters"));
     }
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     if w.hooks.contains_key(&owner) {
         return Err(unprocessable("a hook exists already: delete it first"));
     }
@@ -674,10 +648,7 @@ async fn register_hook(
 }
 
 fn the_hook(s: &Sandbox, owner: &str, hook_id: Option<&str>) -> Result<Hook, QiwiError> {
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     w.hooks
         .get(owner)
         .cloned()
@@ -700,11 +671,7 @@ async fn delete_hook(
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
     the_hook(&s, &owner, Some(&hook_id))?;
-    s.wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .hooks
-        .remove(&owner);
+    s.wallet.locked().hooks.remove(&owner);
     Ok(typed::<qiwi_sys::wallet::types::HookResponse>(
         json!({"response": "Hook deleted"}),
     ))
@@ -746,13 +713,7 @@ async fn new_hook_key(
         return e.into_response();
     }
     let key: [u8; 32] = std::array::from_fn(|_| fastrand::u8(..));
-    if let Some(h) = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .hooks
-        .get_mut(&owner)
-    {
+    if let Some(h) = s.wallet.locked().hooks.get_mut(&owner) {
         h.key = key;
     }
     key_answer(key)

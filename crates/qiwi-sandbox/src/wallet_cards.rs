@@ -4,6 +4,7 @@
 //! PDF, at most 90 days), blocking and unblocking (within 90 days of a block through the API),
 //! the card's number and CVV, and its name.
 
+use crate::sync::Locked as _;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -196,10 +197,7 @@ fn issue(w: &mut WalletState, order_id: &str, now: OffsetDateTime) {
 impl Sandbox {
     /// Card `id` of the token's wallet.
     fn card_of(&self, owner: &str, id: &str) -> Result<Card, QiwiError> {
-        let w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let w = self.wallet.locked();
         w.cards
             .iter()
             .find(|c| c.id.to_string() == id && c.wallet == owner)
@@ -208,10 +206,7 @@ impl Sandbox {
     }
 
     fn update_card(&self, id: i64, change: impl FnOnce(&mut Card)) {
-        let mut w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self.wallet.locked();
         if let Some(card) = w.cards.iter_mut().find(|c| c.id == id) {
             change(card);
         }
@@ -240,10 +235,7 @@ async fn create_order(
     else {
         return Err(invalid("cardAlias", "qvc-cpa or qvc-cpa-debit"));
     };
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     if !w.packages.contains(&wallet) {
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -271,10 +263,7 @@ async fn submit_order(
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let now = s.clock.now();
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     {
         let order = w
             .card_orders
@@ -308,10 +297,7 @@ async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let stamp = |t: OffsetDateTime| crate::clock::stamp(t).as_str().to_owned();
     let cards: Vec<Value> = w
         .cards

@@ -2,6 +2,7 @@
 //! wallet waits in that wallet, which can pay it from its balance or reject it
 //! (wallet-api.md §7.2–7.4).
 
+use crate::sync::Locked as _;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -74,10 +75,7 @@ async fn search(
         .with_cause("statuses", "READY_FOR_PAY"));
     }
     let rows = q.rows.unwrap_or(50).clamp(1, 50);
-    let p2p = s
-        .p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let p2p = s.p2p.locked();
     let mut waiting: Vec<&BillRecord> = p2p
         .bills
         .values()
@@ -110,10 +108,7 @@ async fn search(
 
 /// The bill with checkout id `id` waiting in `wallet`.
 fn find(s: &Sandbox, id: i64, wallet: &str) -> Result<(String, Decimal), QiwiError> {
-    let p2p = s
-        .p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let p2p = s.p2p.locked();
     p2p.bills
         .values()
         .find(|r| r.checkout_id == id && waits_in(s, r, wallet))

@@ -4,6 +4,7 @@
 //! (wallet-api.md §2.2–2.7); downgrades from `FULL` to `VERIFIED` (§2.4), which end
 //! [`DOWNGRADE_TIME`] after they are confirmed, on the sandbox clock.
 
+use crate::sync::Locked as _;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -153,10 +154,7 @@ impl crate::Sandbox {
     /// `wallet`'s identification level now: `FULL`, `VERIFIED` or `SIMPLE`. Downgrades whose
     /// time has come end here.
     fn level(&self, wallet: &str) -> &'static str {
-        let mut w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self.wallet.locked();
         level_in(
             &mut w,
             wallet,
@@ -168,10 +166,7 @@ impl crate::Sandbox {
     /// A downgrade's answer: `IN_PROGRESS` until it has ended, then `SUCCESS`.
     fn downgrade_answer(&self, wallet: &str, id: &str) -> Result<Json<Value>, QiwiError> {
         let level = self.level(wallet);
-        let w = self
-            .wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let w = self.wallet.locked();
         let d = w
             .downgrades
             .get(id)
@@ -201,10 +196,7 @@ pub(crate) async fn identify_fully(
     State(s): State<SharedState>,
     Path(wallet): Path<String>,
 ) -> Result<StatusCode, QiwiError> {
-    let mut w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut w = s.wallet.locked();
     if !w.identities.contains_key(&wallet) {
         return Err(QiwiError::new(
             StatusCode::CONFLICT,
@@ -244,17 +236,13 @@ async fn create_downgrade(
         ));
     }
     let id = crate::error::uuid();
-    s.wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .downgrades
-        .insert(
-            id.clone(),
-            Downgrade {
-                wallet,
-                confirmed: None,
-            },
-        );
+    s.wallet.locked().downgrades.insert(
+        id.clone(),
+        Downgrade {
+            wallet,
+            confirmed: None,
+        },
+    );
     Ok(typed::<
         qiwi_sys::wallet::types::IdentificationDowngradeCreated,
     >(json!({"downgradeOperationId": id})))
@@ -269,8 +257,7 @@ async fn confirm_downgrade(
     let now = s.clock.now();
     if let Some(d) = s
         .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .locked()
         .downgrades
         .get_mut(&id)
         .filter(|d| d.wallet == wallet)
@@ -313,10 +300,7 @@ async fn get_identification(
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let level = s.level(&wallet);
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     let id: i64 = wallet.parse().unwrap_or_default();
     let answer = match w.identities.get(&wallet) {
         Some(r) => json!({
@@ -368,23 +352,13 @@ async fn set_identification(
         "lastName": r.last_name, "birthDate": r.birth_date, "passport": r.passport,
         "inn": r.inn, "snils": r.snils, "oms": r.oms,
     });
-    s.wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .identities
-        .insert(wallet, r);
+    s.wallet.locked().identities.insert(wallet, r);
     Ok(typed::<qiwi_sys::wallet::types::Identification>(answer))
 }
 
 /// This month's outgoing sum and count of transfers to wallets, for `wallet`.
 fn this_month(s: &crate::Sandbox, wallet: &str) -> (Decimal, usize, OffsetDateTime) {
-    spent_in(
-        &s.wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-        wallet,
-        s.clock.now(),
-    )
+    spent_in(&s.wallet.locked(), wallet, s.clock.now())
 }
 
 async fn limits(

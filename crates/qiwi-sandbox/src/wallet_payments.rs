@@ -4,6 +4,7 @@
 //! services; the card-provider look-up; and the two-step transfer to a Kazakhstan card
 //! (wallet-api.md §5.3–5.12). Money that leaves the sandbox is an `OUT` only.
 
+use crate::sync::Locked as _;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -422,11 +423,7 @@ async fn lookup_kz_card(
     let pan = pan_of(&request.card_number, "cardNumber")?;
     let ev = crate::error::uuid().replace('-', "");
     let masked = format!("{}******{}", &pan[..6], &pan[pan.len() - 4..]);
-    s.wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .kz_lookups
-        .insert(ev.clone(), pan);
+    s.wallet.locked().kz_lookups.insert(ev.clone(), pan);
     Ok(typed::<qiwi_sys::wallet::types::Containers>(json!({
         "elements": [
             {"type": "field", "name": "account", "value": masked},
@@ -442,14 +439,7 @@ async fn pay_kz_card(State(s): State<SharedState>, headers: HeaderMap, body: Byt
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let looked_up = |ev: &str| {
-        s.wallet
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .kz_lookups
-            .get(ev)
-            .cloned()
-    };
+    let looked_up = |ev: &str| s.wallet.locked().kz_lookups.get(ev).cloned();
     let planned = amount_of(&request).and_then(|amount| {
         let fields = &request.fields.0;
         let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or_default();

@@ -2,6 +2,7 @@
 //! commission table, the wallet's nickname, and P2P key pairs that work with the sandbox's P2P
 //! API at once (wallet-api.md §3.2, §5.2, §5.5, §5.15, §7.1).
 
+use crate::sync::Locked as _;
 use axum::body::Bytes;
 use std::collections::BTreeMap;
 
@@ -136,10 +137,7 @@ async fn totals(
     if end < start || end - start > time::Duration::days(90) {
         return Err(validation("startDate", "at most 90 days before endDate"));
     }
-    let w = s
-        .wallet
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let w = s.wallet.locked();
     // Per currency: what came in, and what went out with its commission.
     let (mut incoming, mut outgoing) = (BTreeMap::new(), BTreeMap::new());
     for t in w.wallets[&wallet]
@@ -243,15 +241,11 @@ async fn create_p2p_keys(
     let id = uuid();
     let secret = format!("sandbox-p2p-secret-{id}");
     let public = format!("sandbox-p2p-public-{id}");
-    s.p2p
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .issued
-        .push(IssuedKeys {
-            secret: P2pSecretKey::new(&secret),
-            public: qiwi_core::secret::P2pPublicKey::new(&public),
-            notify_url: request.server_notifications_url,
-        });
+    s.p2p.locked().issued.push(IssuedKeys {
+        secret: P2pSecretKey::new(&secret),
+        public: qiwi_core::secret::P2pPublicKey::new(&public),
+        notify_url: request.server_notifications_url,
+    });
     Ok(typed::<qiwi_sys::wallet::types::P2pKeys>(json!({
         "PublicKey": public,
         "SecretKey": secret,
