@@ -869,6 +869,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sampler_lets_ten_lines_a_second_through_and_counts_the_rest() {
+        let sampler = Sampler::new();
+        for _ in 0..Sampler::PER_SECOND {
+            assert_eq!(sampler.admit(), Some(0));
+        }
+        for _ in 0..5 {
+            assert_eq!(sampler.admit(), None);
+        }
+        std::thread::sleep(Duration::from_millis(1010));
+        assert_eq!(
+            sampler.admit(),
+            Some(5),
+            "the next second's first line says how many"
+        );
+        assert_eq!(sampler.admit(), Some(0));
+        assert_eq!(Sampler::PER_SECOND, 10);
+    }
+
+    #[test]
     fn json_media_types() {
         let mut h = HeaderMap::new();
         for (v, ok) in [

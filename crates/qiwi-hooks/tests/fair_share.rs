@@ -117,3 +117,46 @@ async fn forwarded_entries_that_are_not_addresses_fail_the_source_check() {
     }
     assert_eq!(script.calls().len(), 1);
 }
+
+/// Whether the server keeps a connection from `local` open (it closes refused ones at once).
+async fn kept(local: [u8; 4], addr: SocketAddr) -> Option<TcpStream> {
+    let mut s = connect_from(IpAddr::from(local), addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut b = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_millis(50), s.read(&mut b)).await;
+    read.is_err().then_some(s)
+}
+
+#[tokio::test]
+async fn an_address_gets_its_share_back_as_its_connections_close() {
+    let router = Receiver::new(keys()).router(|_: Event| async { Ok::<(), String>(()) });
+    let app = axum::Router::new().nest("/qiwi", router);
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let addr: SocketAddr = ([127, 0, 0, 1], listener.local_addr().unwrap().port()).into();
+    // Four slots; once two are in use, one connection an address.
+    let config = ServeConfig::default()
+        .max_connections(4)
+        .max_connections_per_address(1)
+        .header_read_timeout(Duration::from_secs(30));
+    tokio::spawn(qiwi_hooks::serve_with(listener, app, config));
+    let (a, b, c) = ([127, 0, 0, 5], [127, 0, 0, 6], [127, 0, 0, 7]);
+
+    // Below half, A may open two.
+    let a1 = kept(a, addr).await.expect("a1");
+    let a2 = kept(a, addr).await.expect("a2");
+    // Half full now: B gets its one, A no third.
+    let b1 = kept(b, addr).await.expect("b1");
+    assert!(kept(a, addr).await.is_none(), "A is over its share");
+    assert!(kept(b, addr).await.is_none(), "B is at its share");
+    // A closes one of two: it still holds its share.
+    drop(a2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(kept(a, addr).await.is_none(), "A still holds one");
+    // A closes the other: its share is free again while the server is crowded.
+    drop(a1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let c1 = kept(c, addr).await.expect("c1");
+    let again = kept(a, addr).await;
+    assert!(again.is_some(), "A's closed connections were given back");
+    drop((b1, c1, again));
+}
