@@ -114,3 +114,29 @@ impl fmt::Display for Failure {
         f.write_str(&crate::output::untrusted(&line))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::answered;
+
+    #[test]
+    fn a_proxys_page_is_shown_by_its_first_words() {
+        let page = |text: &str| {
+            let mut body = qiwi_core::ErrorBody::default();
+            body.extra
+                .insert(qiwi_core::error::NON_JSON_BODY.into(), text.into());
+            answered(Some(502), &body)
+        };
+        assert_eq!(
+            page("<html>\n  <h1>502   Bad Gateway</h1>\n</html>"),
+            "QIWI answered HTTP 502 (not QIWI's JSON: <html> <h1>502 Bad Gateway</h1> </html>)"
+        );
+        let long = page(&"x".repeat(500));
+        assert!(long.ends_with(&format!("{}…)", "x".repeat(120))), "{long}");
+        assert_eq!(page("   "), "QIWI answered HTTP 502");
+        assert_eq!(
+            answered(None, &qiwi_core::ErrorBody::default()),
+            "QIWI answered"
+        );
+    }
+}

@@ -540,12 +540,29 @@ mod tests {
             );
         }
         // Escaped quotes and backslashes inside a quoted value, at either parity.
-        for text in [r#""a\"b 4256""#, r#""ab\"4256""#, r#""\\""#, r#""x\\\"4256\\""#] {
+        for text in [
+            r#""a\"b 4256""#,
+            r#""ab\"4256""#,
+            r#""\\""#,
+            r#""x\\\"4256\\""#,
+        ] {
             let e = serde_json::from_str::<u8>(text).unwrap_err();
             let shown = without_values(&e);
-            assert!(!shown.contains("4256") && !shown.contains('\\'), "{text}: {shown}");
-            assert!(shown.starts_with("invalid type: string (value not shown), expected u8"), "{shown}");
+            assert!(
+                !shown.contains("4256") && !shown.contains('\\'),
+                "{text}: {shown}"
+            );
+            assert!(
+                shown.starts_with("invalid type: string (value not shown), expected u8"),
+                "{shown}"
+            );
         }
+        // An error without a position (from a `Value`) gets none.
+        let e = serde_json::from_value::<u8>(serde_json::json!("4256")).unwrap_err();
+        assert_eq!(
+            without_values(&e),
+            "invalid type: string (value not shown), expected u8"
+        );
         // The position survives, and a message with nothing quoted is kept whole.
         let e = serde_json::from_str::<Card>("{").unwrap_err();
         assert_eq!(without_values(&e), e.to_string());
