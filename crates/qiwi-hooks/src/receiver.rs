@@ -658,11 +658,13 @@ impl<S: DedupeStore> Receiver<S> {
         // notification that arrived before the API caught up. The claim is not recorded as
         // handled, so QIWI's retry (or its genuine notification) is confirmed again; it is held
         // for RECHECK_AFTER first, so that replays cannot turn into a flood of API calls.
+        // The claimed status is unsigned text from the body: quoted and cut for the log.
+        let claimed_status: String = event.claimed_status().chars().take(64).collect();
         tracing::warn!(
             %family,
             id = event.id(),
-            claimed = event.claimed_status(),
-            confirmed = event.status(),
+            claimed = ?claimed_status,
+            confirmed = ?event.status(),
             "QIWI's API contradicts the notification's status; not acknowledged, QIWI will retry"
         );
         self.store.hold(family, &claimed, self.recheck_after).await;
