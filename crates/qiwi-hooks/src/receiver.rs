@@ -164,6 +164,9 @@ impl Rejection {
     }
 }
 
+/// The message already includes the signature error's, so no `source` repeats it.
+impl std::error::Error for Rejection {}
+
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -1042,6 +1045,8 @@ mod deliver_tests {
         ];
         for (r, status, text) in cases {
             assert_eq!(r.status().as_u16(), status, "{r}");
+            let as_error: &dyn std::error::Error = &r;
+            assert!(as_error.source().is_none());
             assert!(r.to_string().contains(text), "{r}");
             let reply = Reply::rejected(r.clone());
             assert_eq!(reply.status.as_u16(), status);

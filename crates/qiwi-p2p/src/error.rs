@@ -108,7 +108,7 @@ impl Error {
         match self {
             Error::RateLimited { .. } | Error::Transport { .. } => true,
             Error::Unavailable { status, .. } => {
-                qiwi_sys::error::is_transient_server_status(*status)
+                qiwi_sys::transport::is_transient_server_status(*status)
             }
             Error::Api(e) => e.is_retryable(),
             _ => false,

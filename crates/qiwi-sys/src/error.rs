@@ -368,12 +368,8 @@ fn answered_status(message: &str) -> Option<u16> {
         .and_then(|s| s.parse().ok())
 }
 
-/// Whether a `5xx` may pass if the same request is sent again: `500`, `502`, `503`, `504` (not
-/// `501 Not Implemented`, `505` …). The transport's retries and every client's
-/// `is_retryable` read this one list.
-pub fn is_transient_server_status(status: u16) -> bool {
-    matches!(status, 500 | 502 | 503 | 504)
-}
+/// Kept here too, where clients looked for it first.
+pub use crate::transport::is_transient_server_status;
 
 /// `.classify()` on what a generated operation's `send()` returned: the answer's body, or an
 /// [`ApiError`] whose decode failures name the JSON path.

@@ -28,7 +28,7 @@ use failure::{
 };
 pub use quirks::index_query_arrays;
 use quirks::{buffered, error_body_as_json};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, is_transient_server_status};
 use retry::{is_retryable_status, retry_after};
 pub use rules::Rules;
 pub use seams::{Idempotency, RequestSigner, SeamFuture, SpecIdempotency, Throttle};

@@ -89,8 +89,15 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a `5xx` may pass if the same request is sent again: `500`, `502`, `503`, `504` (not
+/// `501 Not Implemented`, `505` …). The transport's retries and every client's
+/// `is_retryable` read this one list.
+pub fn is_transient_server_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
+}
+
 pub(super) fn is_retryable_status(s: StatusCode) -> bool {
-    matches!(s.as_u16(), 423 | 429) || crate::error::is_transient_server_status(s.as_u16())
+    matches!(s.as_u16(), 423 | 429) || is_transient_server_status(s.as_u16())
 }
 
 /// `Retry-After` in seconds; an HTTP-date value is left to the backoff.
