@@ -4,7 +4,7 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Output, Stdio};
 
-use qiwi_core::secret::{NotificationKey, P2pSecretKey};
+use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey};
 use serde_json::Value;
 
 const W1_KEY: &str = include_str!("../../../fixtures/wallet/w1.key");
@@ -137,7 +137,7 @@ fn receiver(runtime: &tokio::runtime::Runtime) -> String {
         let keys = qiwi_hooks::Keys {
             wallet: Some(qiwi_core::secret::WalletHookKey::from_base64(W1_KEY.trim()).unwrap()),
             p2p: Some(P2pSecretKey::new("p2p-secret")),
-            payin: Some(NotificationKey::new("payin-key")),
+            payin: Some(PayinNotificationKey::new("payin-key")),
         };
         let router = qiwi_hooks::Receiver::new(keys)
             .router(|_event: qiwi_hooks::Event| async { Ok::<(), std::io::Error>(()) });

@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use qiwi_core::signature::{
     sign_p2p_notification, sign_payin_notification, verify_p2p_notification,
     verify_payin_notification, verify_wallet_notification,
@@ -225,7 +225,7 @@ fn cases() -> Vec<Case> {
     let bill_sig = sign_p2p_notification(BILL.as_bytes(), &secret).unwrap();
     let bill_mac = hex::decode(&bill_sig).unwrap();
     let bill_signed = "RUB|1.00|cc961e8d-d4d6-4f02-b737-2297e51fb48e|9hh4jb-00|PAID";
-    let payin_key = NotificationKey::new("TOKEN");
+    let payin_key = PayinNotificationKey::new("TOKEN");
     let payin_sig = sign_payin_notification(PAYIN.as_bytes(), &payin_key).unwrap();
     let payin_mac = hex::decode(&payin_sig).unwrap();
     let payin_signed = "A22170834426031500000733E625FCB3|2022-08-05T11:34:42+03:00|5";

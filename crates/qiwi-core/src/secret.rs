@@ -8,7 +8,7 @@
 //! | [`P2pSecretKey`] | P2P `SecretKey` | bearer token, and HMAC key **as is** |
 //! | [`P2pPublicKey`] | P2P `PublicKey` | payment-form links (not a secret) |
 //! | [`PayinApiKey`] | Payment Protocol API key (pay-in and payouts) | bearer token on api.qiwi.com |
-//! | [`NotificationKey`] | Payment Protocol notification key | HMAC key **as is** |
+//! | [`PayinNotificationKey`] | Payment Protocol notification key | HMAC key **as is** |
 //! | [`ApiToken`] | any bearer credential (Payment Protocol API key …) | what the transport sends |
 //!
 //! Card data and payment tokens travel in API bodies and get the same care:
@@ -324,13 +324,20 @@ impl<'de> Deserialize<'de> for WalletHookKey {
 /// The Payment Protocol "server notifications key" from the merchant cabinet; the HMAC key is
 /// its UTF-8 bytes as is (no decoding).
 #[derive(Clone)]
-pub struct NotificationKey(SecretString);
-redacted_debug!(NotificationKey);
+pub struct PayinNotificationKey(SecretString);
 
-impl NotificationKey {
+/// The old name of [`PayinNotificationKey`].
+#[deprecated(
+    since = "0.1.0",
+    note = "named for its family: use PayinNotificationKey"
+)]
+pub type NotificationKey = PayinNotificationKey;
+redacted_debug!(PayinNotificationKey);
+
+impl PayinNotificationKey {
     /// Wraps the key exactly as the cabinet shows it.
     pub fn new(key: impl Into<String>) -> Self {
-        NotificationKey(SecretString::from(key.into()))
+        PayinNotificationKey(SecretString::from(key.into()))
     }
 
     pub(crate) fn hmac_key(&self) -> &[u8] {
@@ -338,10 +345,12 @@ impl NotificationKey {
     }
 }
 
-secret_eq!(NotificationKey, |v| v.hmac_key());
-text_serde!(NotificationKey, |s| Ok(NotificationKey::new(s)), |v| v
-    .0
-    .expose_secret());
+secret_eq!(PayinNotificationKey, |v| v.hmac_key());
+text_serde!(
+    PayinNotificationKey,
+    |s| Ok(PayinNotificationKey::new(s)),
+    |v| v.0.expose_secret()
+);
 
 /// A full card number (PAN), as a payment request sends it or the wallet's card details return
 /// it. `Debug` shows only the last four digits; QIWI's masked forms (`maskedPan`) stay strings.
@@ -447,7 +456,7 @@ mod tests {
             format!("{:?}", WalletToken::new(SECRET).unwrap()),
             format!("{:?}", PayinApiKey::new(SECRET).unwrap()),
             format!("{:?}", P2pSecretKey::new(SECRET)),
-            format!("{:?}", NotificationKey::new(SECRET)),
+            format!("{:?}", PayinNotificationKey::new(SECRET)),
             format!("{hook:?}"),
             format!("{:?}", hook.clone()),
         ];
@@ -489,7 +498,7 @@ mod tests {
             round_trip::<WalletToken>(SECRET).2,
             round_trip::<PayinApiKey>(SECRET).2,
             round_trip::<P2pSecretKey>(SECRET).2,
-            round_trip::<NotificationKey>(SECRET).2,
+            round_trip::<PayinNotificationKey>(SECRET).2,
             round_trip::<CardSecurityCode>(SECRET).2,
             round_trip::<PaymentToken>(SECRET).2,
             round_trip::<WalletHookKey>(hook_b64).2,

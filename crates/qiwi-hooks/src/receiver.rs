@@ -11,7 +11,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use http::{HeaderMap, Method, StatusCode, header};
 use qiwi_core::notification::WalletNotification;
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use qiwi_core::signature::{
     SignatureError, WalletSignFields, verify_p2p_notification, verify_payin_notification,
     verify_wallet_notification_with,
@@ -275,7 +275,7 @@ pub struct Keys {
     /// P2P secret key.
     pub p2p: Option<P2pSecretKey>,
     /// Payment Protocol notification key.
-    pub payin: Option<NotificationKey>,
+    pub payin: Option<PayinNotificationKey>,
 }
 
 /// The environment variables [`Keys::from_env`] reads: the wallet hook key (Base64), the P2P
@@ -299,7 +299,7 @@ impl Keys {
         Ok(Keys {
             wallet,
             p2p: var(p2p).map(P2pSecretKey::new),
-            payin: var(payin).map(NotificationKey::new),
+            payin: var(payin).map(PayinNotificationKey::new),
         })
     }
 }

@@ -18,7 +18,7 @@ use qiwi_core::notification::payin::{
 use qiwi_core::notification::wallet::{
     WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
 };
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use qiwi_core::signature::{
     sign_p2p_notification, sign_payin_notification, sign_wallet_notification,
 };
@@ -61,7 +61,7 @@ pub fn p2p(n: &P2pNotification, secret: &P2pSecretKey) -> SignedRequest {
 }
 
 /// A Payment Protocol notification for `n`, with its `Signature` header.
-pub fn payin(n: &PayinNotification, key: &NotificationKey) -> SignedRequest {
+pub fn payin(n: &PayinNotification, key: &PayinNotificationKey) -> SignedRequest {
     let body = n.to_json().expect("a notification serializes");
     let signature = sign_payin_notification(&body, key).expect("a known notification type");
     let mut headers = json_headers();
@@ -169,12 +169,12 @@ pub const PAYIN_TYPES: [&str; 6] = [
 /// this version does not know.
 ///
 /// ```
-/// use qiwi_core::secret::NotificationKey;
+/// use qiwi_core::secret::PayinNotificationKey;
 /// use qiwi_hooks::testing;
 ///
 /// let refund = testing::sample_payin("REFUND", "refund-1").unwrap();
 /// assert_eq!(refund.type_name(), "REFUND");
-/// let request = testing::payin(&refund, &NotificationKey::new("my-key"));
+/// let request = testing::payin(&refund, &PayinNotificationKey::new("my-key"));
 /// assert_eq!(request.headers[1].0, "signature");
 /// ```
 pub fn sample_payin(type_name: &str, id: &str) -> Option<PayinNotification> {
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn every_payin_type_has_a_sample_that_signs_and_verifies() {
-        let key = NotificationKey::new("test-key");
+        let key = PayinNotificationKey::new("test-key");
         for type_name in PAYIN_TYPES {
             let n = sample_payin(type_name, "id-1").unwrap_or_else(|| panic!("{type_name}"));
             assert_eq!(n.type_name(), type_name);

@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
-use qiwi_core::secret::{NotificationKey, P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
+use qiwi_core::secret::{
+    P2pPublicKey, P2pSecretKey, PayinApiKey, PayinNotificationKey, WalletToken,
+};
 
 use crate::config::{
     DEFAULT_P2P_PUBLIC_KEY, DEFAULT_P2P_SECRET, DEFAULT_P2P_SITE_ID, DEFAULT_PAYIN_API_KEY,
@@ -115,7 +117,7 @@ pub fn config(args: &Args) -> Result<Config, String> {
             payin_site_id: args.payin_site_id.clone(),
             payin_api_key: PayinApiKey::new(&args.payin_api_key)
                 .map_err(|e| format!("--payin-api-key: {e}"))?,
-            payin_notification_key: NotificationKey::new(&args.payin_notification_key),
+            payin_notification_key: PayinNotificationKey::new(&args.payin_notification_key),
         },
         notify_p2p: args.notify_p2p.clone(),
         notify_payin: args.notify_payin.clone(),

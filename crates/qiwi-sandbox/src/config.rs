@@ -1,7 +1,9 @@
 //! What a sandbox runs with: the credentials it accepts, where callbacks go, and how fast
 //! QIWI's delays pass.
 
-use qiwi_core::secret::{NotificationKey, P2pPublicKey, P2pSecretKey, PayinApiKey, WalletToken};
+use qiwi_core::secret::{
+    P2pPublicKey, P2pSecretKey, PayinApiKey, PayinNotificationKey, WalletToken,
+};
 use serde::Serialize;
 
 /// Sandbox-only credentials, printed on start: never QIWI's, never a real merchant's.
@@ -43,7 +45,7 @@ pub struct Credentials {
     /// The Payment Protocol API key.
     pub payin_api_key: PayinApiKey,
     /// The key Payment Protocol callbacks are signed with (the cabinet's notification key).
-    pub payin_notification_key: NotificationKey,
+    pub payin_notification_key: PayinNotificationKey,
 }
 
 impl Default for Credentials {
@@ -56,7 +58,7 @@ impl Default for Credentials {
             p2p_site_id: DEFAULT_P2P_SITE_ID.to_owned(),
             payin_site_id: DEFAULT_PAYIN_SITE_ID.to_owned(),
             payin_api_key: PayinApiKey::new(DEFAULT_PAYIN_API_KEY).expect("a header-safe key"),
-            payin_notification_key: NotificationKey::new(DEFAULT_PAYIN_NOTIFICATION_KEY),
+            payin_notification_key: PayinNotificationKey::new(DEFAULT_PAYIN_NOTIFICATION_KEY),
         }
     }
 }

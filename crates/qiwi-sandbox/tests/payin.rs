@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qiwi_core::notification::payin::OperationStatus;
-use qiwi_core::secret::{NotificationKey, PayinApiKey};
+use qiwi_core::secret::{PayinApiKey, PayinNotificationKey};
 use qiwi_sandbox::{Config, RunningSandbox};
 use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::payin::{self, types::Payment};
@@ -347,7 +347,7 @@ async fn callbacks_are_signed_and_verified_by_a_receiver() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = seen.clone();
     let keys = Keys {
-        payin: Some(NotificationKey::new(
+        payin: Some(PayinNotificationKey::new(
             qiwi_sandbox::config::DEFAULT_PAYIN_NOTIFICATION_KEY,
         )),
         ..Keys::default()

@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | wallet webhook | [`WalletHookKey`](crate::secret::WalletHookKey), Base64-decoded | the values of the receiver's [`WalletSignFields`] (QIWI's `sum.currency,sum.amount,type,account,txnId`), which `payment.signFields` must list exactly, joined by `\|` | body field `hash`, hex |
 //! | P2P bill | [`P2pSecretKey`](crate::secret::P2pSecretKey) as is | `amount.currency\|amount.value\|billId\|siteId\|status.value`, amount with two decimals | header `X-Api-Signature-SHA256`, hex |
-//! | Payment Protocol | [`NotificationKey`](crate::secret::NotificationKey) as is | per type (see below) | header `Signature` |
+//! | Payment Protocol | [`PayinNotificationKey`](crate::secret::PayinNotificationKey) as is | per type (see below) | header `Signature` |
 //!
 //! **What a signature covers.** Only the values above: each verified model says which
 //! (`signed_paths`). The wallet's and most Payment Protocol types' *status* is not signed, so a

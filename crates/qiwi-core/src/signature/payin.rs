@@ -8,7 +8,7 @@ use super::{
 };
 use crate::QiwiDateTime;
 use crate::notification::payin::{NotificationAmount, PayinNotification, read_payin};
-use crate::secret::NotificationKey;
+use crate::secret::PayinNotificationKey;
 
 /// What a Payment Protocol notification signs. Ids, date-times and statuses are strings
 /// whose typed values are QIWI's text; an amount may be spelled several ways.
@@ -121,13 +121,13 @@ fn payin_signed(n: &PayinNotification) -> Result<PayinSigned<'_>, SignatureError
 ///
 /// ```
 /// use qiwi_core::notification::PayinNotification;
-/// use qiwi_core::secret::NotificationKey;
+/// use qiwi_core::secret::PayinNotificationKey;
 /// use qiwi_core::signature::verify_payin_notification;
 ///
 /// // Vector C1 (test-vectors.md): `4504751|2019-10-08T11:31:37+03:00|2211.24` under `TOKEN`.
 /// let body = br#"{"type":"PAYMENT","payment":{"paymentId":"4504751","createdDateTime":"2019-10-08T11:31:37+03:00","amount":{"value":2211.24,"currency":"RUB"},"status":{"value":"SUCCESS"}},"version":"1"}"#;
 /// let header = "3c67f9a691e34e1a9e74e05927f3901186cc838cc81de2a3519c78b9612cf49e";
-/// let n = verify_payin_notification(body, header, &NotificationKey::new("TOKEN"))?;
+/// let n = verify_payin_notification(body, header, &PayinNotificationKey::new("TOKEN"))?;
 /// assert_eq!(n.id(), "4504751");
 /// // The status is not signed: confirm it through the API before shipping.
 /// assert!(!n.status_is_signed());
@@ -136,7 +136,7 @@ fn payin_signed(n: &PayinNotification) -> Result<PayinSigned<'_>, SignatureError
 pub fn verify_payin_notification(
     body: &[u8],
     signature: &str,
-    key: &NotificationKey,
+    key: &PayinNotificationKey,
 ) -> Result<PayinNotification, SignatureError> {
     let expected = decode_hex_or_base64(signature)?;
     let mut notification = read_payin(body)?;
@@ -190,7 +190,7 @@ fn payin_real_dates(n: &PayinNotification) -> Result<(), SignatureError> {
 /// values as written.
 pub fn sign_payin_notification(
     body: &[u8],
-    key: &NotificationKey,
+    key: &PayinNotificationKey,
 ) -> Result<String, SignatureError> {
     let mut notification = read_payin(body)?;
     let text = payin_signed(&notification)?.written(body)?;

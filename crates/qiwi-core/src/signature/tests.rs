@@ -14,7 +14,7 @@ use crate::notification::payin::{
 use crate::notification::payin::{PayinNotification, read_payin};
 use crate::notification::wallet::{WalletMoney, WalletPayment, WalletTxnStatus, WalletTxnType};
 use crate::notification::wallet::{WalletNotification, WalletPaymentNotification, WalletWebhook};
-use crate::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use crate::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use crate::{Amount, Currency, QiwiDateTime};
 
 const WALLET_KEY: &str = include_str!("../../../../fixtures/wallet/w1.key").trim_ascii_end();
@@ -686,8 +686,8 @@ fn p2p_verifies_every_amount_form_and_rejects_tampering() {
     );
 }
 
-fn payin_key() -> NotificationKey {
-    NotificationKey::new("TOKEN")
+fn payin_key() -> PayinNotificationKey {
+    PayinNotificationKey::new("TOKEN")
 }
 
 fn payin_body(kind: &str, member: &str, id_field: &str, id: &str, amount: &str) -> String {
@@ -1038,7 +1038,7 @@ proptest! {
 fn no_error_ever_shows_a_key() {
     const KEY: &str = "KEY-SECRET-TEXT-42";
     let p2p = P2pSecretKey::new(KEY);
-    let payin = NotificationKey::new(KEY);
+    let payin = PayinNotificationKey::new(KEY);
     let wallet = WalletHookKey::from_base64(WALLET_KEY).unwrap();
     let bill = bill_body("\"10.00\"", "PAID");
     let pay = payin_body("PAYMENT", "payment", "paymentId", "1", "5");

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qiwi_core::Amount;
-use qiwi_core::secret::{NotificationKey, P2pSecretKey, WalletHookKey};
+use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use qiwi_hooks::testing::{self, SignedRequest};
 use qiwi_hooks::{Event, Keys, Receiver};
 use tokio::sync::Notify;
@@ -25,7 +25,7 @@ pub fn keys() -> Keys {
     Keys {
         wallet: Some(WalletHookKey::from_base64(WALLET_KEY).unwrap()),
         p2p: Some(P2pSecretKey::new(P2P_SECRET)),
-        payin: Some(NotificationKey::new(PAYIN_KEY)),
+        payin: Some(PayinNotificationKey::new(PAYIN_KEY)),
     }
 }
 
@@ -146,7 +146,7 @@ pub fn bill_req(bill: &str) -> SignedRequest {
 pub fn payin_req(payment: &str) -> SignedRequest {
     testing::payin(
         &testing::sample_payin_payment(payment),
-        &NotificationKey::new(PAYIN_KEY),
+        &PayinNotificationKey::new(PAYIN_KEY),
     )
 }
 
