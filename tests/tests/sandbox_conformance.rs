@@ -10,6 +10,9 @@ use qiwi_core::notification::p2p::BillAmount;
 use qiwi_sandbox::{Answer, Config, RunningSandbox};
 use qiwi_sys::{p2p, payin, payout};
 use serde_json::{Value, json};
+#[path = "../../xtask/src/spec_ref.rs"]
+mod spec_ref;
+use spec_ref::resolve;
 
 type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
 
@@ -51,16 +54,6 @@ fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(&'a str, 
         }
     }
     None
-}
-
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(spec, |cur, part| &cur[part]),
-        None => v,
-    }
 }
 
 /// Every `operationId` of an API, from the table generated from its spec.

@@ -7,6 +7,9 @@
 
 use qiwi_tests::lost_fields;
 use serde_json::Value;
+#[path = "../../xtask/src/spec_ref.rs"]
+mod spec_ref;
+use spec_ref::resolve;
 
 use std::collections::BTreeSet;
 
@@ -44,20 +47,6 @@ fn load(stem: &str) -> Value {
 
 fn ref_name(v: &Value) -> Option<&str> {
     v.get("$ref")?.as_str()?.rsplit('/').next()
-}
-
-/// Follows `{"$ref": "#/components/<kind>/<name>"}` once.
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let mut cur = spec;
-            for part in r.trim_start_matches("#/").split('/') {
-                cur = &cur[part];
-            }
-            cur
-        }
-        None => v,
-    }
 }
 
 struct Checker<'a> {

@@ -8,6 +8,7 @@
 
 mod codegen;
 mod secrets;
+mod spec_ref;
 mod surface;
 mod wire;
 

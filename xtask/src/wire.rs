@@ -13,6 +13,8 @@ use heck::ToSnakeCase as _;
 use quote::{ToTokens as _, format_ident, quote};
 use serde_json::Value;
 
+use crate::spec_ref::resolve;
+
 /// The setters of each generated builder (`GetBill` → `bill_id` → its value type), and each
 /// client method's builder and answer type.
 #[derive(Default)]
@@ -139,19 +141,6 @@ fn absolute(ty: &syn::Type, stem: &str) -> proc_macro2::TokenStream {
             &format!("qiwi_sys :: {stem} :: types ::"),
         );
     text.parse().expect("a type stays a type")
-}
-
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let mut cur = spec;
-            for part in r.trim_start_matches("#/").split('/') {
-                cur = &cur[part];
-            }
-            cur
-        }
-        None => v,
-    }
 }
 
 /// The value a parameter is sent with: its example, its schema's, the first documented enum
