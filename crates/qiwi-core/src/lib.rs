@@ -21,6 +21,7 @@ pub mod error;
 pub mod money;
 pub mod notification;
 mod open_enum;
+mod parse;
 mod raw;
 pub mod secret;
 pub mod signature;

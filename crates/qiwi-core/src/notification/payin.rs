@@ -8,8 +8,8 @@ use crate::QiwiDateTime;
 use crate::currency::CurrencyAlpha;
 use crate::money::{AmountNumber, AmountString};
 use crate::open_enum::open_enum;
+use crate::parse::{SignatureError, malformed, missing, typed};
 use crate::secret::PaymentToken;
-use crate::signature::{SignatureError, malformed, missing, typed};
 use crate::vocabulary::ReasonCode;
 
 open_enum! {
