@@ -4,6 +4,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use qiwi_sys::error::ApiError;
+
 /// Why a command stopped.
 #[derive(Debug)]
 pub struct Failure {
@@ -42,24 +44,40 @@ impl Failure {
         self
     }
 
-    /// A failed P2P call, with QIWI's message and trace id and what to do next.
-    pub fn p2p(what: impl Into<String>, error: &qiwi_p2p::Error) -> Failure {
-        use qiwi_p2p::Error as E;
+    /// A failed call to one of QIWI's APIs — every command prints API errors through here:
+    /// QIWI's message, code, fields and trace id (or the transport's verdict), and what to do.
+    /// `credential` names what to check on a 401/403 when the error has no sharper hint.
+    pub fn api(what: impl Into<String>, error: &ApiError, credential: &str) -> Failure {
         let why = match error.body() {
             Some(body) => answered(error.status(), body),
             None => error.to_string(),
         };
         let hint = match error {
-            E::Unauthorized { hint: Some(h), .. } => Some((*h).to_owned()),
-            E::Unauthorized { .. } => Some("check QIWI_P2P_SECRET (the P2P SecretKey)".to_owned()),
-            E::NotFound { .. } => Some("check the bill id".to_owned()),
-            E::InvalidInput { .. } => Some("fix the input and run it again".to_owned()),
+            ApiError::Unauthorized { hint: Some(h), .. } => Some((*h).to_owned()),
+            ApiError::Unauthorized { .. } => Some(format!("check {credential}")),
             e if e.is_retryable() => Some("try again later".to_owned()),
             _ => None,
         };
         Failure {
             hint,
             ..Failure::new(what, why)
+        }
+    }
+
+    /// A failed P2P call: an API error as [`Failure::api`] prints it, or P2P's own.
+    pub fn p2p(what: impl Into<String>, error: &qiwi_p2p::Error) -> Failure {
+        match error {
+            qiwi_p2p::Error::Api(e) => {
+                let failure = Failure::api(what, e, "QIWI_P2P_SECRET (the P2P SecretKey)");
+                match e {
+                    ApiError::NotFound { .. } => failure.hint("check the bill id"),
+                    _ => failure,
+                }
+            }
+            qiwi_p2p::Error::InvalidInput { .. } => {
+                Failure::new(what, error).hint("fix the input and run it again")
+            }
+            other => Failure::new(what, other),
         }
     }
 

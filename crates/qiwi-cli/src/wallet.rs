@@ -191,14 +191,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
 
 /// A failed Wallet API call as one line.
 fn api_failure(what: &str, e: &ApiError) -> Failure {
-    let failure = Failure::new(what, e);
-    match e {
-        ApiError::Unauthorized { .. } => {
-            failure.hint("check QIWI_WALLET_TOKEN (tokens last 180 days)")
-        }
-        e if e.is_retryable() => failure.hint("try again later"),
-        _ => failure,
-    }
+    Failure::api(what, e, "QIWI_WALLET_TOKEN (tokens last 180 days)")
 }
 
 /// One transaction as a CSV row (RFC 4180), the columns of [`COLUMNS`].

@@ -6,7 +6,7 @@ use qiwi_core::secret::{ApiToken, P2pPublicKey, P2pSecretKey};
 use qiwi_sys::p2p;
 use qiwi_sys::transport::{RetryPolicy, Transport};
 
-use crate::error::{Error, key_hint};
+use crate::error::{ApiError, Error, key_hint};
 
 /// A P2P bills API client. Clones share the connection pool and settings.
 ///
@@ -97,8 +97,8 @@ impl Client {
 
     /// Maps a failed call: a `401` gets the key-shape hint.
     pub(crate) fn fail(&self, e: qiwi_sys::error::ApiError) -> Error {
-        match Error::from(e) {
-            Error::Unauthorized { status, body, .. } => {
+        match e {
+            ApiError::Unauthorized { status, body, .. } => {
                 let swapped = self
                     .public_key
                     .as_ref()
@@ -108,9 +108,9 @@ impl Client {
                 } else {
                     key_hint(self.secret.expose_secret())
                 };
-                Error::Unauthorized { status, body, hint }
+                Error::Api(ApiError::Unauthorized { status, body, hint })
             }
-            other => other,
+            other => Error::Api(other),
         }
     }
 }
@@ -205,10 +205,10 @@ impl ClientBuilder {
             transport = transport.with_connect_timeout(t);
         }
         let raw = p2p::Client::with_transport(&self.base_url, transport).map_err(|e| {
-            Error::Transport {
+            Error::Api(ApiError::Transport {
                 timed_out: false,
                 message: format!("the HTTP client could not be built: {e}"),
-            }
+            })
         })?;
         Ok(Client {
             raw,

@@ -4,79 +4,29 @@ use std::time::Duration;
 
 use qiwi_core::ErrorBody;
 use qiwi_core::notification::p2p::BillStatusValue;
-use qiwi_sys::error::ApiError;
+pub use qiwi_sys::error::ApiError;
 
-/// A failed P2P call: what happened, QIWI's answer verbatim where it sent one, and what to do.
+/// A failed P2P call: QIWI's answer or the transport's verdict, classified once for every
+/// qiwi-rs client ([`ApiError`], with QIWI's body verbatim), or what only P2P adds: an input
+/// refused before sending, a wait that reached its deadline.
 ///
 /// ```
-/// use qiwi_p2p::Error;
+/// use qiwi_p2p::{ApiError, Error};
 ///
 /// let error = Error::InvalidInput { field: "billId", reason: "at most 200 characters".into() };
 /// assert_eq!(error.to_string(), "billId: at most 200 characters");
 /// assert!(!error.is_retryable());
+/// let limited = Error::from(ApiError::from_answer(429, Default::default(), None));
+/// assert!(limited.is_retryable() && limited.status() == Some(429));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// QIWI refused the secret key (`401`, `403`).
-    #[error("QIWI refused the P2P secret key (HTTP {status}): {body}{}", hint.map_or(String::new(), |h| format!("; {h}")))]
-    Unauthorized {
-        /// `401` or `403`.
-        status: u16,
-        /// QIWI's answer.
-        body: Box<ErrorBody>,
-        /// What the key's shape suggests, when it suggests something (the public key sent as
-        /// the secret one).
-        hint: Option<&'static str>,
-    },
-    /// No such bill or refund (`404`).
-    #[error("not found: {body}")]
-    NotFound {
-        /// QIWI's answer.
-        body: Box<ErrorBody>,
-    },
-    /// QIWI asked to slow down (`423`, `429`).
-    #[error("QIWI asked to slow down (HTTP {status}){}", retry_after.map_or(String::new(), |d| format!("; wait {}s", d.as_secs())))]
-    RateLimited {
-        /// `423` or `429`.
-        status: u16,
-        /// How long QIWI asked to wait, when it said.
-        retry_after: Option<Duration>,
-        /// QIWI's answer.
-        body: Box<ErrorBody>,
-    },
-    /// QIWI refused the request (`400`, `409`, `422` …): its answer says why.
-    #[error("QIWI rejected the request (HTTP {status}): {body}")]
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// QIWI's answer, verbatim (`errorCode`, `description`, `traceId`).
-        body: Box<ErrorBody>,
-    },
-    /// QIWI failed (`5xx`) and the retries are spent.
-    #[error("QIWI is unavailable (HTTP {status}): {body}; try again later")]
-    Unavailable {
-        /// The HTTP status.
-        status: u16,
-        /// QIWI's answer.
-        body: Box<ErrorBody>,
-    },
-    /// No usable answer: connection, timeout (the message says which), a body cut off.
-    #[error("{message}")]
-    Transport {
-        /// Whether a timeout ended it.
-        timed_out: bool,
-        /// What happened.
-        message: String,
-    },
-    /// QIWI answered success with a body that is not the documented JSON.
-    #[error("QIWI's answer does not decode at {path}: {message}")]
-    Decode {
-        /// The JSON path that failed.
-        path: String,
-        /// What was wrong.
-        message: String,
-    },
+    /// QIWI answered with an error, or no usable answer came: the shared classification
+    /// (`Unauthorized` carries the swapped-key hint, `NotFound`, `RateLimited`, `Rejected`,
+    /// `Unavailable`, `Transport`, `Decode` …).
+    #[error(transparent)]
+    Api(ApiError),
     /// An input was refused before anything was sent.
     #[error("{field}: {reason}")]
     InvalidInput {
@@ -95,49 +45,39 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
-    /// Another failure of the shared classification (an answer no spec documents …).
-    #[error(transparent)]
-    Api(ApiError),
 }
 
 impl Error {
-    /// Whether the same call can succeed later: rate limits, transport failures, and the `5xx`
-    /// that pass (`500`, `502`, `503`, `504`; not `501 Not Implemented`), as the shared
-    /// classification says.
+    /// Whether the same call can succeed later, as the shared classification says (rate
+    /// limits, transport failures, `500`/`502`/`503`/`504`); never for P2P's own variants.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Transport { .. } => true,
-            Error::Unavailable { status, .. } => {
-                qiwi_sys::transport::is_transient_server_status(*status)
-            }
             Error::Api(e) => e.is_retryable(),
-            _ => false,
+            Error::InvalidInput { .. } | Error::Deadline { .. } => false,
         }
     }
 
     /// The HTTP status, when the failure was an answer.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Unauthorized { status, .. }
-            | Error::RateLimited { status, .. }
-            | Error::Rejected { status, .. }
-            | Error::Unavailable { status, .. } => Some(*status),
-            Error::NotFound { .. } => Some(404),
             Error::Api(e) => e.status(),
-            _ => None,
+            Error::InvalidInput { .. } | Error::Deadline { .. } => None,
         }
     }
 
     /// QIWI's error body, verbatim, when QIWI answered with one.
     pub fn body(&self) -> Option<&ErrorBody> {
         match self {
-            Error::Unauthorized { body, .. }
-            | Error::NotFound { body }
-            | Error::RateLimited { body, .. }
-            | Error::Rejected { body, .. }
-            | Error::Unavailable { body, .. } => Some(body),
             Error::Api(e) => e.body(),
-            _ => None,
+            Error::InvalidInput { .. } | Error::Deadline { .. } => None,
+        }
+    }
+
+    /// The shared classification, when the failure is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            Error::InvalidInput { .. } | Error::Deadline { .. } => None,
         }
     }
 
@@ -151,28 +91,7 @@ impl Error {
 
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
-        match e {
-            ApiError::Unauthorized { status, body } => Error::Unauthorized {
-                status,
-                body,
-                hint: None,
-            },
-            ApiError::NotFound { body, .. } => Error::NotFound { body },
-            ApiError::RateLimited {
-                status,
-                retry_after,
-                body,
-            } => Error::RateLimited {
-                status,
-                retry_after,
-                body,
-            },
-            ApiError::Rejected { status, body, .. } => Error::Rejected { status, body },
-            ApiError::Unavailable { status, body } => Error::Unavailable { status, body },
-            ApiError::Transport { timed_out, message } => Error::Transport { timed_out, message },
-            ApiError::Decode { path, message } => Error::Decode { path, message },
-            other => Error::Api(other),
-        }
+        Error::Api(e)
     }
 }
 
@@ -235,9 +154,15 @@ mod tests {
             body: body(),
         });
         assert!(limited.is_retryable() && limited.body().is_some());
-        let unexpected = Error::from(ApiError::Unexpected { status: 302 });
+        let unexpected = Error::from(ApiError::Unexpected { status: 101 });
         assert!(matches!(unexpected, Error::Api(_)));
         assert!(!unexpected.is_retryable() && unexpected.body().is_none());
+        assert_eq!(unexpected.status(), Some(101));
+        let invalid = Error::invalid("billId", "x");
+        assert_eq!(
+            (invalid.status(), invalid.body(), invalid.api()),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod wait;
 
 pub use bills::{Bill, BillId, Bills, CreateBill, MAX_LIFETIME, PaySource, is_final};
 pub use client::{Client, ClientBuilder};
-pub use error::Error;
+pub use error::{ApiError, Error};
 pub use links::{CREATE_FORM_URL, FormLink, moscow_lifetime, pay_url_with};
 pub use qiwi_core::notification::p2p::{BillAmount, BillCustomer, BillStatus, BillStatusValue};
 pub use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use qiwi_p2p::{
-    Amount, BillStatusValue, Client, Currency, Error, P2pPublicKey, P2pSecretKey, RefundStatus,
+    Amount, ApiError, BillStatusValue, Client, Currency, Error, P2pPublicKey, P2pSecretKey,
+    RefundStatus,
 };
 use qiwi_sandbox::{Config, RunningSandbox};
 
@@ -112,7 +113,7 @@ async fn a_paid_bills_notification_ends_the_wait_at_once() {
     let more = refunds
         .create("paid-1", "r-3", "0.01".parse().unwrap(), Currency::RUB)
         .await;
-    let Err(Error::Rejected { body, .. }) = more else {
+    let Err(Error::Api(ApiError::Rejected { body, .. })) = more else {
         panic!("{more:?}")
     };
     assert_eq!(body.error_code.as_deref(), Some("refund.incorrect.amount"));
@@ -133,7 +134,10 @@ async fn rejected_and_expired_bills_end_the_wait_with_their_status() {
     let waited = client.bills().wait_paid("rejected-1").send().await.unwrap();
     assert_eq!(waited.status.value, BillStatusValue::Rejected);
     let again = client.bills().reject("rejected-1").await;
-    assert!(matches!(again, Err(Error::Rejected { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(Error::Api(ApiError::Rejected { .. }))),
+        "{again:?}"
+    );
 
     create(&client, "expiring-1", "10", Duration::from_secs(60)).await;
     assert_eq!(
@@ -181,11 +185,11 @@ async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
         .build()
         .unwrap();
     let err = swapped.bills().get("flaky-1").await.unwrap_err();
-    let Error::Unauthorized {
+    let Error::Api(ApiError::Unauthorized {
         status: 401,
         hint: Some(hint),
         ..
-    } = &err
+    }) = &err
     else {
         panic!("{err:?}")
     };
@@ -272,7 +276,7 @@ async fn a_form_link_opened_on_the_sandbox_makes_the_bill_it_describes() {
     assert_eq!(refused.status(), 401);
     let missing = client.bills().get("link-2").await;
     assert!(
-        matches!(missing, Err(Error::NotFound { .. })),
+        matches!(missing, Err(Error::Api(ApiError::NotFound { .. }))),
         "{missing:?}"
     );
 }

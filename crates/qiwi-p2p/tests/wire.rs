@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use qiwi_p2p::{
-    Amount, BillStatusValue, Client, Currency, Error, P2pSecretKey, PaySource, RefundStatus,
-    RetryPolicy,
+    Amount, ApiError, BillStatusValue, Client, Currency, Error, P2pSecretKey, PaySource,
+    RefundStatus, RetryPolicy,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
@@ -194,14 +194,14 @@ async fn qiwis_errors_come_back_typed_and_verbatim() {
         .await;
     let client = client(&server).await;
     let err = client.bills().get("missing").await.unwrap_err();
-    let Error::NotFound { body } = &err else {
+    let Error::Api(ApiError::NotFound { body, .. }) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(body.trace_id.as_deref(), Some("b3d41cafa0c6d088"));
     assert!(!err.is_retryable());
 
     let err = client.bills().get("secret").await.unwrap_err();
-    let Error::Unauthorized { hint, .. } = &err else {
+    let Error::Api(ApiError::Unauthorized { hint, .. }) = &err else {
         panic!("{err:?}")
     };
     assert!(
@@ -212,7 +212,7 @@ async fn qiwis_errors_come_back_typed_and_verbatim() {
 
     let err = client.bills().get("proxy").await.unwrap_err();
     assert!(
-        matches!(err, Error::Unavailable { status: 502, .. }),
+        matches!(err, Error::Api(ApiError::Unavailable { status: 502, .. })),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -371,7 +371,7 @@ async fn the_wait_outlasts_failures_that_pass_and_stops_at_those_that_do_not() {
         .await;
     let refused = client.bills().wait_paid(BILL).send().await;
     assert!(
-        matches!(refused, Err(Error::Unauthorized { .. })),
+        matches!(refused, Err(Error::Api(ApiError::Unauthorized { .. }))),
         "{refused:?}"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);

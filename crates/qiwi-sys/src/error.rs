@@ -52,12 +52,15 @@ use crate::transport::retry::retry_after_header;
 pub enum ApiError {
     /// QIWI refused the credential (`401`, `403`): wrong, expired (wallet tokens last 180
     /// days), or the public key sent where the secret one belongs.
-    #[error("QIWI refused the credentials (HTTP {status}): {body}; check the token or key")]
+    #[error("QIWI refused the credentials (HTTP {status}): {body}; {}", hint.unwrap_or("check the token or key"))]
     Unauthorized {
         /// `401` or `403`.
         status: u16,
         /// QIWI's answer.
         body: Box<ErrorBody>,
+        /// What the credential's shape suggests, when a client crate can tell (a P2P public
+        /// key sent as the secret one); `None` from the classification itself.
+        hint: Option<&'static str>,
     },
     /// QIWI asked to slow down (`423` is the wallet history's 5-minute lock-out, `429` too many
     /// requests).
@@ -168,7 +171,11 @@ impl ApiError {
     pub fn from_answer(status: u16, body: ErrorBody, retry_after: Option<Duration>) -> ApiError {
         let body = Box::new(body);
         match status {
-            401 | 403 => ApiError::Unauthorized { status, body },
+            401 | 403 => ApiError::Unauthorized {
+                status,
+                body,
+                hint: None,
+            },
             423 | 429 => ApiError::RateLimited {
                 status,
                 retry_after,
