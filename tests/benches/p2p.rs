@@ -121,7 +121,7 @@ fn get_bill(c: &mut Criterion, base: &str) {
         b.iter(|| rt.block_on(bare_get(&bare, base, BILL_ID)))
     });
     group.bench_function("qiwi-p2p bills().get", |b| {
-        b.iter(|| rt.block_on(typed.bills().get(BILL_ID)).unwrap())
+        b.iter(|| rt.block_on(typed.bills().get(BILL_ID).send()).unwrap())
     });
     group.finish();
 }
@@ -225,7 +225,7 @@ fn load(base: &str) {
             run(connections, seconds, move || {
                 let client = client.clone();
                 async move {
-                    let bill = client.bills().get(BILL_ID).await.expect("the bill");
+                    let bill = client.bills().get(BILL_ID).send().await.expect("the bill");
                     std::hint::black_box(bill);
                 }
             })

@@ -281,6 +281,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         let bill = client
             .bills()
             .reject("demo-rejected")
+            .send()
             .await
             .map_err(|e| e.to_string())?;
         Ok((bill.status.value.to_string(), String::new()))
@@ -496,6 +497,7 @@ fn serve_receiver(listener: tokio::net::TcpListener, secret: P2pSecretKey, clien
             client
                 .bills()
                 .get(event.id())
+                .send()
                 .await
                 .map(|b| b.status.value.to_string())
         }

@@ -168,11 +168,13 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         P2pCommand::Get { bill_id } => client
             .bills()
             .get(bill_id.as_str())
+            .send()
             .await
             .map_err(|e| Failure::p2p(format!("get bill {bill_id}"), &e))?,
         P2pCommand::Reject { bill_id } => client
             .bills()
             .reject(bill_id.as_str())
+            .send()
             .await
             .map_err(|e| Failure::p2p(format!("reject bill {bill_id}"), &e))?,
         P2pCommand::Link(link) => return print_link(&client, link, json),

@@ -177,24 +177,21 @@ impl<'a> Bills<'a> {
         }
     }
 
-    /// The bill `bill_id` as QIWI has it now.
-    pub async fn get(self, bill_id: impl TryInto<BillId, Error = Error>) -> Result<Bill, Error> {
-        let id = bill_id.try_into()?;
-        let sent = self.client.raw.get_bill().bill_id(id.as_str()).send().await;
-        sent.classify().map_err(|e| self.client.fail(e))
+    /// The bill `bill_id` as QIWI has it now: `bills().get(id).send().await`.
+    pub fn get(self, bill_id: impl TryInto<BillId, Error = Error>) -> GetBill<'a> {
+        GetBill {
+            client: self.client,
+            bill_id: bill_id.try_into(),
+        }
     }
 
-    /// Rejects the bill while it waits (`WAITING` → `REJECTED`); QIWI refuses a final one.
-    pub async fn reject(self, bill_id: impl TryInto<BillId, Error = Error>) -> Result<Bill, Error> {
-        let id = bill_id.try_into()?;
-        let sent = self
-            .client
-            .raw
-            .reject_bill()
-            .bill_id(id.as_str())
-            .send()
-            .await;
-        sent.classify().map_err(|e| self.client.fail(e))
+    /// Rejects the bill while it waits (`WAITING` → `REJECTED`); QIWI refuses a final one:
+    /// `bills().reject(id).send().await`.
+    pub fn reject(self, bill_id: impl TryInto<BillId, Error = Error>) -> RejectBill<'a> {
+        RejectBill {
+            client: self.client,
+            bill_id: bill_id.try_into(),
+        }
     }
 
     /// Waits until the bill is final (`PAID`, `REJECTED`, `EXPIRED`): see [`crate::WaitPaid`].
@@ -208,6 +205,46 @@ impl<'a> Bills<'a> {
 enum Expiry {
     In(Duration),
     At(OffsetDateTime),
+}
+
+/// Reads a bill: [`Bills::get`].
+#[derive(Debug)]
+#[must_use = "nothing is sent until `send`"]
+pub struct GetBill<'a> {
+    client: &'a Client,
+    bill_id: Result<BillId, Error>,
+}
+
+impl GetBill<'_> {
+    /// Sends it.
+    pub async fn send(self) -> Result<Bill, Error> {
+        let id = self.bill_id?;
+        let sent = self.client.raw.get_bill().bill_id(id.as_str()).send().await;
+        sent.classify().map_err(|e| self.client.fail(e))
+    }
+}
+
+/// Rejects a bill: [`Bills::reject`].
+#[derive(Debug)]
+#[must_use = "nothing is sent until `send`"]
+pub struct RejectBill<'a> {
+    client: &'a Client,
+    bill_id: Result<BillId, Error>,
+}
+
+impl RejectBill<'_> {
+    /// Sends it.
+    pub async fn send(self) -> Result<Bill, Error> {
+        let id = self.bill_id?;
+        let sent = self
+            .client
+            .raw
+            .reject_bill()
+            .bill_id(id.as_str())
+            .send()
+            .await;
+        sent.classify().map_err(|e| self.client.fail(e))
+    }
 }
 
 /// A bill to issue: [`Bills::create`].

@@ -15,7 +15,7 @@ use crate::error::{ApiError, Error, key_hint};
 /// use qiwi_core::secret::P2pSecretKey;
 ///
 /// let client = qiwi_p2p::Client::new(P2pSecretKey::new(std::env::var("QIWI_P2P_SECRET").unwrap()))?;
-/// let bill = client.bills().get("order-42").await?;
+/// let bill = client.bills().get("order-42").send().await?;
 /// println!("{}", bill.status.value);
 /// # Ok(()) }
 /// ```

@@ -7,7 +7,9 @@ mod links;
 mod refunds;
 mod wait;
 
-pub use bills::{Bill, BillId, Bills, CreateBill, MAX_LIFETIME, PaySource, is_final};
+pub use bills::{
+    Bill, BillId, Bills, CreateBill, GetBill, MAX_LIFETIME, PaySource, RejectBill, is_final,
+};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error};
 pub use links::{CREATE_FORM_URL, FormLink, moscow_lifetime, pay_url_with};
@@ -15,5 +17,5 @@ pub use qiwi_core::notification::p2p::{BillAmount, BillCustomer, BillStatus, Bil
 pub use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::RetryPolicy;
-pub use refunds::{Refund, RefundStatus, Refunds};
+pub use refunds::{CreateRefund, GetRefund, Refund, RefundStatus, Refunds};
 pub use wait::WaitPaid;

@@ -19,7 +19,7 @@ pub struct Refunds<'a> {
     pub(crate) client: &'a Client,
 }
 
-impl Refunds<'_> {
+impl<'a> Refunds<'a> {
     /// Refunds `value` of the paid bill `bill_id` under `refund_id` (letters, digits, `_`, `-`;
     /// at most 200): at most what was paid, in the bill's currency.
     ///
@@ -27,21 +27,62 @@ impl Refunds<'_> {
     /// # async fn run(client: qiwi_p2p::Client) -> Result<(), qiwi_p2p::Error> {
     /// use qiwi_core::{Amount, Currency};
     ///
-    /// let refund = client.refunds().create("order-42", "refund-1", Amount::from_minor(5_000), Currency::RUB).await?;
+    /// let refund = client
+    ///     .refunds()
+    ///     .create("order-42", "refund-1", Amount::from_minor(5_000), Currency::RUB)
+    ///     .send()
+    ///     .await?;
     /// println!("{:?}", refund.status);
     /// # Ok(()) }
     /// ```
-    pub async fn create(
+    pub fn create(
         self,
         bill_id: impl TryInto<BillId, Error = Error>,
         refund_id: impl Into<String>,
         value: Amount,
         currency: Currency,
-    ) -> Result<Refund, Error> {
-        let bill_id = bill_id.try_into()?;
-        let refund_id = check_id("refundId", refund_id.into())?;
+    ) -> CreateRefund<'a> {
+        CreateRefund {
+            client: self.client,
+            bill_id: bill_id.try_into(),
+            refund_id: refund_id.into(),
+            value,
+            currency,
+        }
+    }
+
+    /// The refund `refund_id` of bill `bill_id`: `refunds().get(bill, id).send().await`.
+    pub fn get(
+        self,
+        bill_id: impl TryInto<BillId, Error = Error>,
+        refund_id: impl Into<String>,
+    ) -> GetRefund<'a> {
+        GetRefund {
+            client: self.client,
+            bill_id: bill_id.try_into(),
+            refund_id: refund_id.into(),
+        }
+    }
+}
+
+/// A refund to make: [`Refunds::create`].
+#[derive(Debug)]
+#[must_use = "nothing is refunded until `send`"]
+pub struct CreateRefund<'a> {
+    client: &'a Client,
+    bill_id: Result<BillId, Error>,
+    refund_id: String,
+    value: Amount,
+    currency: Currency,
+}
+
+impl CreateRefund<'_> {
+    /// Sends it; repeating it with the same ids is safe.
+    pub async fn send(self) -> Result<Refund, Error> {
+        let bill_id = self.bill_id?;
+        let refund_id = check_id("refundId", self.refund_id)?;
         let body = CreateRefundRequest {
-            amount: bill_amount(value, &currency)?,
+            amount: bill_amount(self.value, &self.currency)?,
         };
         let sent = self
             .client
@@ -54,15 +95,22 @@ impl Refunds<'_> {
             .await;
         sent.classify().map_err(|e| self.client.fail(e))
     }
+}
 
-    /// The refund `refund_id` of bill `bill_id`.
-    pub async fn get(
-        self,
-        bill_id: impl TryInto<BillId, Error = Error>,
-        refund_id: impl Into<String>,
-    ) -> Result<Refund, Error> {
-        let bill_id = bill_id.try_into()?;
-        let refund_id = check_id("refundId", refund_id.into())?;
+/// Reads a refund: [`Refunds::get`].
+#[derive(Debug)]
+#[must_use = "nothing is sent until `send`"]
+pub struct GetRefund<'a> {
+    client: &'a Client,
+    bill_id: Result<BillId, Error>,
+    refund_id: String,
+}
+
+impl GetRefund<'_> {
+    /// Sends it.
+    pub async fn send(self) -> Result<Refund, Error> {
+        let bill_id = self.bill_id?;
+        let refund_id = check_id("refundId", self.refund_id)?;
         let sent = self
             .client
             .raw

@@ -133,7 +133,7 @@ impl<'a> WaitPaid<'a> {
                 waited: start.elapsed(),
             };
             // The read's own retries must not outlast the deadline either.
-            match tokio::time::timeout_at(end, self.client.bills().get(&id)).await {
+            match tokio::time::timeout_at(end, self.client.bills().get(&id).send()).await {
                 Err(_elapsed) => return Err(deadline(last)),
                 Ok(Ok(bill)) => {
                     if let Some(seen) = self.on_read.as_mut() {

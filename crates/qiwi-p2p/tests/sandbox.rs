@@ -107,17 +107,21 @@ async fn a_paid_bills_notification_ends_the_wait_at_once() {
     // Refunds of the paid bill: partial, then the rest, then nothing more.
     let refunds = client.refunds();
     let part = refunds.create("paid-1", "r-1", "49.90".parse().unwrap(), Currency::RUB);
-    assert_eq!(part.await.unwrap().status, Some(RefundStatus::Partial));
+    assert_eq!(
+        part.send().await.unwrap().status,
+        Some(RefundStatus::Partial)
+    );
     let rest = refunds.create("paid-1", "r-2", "100.00".parse().unwrap(), Currency::RUB);
-    assert_eq!(rest.await.unwrap().status, Some(RefundStatus::Full));
+    assert_eq!(rest.send().await.unwrap().status, Some(RefundStatus::Full));
     let more = refunds
         .create("paid-1", "r-3", "0.01".parse().unwrap(), Currency::RUB)
+        .send()
         .await;
     let Err(Error::Api(ApiError::Rejected { body, .. })) = more else {
         panic!("{more:?}")
     };
     assert_eq!(body.error_code.as_deref(), Some("refund.incorrect.amount"));
-    let read = refunds.get("paid-1", "r-1").await.unwrap();
+    let read = refunds.get("paid-1", "r-1").send().await.unwrap();
     assert_eq!(
         read.amount.unwrap().value.0,
         "49.9".parse::<Amount>().unwrap()
@@ -129,11 +133,11 @@ async fn rejected_and_expired_bills_end_the_wait_with_their_status() {
     let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
     let client = client(&sandbox);
     create(&client, "rejected-1", "10", Duration::from_secs(600)).await;
-    let rejected = client.bills().reject("rejected-1").await.unwrap();
+    let rejected = client.bills().reject("rejected-1").send().await.unwrap();
     assert_eq!(rejected.status.value, BillStatusValue::Rejected);
     let waited = client.bills().wait_paid("rejected-1").send().await.unwrap();
     assert_eq!(waited.status.value, BillStatusValue::Rejected);
-    let again = client.bills().reject("rejected-1").await;
+    let again = client.bills().reject("rejected-1").send().await;
     assert!(
         matches!(again, Err(Error::Api(ApiError::Rejected { .. }))),
         "{again:?}"
@@ -174,7 +178,7 @@ async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
     create(&client, "flaky-1", "10", Duration::from_secs(600)).await;
     let fault = r#"{"operation": "getBill", "count": 1, "status": 503}"#;
     assert_eq!(control(&sandbox, "/sandbox/faults", fault).await, 201);
-    let bill = client.bills().get("flaky-1").await.unwrap();
+    let bill = client.bills().get("flaky-1").send().await.unwrap();
     assert_eq!(bill.bill_id, "flaky-1");
 
     // The public key where the secret belongs, and the secret as the public key.
@@ -184,7 +188,7 @@ async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
         .public_key(P2pPublicKey::new(public))
         .build()
         .unwrap();
-    let err = swapped.bills().get("flaky-1").await.unwrap_err();
+    let err = swapped.bills().get("flaky-1").send().await.unwrap_err();
     let Error::Api(ApiError::Unauthorized {
         status: 401,
         hint: Some(hint),
@@ -232,7 +236,7 @@ async fn a_form_link_opened_on_the_sandbox_makes_the_bill_it_describes() {
         "{page}"
     );
 
-    let bill = client.bills().get("link-1").await.unwrap();
+    let bill = client.bills().get("link-1").send().await.unwrap();
     assert_eq!(bill.status.value, BillStatusValue::Waiting);
     assert_eq!(bill.amount.value.0, "1499.90".parse::<Amount>().unwrap());
     assert_eq!(bill.comment.as_deref(), Some("Заказ №42 & доставка"));
@@ -274,7 +278,7 @@ async fn a_form_link_opened_on_the_sandbox_makes_the_bill_it_describes() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
-    let missing = client.bills().get("link-2").await;
+    let missing = client.bills().get("link-2").send().await;
     assert!(
         matches!(missing, Err(Error::Api(ApiError::NotFound { .. }))),
         "{missing:?}"

@@ -109,7 +109,13 @@ async fn get_bill_reads_unknown_fields_and_statuses() {
         .respond_with(ResponseTemplate::new(200).set_body_json(answer))
         .mount(&server)
         .await;
-    let bill = client(&server).await.bills().get(BILL).await.unwrap();
+    let bill = client(&server)
+        .await
+        .bills()
+        .get(BILL)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bill.status.value, BillStatusValue::Unknown("HOLD".into()));
     assert!(!qiwi_p2p::is_final(&bill.status.value));
 }
@@ -123,7 +129,13 @@ async fn reject_bill_posts_nothing_and_reads_the_rejected_bill() {
         .expect(1)
         .mount(&server)
         .await;
-    let bill = client(&server).await.bills().reject(BILL).await.unwrap();
+    let bill = client(&server)
+        .await
+        .bills()
+        .reject(BILL)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bill.status.value, BillStatusValue::Rejected);
     let requests = server.received_requests().await.unwrap();
     assert!(requests[0].body.is_empty(), "QIWI's reject has no body");
@@ -144,6 +156,7 @@ async fn create_refund_sends_the_amount_and_reads_the_documented_refund() {
         .await
         .refunds()
         .create(BILL, "1", "50.50".parse().unwrap(), Currency::RUB)
+        .send()
         .await
         .unwrap();
     assert_eq!(refund.status, Some(RefundStatus::Partial));
@@ -168,6 +181,7 @@ async fn get_refund_reads_the_documented_refund() {
         .await
         .refunds()
         .get(BILL, "1")
+        .send()
         .await
         .unwrap();
     assert_eq!(refund.status, Some(RefundStatus::Full));
@@ -193,14 +207,14 @@ async fn qiwis_errors_come_back_typed_and_verbatim() {
         .mount(&server)
         .await;
     let client = client(&server).await;
-    let err = client.bills().get("missing").await.unwrap_err();
+    let err = client.bills().get("missing").send().await.unwrap_err();
     let Error::Api(ApiError::NotFound { body, .. }) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(body.trace_id.as_deref(), Some("b3d41cafa0c6d088"));
     assert!(!err.is_retryable());
 
-    let err = client.bills().get("secret").await.unwrap_err();
+    let err = client.bills().get("secret").send().await.unwrap_err();
     let Error::Api(ApiError::Unauthorized { hint, .. }) = &err else {
         panic!("{err:?}")
     };
@@ -210,7 +224,7 @@ async fn qiwis_errors_come_back_typed_and_verbatim() {
     );
     assert!(!err.to_string().contains("test-secret"), "{err}");
 
-    let err = client.bills().get("proxy").await.unwrap_err();
+    let err = client.bills().get("proxy").send().await.unwrap_err();
     assert!(
         matches!(err, Error::Api(ApiError::Unavailable { status: 502, .. })),
         "{err:?}"
@@ -224,7 +238,7 @@ async fn qiwis_errors_come_back_typed_and_verbatim() {
             .contains("Bad gateway")
     );
 
-    let err = client.bills().get("has space").await.unwrap_err();
+    let err = client.bills().get("has space").send().await.unwrap_err();
     assert!(matches!(
         err,
         Error::InvalidInput {
