@@ -91,14 +91,7 @@ async fn no_redirect_is_followed_and_a_payment_redirected_is_an_unknown_outcome(
             err.to_string().contains("Read the bill") && !err.to_string().contains("history"),
             "{err}"
         );
-        let p2p = p2p::Client::with_transport(&front.uri(), common::transport()).unwrap();
-        let err = p2p
-            .get_bill()
-            .bill_id("b-1")
-            .send()
-            .await
-            .classify()
-            .unwrap_err();
+        let err = common::get_bill(&front.uri(), common::transport(), "b-1").await;
         let ApiError::Redirected {
             status: s,
             location,
@@ -151,14 +144,7 @@ async fn plain_http_goes_only_to_loopback_unless_allowed() {
     let port = server.address().port();
     // 0.0.0.0 reaches this machine's listeners, but it is not a loopback name: refused.
     let exposed = format!("http://0.0.0.0:{port}");
-    let client = p2p::Client::with_transport(&exposed, common::transport()).unwrap();
-    let err = client
-        .get_bill()
-        .bill_id("b")
-        .send()
-        .await
-        .classify()
-        .unwrap_err();
+    let err = common::get_bill(&exposed, common::transport(), "b").await;
     let ApiError::InvalidRequest { message } = &err else {
         panic!("{err:?}")
     };
@@ -176,20 +162,10 @@ async fn plain_http_goes_only_to_loopback_unless_allowed() {
     assert_eq!(hits(&server).await, 0);
 
     // Opted in: it goes.
-    let allowed = p2p::Client::with_transport(
-        &exposed,
-        common::transport()
-            .allow_insecure_http(true)
-            .with_retry(RetryPolicy::disabled()),
-    )
-    .unwrap();
-    let err = allowed
-        .get_bill()
-        .bill_id("b")
-        .send()
-        .await
-        .classify()
-        .unwrap_err();
+    let allowed = common::transport()
+        .allow_insecure_http(true)
+        .with_retry(RetryPolicy::disabled());
+    let err = common::get_bill(&exposed, allowed, "b").await;
     assert!(matches!(err, ApiError::NotFound { .. }), "{err:?}");
     assert_eq!(hits(&server).await, 1);
 
@@ -199,14 +175,7 @@ async fn plain_http_goes_only_to_loopback_unless_allowed() {
         format!("http://localhost:{port}"),
         format!("http://LOCALHOST:{port}"),
     ] {
-        let client = p2p::Client::with_transport(&base, common::transport()).unwrap();
-        let err = client
-            .get_bill()
-            .bill_id("b")
-            .send()
-            .await
-            .classify()
-            .unwrap_err();
+        let err = common::get_bill(&base, common::transport(), "b").await;
         assert!(matches!(err, ApiError::NotFound { .. }), "{base}: {err:?}");
     }
     for (url, loopback) in [
@@ -232,14 +201,7 @@ async fn a_card_number_in_a_malformed_answer_is_never_quoted() {
         .respond_with(ResponseTemplate::new(200).set_body_json(bill))
         .mount(&server)
         .await;
-    let client = p2p::Client::with_transport(&server.uri(), common::transport()).unwrap();
-    let err = client
-        .get_bill()
-        .bill_id("b")
-        .send()
-        .await
-        .classify()
-        .unwrap_err();
+    let err = common::get_bill(&server.uri(), common::transport(), "b").await;
     let ApiError::Decode { path, message } = &err else {
         panic!("{err:?}")
     };

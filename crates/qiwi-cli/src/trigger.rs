@@ -50,10 +50,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let keys = keys_for(args.family)?;
     let id = args.id.clone().unwrap_or_else(fresh_id);
     let request = signed(args.family, &event, &id, &keys)?;
-    // QIWI's sender follows no redirect: a 3xx is an answer, and not a delivery.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .referer(false)
+    // QIWI's sender follows no redirect: a 3xx is an answer, and not a delivery. The
+    // transport's builder is the one that follows none.
+    let http = qiwi_sys::transport::client_builder()
         .timeout(TIMEOUT)
         .build()
         .map_err(|e| Failure::new("starting the HTTP client", e))?;

@@ -62,3 +62,15 @@ pub async fn pay(base: &str, transport: Transport) -> ApiError {
         .classify()
         .expect_err("the server never answers 200")
 }
+
+/// Reads P2P bill `id` from `base` through `transport`; the test servers never answer 200.
+pub async fn get_bill(base: &str, transport: Transport, id: &str) -> ApiError {
+    qiwi_sys::p2p::Client::with_transport(base, transport)
+        .unwrap()
+        .get_bill()
+        .bill_id(id)
+        .send()
+        .await
+        .classify()
+        .expect_err("the server never answers 200")
+}
