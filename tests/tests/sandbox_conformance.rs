@@ -149,7 +149,10 @@ async fn raw(sandbox: &RunningSandbox, method: reqwest::Method, path: &str, body
 /// Every P2P operation, its successes and its documented errors.
 async fn p2p_scenario(sandbox: &RunningSandbox) {
     let key = sandbox.credentials().p2p_secret.clone();
-    let client = p2p::Client::with_credential(sandbox.base_url(), key).unwrap();
+    let client = p2p::Client::builder(key)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let create = |id: &'static str| {
@@ -284,7 +287,10 @@ fn the_checker_catches_an_answer_that_drifted() {
 /// Every card-payment operation of the Payment Protocol, its successes and its errors.
 async fn payin_scenario(sandbox: &RunningSandbox) {
     let key = sandbox.credentials().payin_api_key.clone();
-    let client = payin::Client::with_credential(sandbox.base_url(), key).unwrap();
+    let client = payin::Client::builder(key)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let site = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
     let card = |expiry: &str, holder: &str, flags: Value| -> payin::types::CreatePaymentRequest {
         serde_json::from_value(json!({
@@ -609,46 +615,10 @@ async fn every_payin_answer_fits_the_spec_and_its_generated_type() {
     }
 }
 
-/// Signs payouts' exact bodies with the merchant's key (`X-Digital-Sign`).
-struct DigitalSign(aws_lc_rs::rsa::KeyPair);
-
-impl qiwi_sys::transport::RequestSigner for DigitalSign {
-    fn sign(&self, request: &mut qiwi_sys::transport::Request, _: &str) -> Result<(), String> {
-        use base64::Engine as _;
-        let body = request
-            .body()
-            .and_then(|b| b.as_bytes())
-            .unwrap_or_default()
-            .to_vec();
-        let mut signature = vec![0; self.0.public_modulus_len()];
-        self.0
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                &body,
-                &mut signature,
-            )
-            .map_err(|_| "could not sign".to_owned())?;
-        let value = base64::engine::general_purpose::STANDARD.encode(signature);
-        request.headers_mut().insert(
-            "x-digital-sign",
-            value.parse().map_err(|_| "header".to_owned())?,
-        );
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
-    use aws_lc_rs::encoding::AsDer as _;
-    use aws_lc_rs::signature::KeyPair as _;
-    use base64::Engine as _;
-    let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-    let der = key.public_key().as_der().unwrap();
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        base64::engine::general_purpose::STANDARD.encode(der.as_ref())
-    );
+    let key = qiwi_sys::signer::RsaSigningKey::generate().unwrap();
+    let pem = key.public_key_pem();
     let sandbox = qiwi_sandbox::start(Config {
         record_answers: true,
         payout_public_key: Some(qiwi_sandbox::payout_public_key_from_pem(&pem).unwrap()),
@@ -658,7 +628,10 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
     .unwrap();
     let site = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
     let api_key = sandbox.credentials().payin_api_key.clone();
-    let payin = payin::Client::with_credential(sandbox.base_url(), api_key.clone()).unwrap();
+    let payin = payin::Client::builder(api_key.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let payment: payin::types::CreatePaymentRequest = body(json!({
         "amount": {"value": "100.00", "currency": "RUB"}, "flags": ["SALE"],
         "paymentMethod": {"type": "CARD", "pan": "4444443616621049", "expiryDate": "12/30"}
@@ -671,9 +644,10 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
-    let transport =
-        qiwi_sys::transport::Transport::new(api_key.into()).with_signer(DigitalSign(key));
-    let client = payout::Client::with_transport(sandbox.base_url(), transport).unwrap();
+    let client = payout::Client::builder(api_key, qiwi_sys::signer::DigitalSign::new(key))
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let request = |value: &str| -> payout::types::CreatePayoutRequest {
         body(
             json!({"amount": {"value": value, "currency": "RUB"}, "comment": "c",
@@ -715,9 +689,9 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         .payout_id("none")
         .send()
         .await;
-    let unsigned = payout::Client::with_credential(
+    let unsigned = payout::Client::with_transport(
         sandbox.base_url(),
-        sandbox.credentials().payin_api_key.clone(),
+        qiwi_sys::transport::Transport::new(sandbox.credentials().payin_api_key.clone().into()),
     )
     .unwrap();
     let _ = unsigned
@@ -761,11 +735,10 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
     .await
     .unwrap();
     let me = sandbox.credentials().wallet_number.clone();
-    let client = wallet::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().wallet_token.clone(),
-    )
-    .unwrap();
+    let client = wallet::Client::builder(sandbox.credentials().wallet_token.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     client.get_profile().send().await.unwrap();
     client
         .list_accounts()
@@ -992,9 +965,10 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .await
         .unwrap();
     // A P2P bill issued to this wallet's phone, found, one paid and one rejected from it.
-    let p2p =
-        p2p::Client::with_credential(sandbox.base_url(), sandbox.credentials().p2p_secret.clone())
-            .unwrap();
+    let p2p = p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry = qiwi_core::QiwiDateTime::from(now + time::Duration::hours(1));
     for id in ["w-1", "w-2"] {
         let bill: p2p::types::CreateBillRequest = body(json!({

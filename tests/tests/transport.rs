@@ -640,20 +640,32 @@ async fn each_client_is_built_from_its_own_credential() {
     let base = server.uri();
     let token = || "test-token-123";
 
-    let wallet =
-        wallet::Client::with_credential(&base, WalletToken::new(token()).unwrap()).unwrap();
+    let wallet = wallet::Client::builder(WalletToken::new(token()).unwrap())
+        .base_url(&base)
+        .build()
+        .unwrap();
     let _ = wallet.get_profile().send().await;
-    let p2p = p2p::Client::with_credential(&base, P2pSecretKey::new(token())).unwrap();
+    let p2p = p2p::Client::builder(P2pSecretKey::new(token()))
+        .base_url(&base)
+        .build()
+        .unwrap();
     let _ = p2p.get_bill().bill_id("b-1").send().await;
-    let payin = payin::Client::with_credential(&base, PayinApiKey::new(token()).unwrap()).unwrap();
+    let payin = payin::Client::builder(PayinApiKey::new(token()).unwrap())
+        .base_url(&base)
+        .build()
+        .unwrap();
     let _ = payin
         .get_payment()
         .site_id("s")
         .payment_id("p")
         .send()
         .await;
-    let payout =
-        payout::Client::with_credential(&base, PayinApiKey::new(token()).unwrap()).unwrap();
+    // Unsigned on purpose: the headers under test are the transport's, not the signer's.
+    let payout = payout::Client::with_transport(
+        &base,
+        qiwi_sys::transport::Transport::new(PayinApiKey::new(token()).unwrap().into()),
+    )
+    .unwrap();
     let _ = payout
         .get_payout()
         .site_id("s")
@@ -666,10 +678,115 @@ async fn each_client_is_built_from_its_own_credential() {
     assert_common_headers(&requests);
 
     // A P2P key that cannot be a header is refused when the client is built, and not shown.
-    let err = p2p::Client::with_credential(&base, P2pSecretKey::new("s3cr3t key")).unwrap_err();
+    let err = p2p::Client::builder(P2pSecretKey::new("s3cr3t key"))
+        .base_url(&base)
+        .build()
+        .unwrap_err();
     assert!(matches!(
         err,
         qiwi_sys::transport::ClientError::Credential(_)
     ));
     assert!(!format!("{err} {err:?}").contains("s3cr3t"), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_client_builder_sets_what_it_names_and_refuses_what_would_leak() {
+    use qiwi_core::secret::WalletToken;
+    use qiwi_sys::transport::ClientError;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(error_body()))
+        .mount(&server)
+        .await;
+    let token = || WalletToken::new("test-token-123").unwrap();
+    let client = wallet::Client::builder(token())
+        .base_url(server.uri())
+        .user_agent("shop-backend/2.1")
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = client.get_profile().send().await.classify().unwrap_err();
+    assert!(
+        matches!(err, ApiError::Unavailable { status: 503, .. }),
+        "{err}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2, "the retry policy set on the builder");
+    assert_eq!(
+        requests[0].headers["user-agent"].to_str().unwrap(),
+        format!("shop-backend/2.1 {USER_AGENT}")
+    );
+    assert_eq!(
+        requests[0].headers["authorization"],
+        "Bearer test-token-123"
+    );
+
+    // The timeout set on the builder is the one that ends a call, and the one it names.
+    let silent = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&silent)
+        .await;
+    let err = wallet::Client::builder(token())
+        .base_url(silent.uri())
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+        .get_profile()
+        .send()
+        .await
+        .classify()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                timed_out: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("200ms (ClientBuilder::timeout)"),
+        "{err}"
+    );
+
+    // Where the token would leave in clear, or go nowhere sensible, nothing is built.
+    for (url, allow) in [
+        ("http://10.0.0.1:8080", false),
+        ("http://sandbox.example", false),
+        ("ftp://127.0.0.1", true),
+        ("not a url", true),
+    ] {
+        let err = wallet::Client::builder(token())
+            .base_url(url)
+            .allow_insecure_http(allow)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, ClientError::BaseUrl { .. }), "{url}: {err}");
+        assert!(!format!("{err} {err:?}").contains("test-token-123"));
+    }
+    assert!(
+        wallet::Client::builder(token())
+            .base_url("http://10.0.0.1:8080")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    );
+    let err = wallet::Client::builder(token())
+        .user_agent("shop\r\nX-Injected: 1")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ClientError::UserAgent(_)), "{err}");
+    let shown = format!("{:?}", wallet::Client::builder(token()));
+    assert!(
+        shown.contains("edge.qiwi.com") && !shown.contains("test-token-123"),
+        "{shown}"
+    );
 }

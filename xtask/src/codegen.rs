@@ -121,8 +121,7 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
             ..file.clone()
         })
     };
-    let client = follow_no_redirects(&unparse(client))
-        .ok_or_else(|| format!("spec/{stem}.yaml: progenitor's Client::new no longer builds its client with `reqwest::ClientBuilder::new()`; update follow_no_redirects"))?;
+    let client = adapt_client(&unparse(client)).map_err(|e| format!("spec/{stem}.yaml: {e}"))?;
     // The hooks find rules by the id progenitor reports; a rule for an id it never reports
     // would silently not apply.
     for id in &rule_ids {
@@ -142,13 +141,62 @@ pub fn generate(stem: &str) -> Result<Generated, String> {
     })
 }
 
-/// Progenitor's `Client::new` builds a reqwest client that follows redirects; the generated
-/// clients use the transport's builder instead, which follows none. `None` when progenitor
-/// wrote something else, so a generator update cannot silently undo it.
-fn follow_no_redirects(client: &str) -> Option<String> {
-    const PROGENITOR: &str = "reqwest::ClientBuilder::new()";
-    let count = client.matches(PROGENITOR).count();
-    (count > 0).then(|| client.replace(PROGENITOR, "crate::transport::client_builder()"))
+/// Rewrites of progenitor's client, each of which must find what it rewrites, so that a
+/// generator update cannot silently undo one:
+/// - `Client::new` builds a reqwest client that follows redirects; the generated clients use
+///   the transport's builder instead, which follows none. `new` and `new_with_client` are
+///   hidden: `Client::builder` is the way in.
+/// - Progenitor's `post` hook can fail a call only with a string; each operation asks the
+///   transport for its typed verdict instead, and returns `crate::Error`, which carries it.
+fn adapt_client(client: &str) -> Result<String, String> {
+    let rewrites: [(&str, &str, &str); 6] = [
+        (
+            "reqwest::ClientBuilder::new()",
+            "crate::transport::client_builder()",
+            "Client::new no longer builds its client with `reqwest::ClientBuilder::new()`",
+        ),
+        (
+            "pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};",
+            "pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};\npub use crate::Error;",
+            "progenitor no longer re-exports its Error in one `pub use`",
+        ),
+        (
+            "client.post(&result, &info).await?;",
+            "client.verdict(&result, &info)?;",
+            "the operations no longer call `client.post(&result, &info).await?`",
+        ),
+        (
+            "=> ResponseValue::from_response(response).await,",
+            "=> Ok(ResponseValue::from_response(response).await?),",
+            "a success answer is no longer read by `ResponseValue::from_response`",
+        ),
+        (
+            "    pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {",
+            "    #[doc(hidden)]\n    pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {",
+            "Client::new changed its signature",
+        ),
+        (
+            "    pub fn new_with_client(\n",
+            "    #[doc(hidden)]\n    pub fn new_with_client(\n",
+            "Client::new_with_client moved",
+        ),
+    ];
+    let mut client = client.to_owned();
+    for (from, to, broken) in rewrites {
+        if !client.contains(from) {
+            return Err(format!(
+                "progenitor's output changed: {broken}; update adapt_client"
+            ));
+        }
+        client = client.replace(from, to);
+    }
+    if client.matches("client.verdict(").count() != client.matches("client.pre(").count() {
+        return Err(
+            "an operation calls progenitor's post hook in another form; update adapt_client"
+                .to_owned(),
+        );
+    }
+    Ok(client)
 }
 
 /// Every component the spec maps to qiwi-core with `x-rust-type` is re-exported from the

@@ -1,10 +1,9 @@
 //! The client: one secret key, one connection pool, cheap to clone.
 
-use std::time::Duration;
-
-use qiwi_core::secret::{ApiToken, P2pPublicKey, P2pSecretKey};
+use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 use qiwi_sys::p2p;
-use qiwi_sys::transport::{RetryPolicy, Transport};
+use qiwi_sys::p2p::ClientInfo as _;
+use qiwi_sys::transport::ClientError;
 
 use crate::error::{ApiError, Error, key_hint};
 
@@ -22,7 +21,6 @@ use crate::error::{ApiError, Error, key_hint};
 #[derive(Clone)]
 pub struct Client {
     pub(crate) raw: p2p::Client,
-    base_url: String,
     secret: P2pSecretKey,
     pub(crate) public_key: Option<P2pPublicKey>,
 }
@@ -30,7 +28,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url())
             .field("secret", &"***")
             .field("public_key", &self.public_key)
             .finish()
@@ -48,19 +46,15 @@ impl Client {
     /// for form links.
     pub fn builder(secret: P2pSecretKey) -> ClientBuilder {
         ClientBuilder {
+            raw: p2p::Client::builder(secret.clone()),
             secret,
-            base_url: p2p::BASE_URL.to_owned(),
             public_key: None,
-            retry: None,
-            timeout: None,
-            connect_timeout: None,
-            insecure_http: false,
         }
     }
 
     /// The server this client talks to.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.raw.baseurl()
     }
 
     /// Bills: create, read, reject, wait until paid.
@@ -88,10 +82,10 @@ impl Client {
             )
         })?;
         let link = crate::links::FormLink::new(key);
-        Ok(if self.base_url == p2p::BASE_URL {
+        Ok(if self.base_url() == p2p::BASE_URL {
             link
         } else {
-            link.form_url(format!("{}/create", self.base_url.trim_end_matches('/')))
+            link.form_url(format!("{}/create", self.base_url().trim_end_matches('/')))
         })
     }
 
@@ -115,57 +109,22 @@ impl Client {
     }
 }
 
-/// Settings of a [`Client`].
+/// Settings of a [`Client`]: the transport settings every QIWI client shares
+/// ([`qiwi_sys::transport::ClientBuilder`]), and the public key, which is P2P's own.
 #[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
+    raw: qiwi_sys::transport::ClientBuilder<p2p::Client>,
     secret: P2pSecretKey,
-    base_url: String,
     public_key: Option<P2pPublicKey>,
-    retry: Option<RetryPolicy>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    insecure_http: bool,
 }
 
 impl ClientBuilder {
-    /// Another server: the sandbox (`RunningSandbox::base_url`), a proxy.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
+    qiwi_sys::forward_client_settings!(raw);
 
     /// The public key, for payment-form links ([`Client::form_link`]).
     pub fn public_key(mut self, key: P2pPublicKey) -> Self {
         self.public_key = Some(key);
-        self
-    }
-
-    /// The retry policy of safe calls ([`RetryPolicy::disabled`] turns retries off). Every P2P
-    /// call is safe to repeat: bills and refunds are keyed by ids you choose.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// The limit on one attempt (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The limit on connecting (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Allows a plain `http://` base URL on another machine than this one (a test server you
-    /// trust). Off by default: the secret key would cross the network in clear, so
-    /// [`ClientBuilder::build`] refuses it; `http://127.0.0.1`, `localhost` and `[::1]` (the
-    /// sandbox) always work.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.insecure_http = allow;
         self
     }
 
@@ -174,45 +133,20 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::InvalidInput`] for a key that cannot be sent in a header, a base URL that is
     /// not `http(s)://`, or a plain `http://` one to another machine without
-    /// [`ClientBuilder::allow_insecure_http`]; [`Error::Transport`] when the TLS back-end
-    /// cannot start.
+    /// [`ClientBuilder::allow_insecure_http`]; [`Error::Api`] with [`ApiError::Transport`]
+    /// when the TLS back-end cannot start.
     pub fn build(self) -> Result<Client, Error> {
-        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
-            return Err(Error::invalid("baseUrl", "an http:// or https:// address"));
-        }
-        let url: qiwi_sys::transport::Url = self
-            .base_url
-            .parse()
-            .map_err(|e| Error::invalid("baseUrl", format!("not a URL: {e}")))?;
-        if url.scheme() == "http" && !self.insecure_http && !qiwi_sys::transport::is_loopback(&url)
-        {
-            return Err(Error::invalid(
-                "baseUrl",
-                "plain http:// only to this machine; use https://, or allow_insecure_http(true) \
-                 for a test server you trust",
-            ));
-        }
-        let token = ApiToken::try_from(&self.secret)
-            .map_err(|e| Error::invalid("secretKey", e.to_string()))?;
-        let mut transport = Transport::new(token).allow_insecure_http(self.insecure_http);
-        if let Some(retry) = self.retry {
-            transport = transport.with_retry(retry);
-        }
-        if let Some(t) = self.timeout {
-            transport = transport.with_timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            transport = transport.with_connect_timeout(t);
-        }
-        let raw = p2p::Client::with_transport(&self.base_url, transport).map_err(|e| {
-            Error::Api(ApiError::Transport {
+        let raw = self.raw.build().map_err(|e| match e {
+            ClientError::BaseUrl { reason, .. } => Error::invalid("baseUrl", reason),
+            ClientError::Credential(e) => Error::invalid("secretKey", e.to_string()),
+            ClientError::UserAgent(_) => Error::invalid("userAgent", e.to_string()),
+            other => Error::Api(ApiError::Transport {
                 timed_out: false,
-                message: format!("the HTTP client could not be built: {e}"),
-            })
+                message: other.to_string(),
+            }),
         })?;
         Ok(Client {
             raw,
-            base_url: self.base_url,
             secret: self.secret,
             public_key: self.public_key,
         })

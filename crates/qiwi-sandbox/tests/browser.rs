@@ -157,9 +157,10 @@ async fn a_payer_pays_a_bill_on_the_page_in_headless_chromium() {
     .await
     .unwrap();
 
-    let client =
-        p2p::Client::with_credential(sandbox.base_url(), sandbox.credentials().p2p_secret.clone())
-            .unwrap();
+    let client = p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let request: p2p::types::CreateBillRequest = serde_json::from_value(json!({

@@ -40,9 +40,10 @@ async fn duplicated_and_reordered_notifications_reach_the_handler_once_each() {
     })
     .await
     .unwrap();
-    let client =
-        p2p::Client::with_credential(sandbox.base_url(), sandbox.credentials().p2p_secret.clone())
-            .unwrap();
+    let client = p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     for id in ["first", "second"] {

@@ -14,7 +14,10 @@ use qiwi_sys::p2p::{self, types::CreateBillRequest};
 
 fn client(sandbox: &RunningSandbox) -> p2p::Client {
     let key = sandbox.credentials().p2p_secret.clone();
-    p2p::Client::with_credential(sandbox.base_url(), key).unwrap()
+    p2p::Client::builder(key)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
 }
 
 fn in_minutes(minutes: i64) -> QiwiDateTime {
@@ -119,8 +122,10 @@ async fn bills_are_created_once_read_and_rejected_only_while_waiting() {
 #[tokio::test]
 async fn a_wrong_or_missing_key_gets_qiwis_401() {
     let sandbox = sandbox().await;
-    let wrong =
-        p2p::Client::with_credential(sandbox.base_url(), P2pSecretKey::new("not-it")).unwrap();
+    let wrong = p2p::Client::builder(P2pSecretKey::new("not-it"))
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let err = wrong
         .get_bill()
         .bill_id("x")

@@ -16,7 +16,10 @@ const SITE: &str = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
 
 fn client(sandbox: &RunningSandbox) -> payin::Client {
     let key = sandbox.credentials().payin_api_key.clone();
-    payin::Client::with_credential(sandbox.base_url(), key).unwrap()
+    payin::Client::builder(key)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
 }
 
 fn card(expiry: &str, holder: &str, flags: &[&str]) -> payin::types::CreatePaymentRequest {
@@ -164,9 +167,10 @@ async fn bad_cards_keys_and_sites_are_refused() {
     );
     assert_eq!(err.body().unwrap().field_errors()[0].0, "paymentMethod.pan");
 
-    let wrong =
-        payin::Client::with_credential(sandbox.base_url(), PayinApiKey::new("nope").unwrap())
-            .unwrap();
+    let wrong = payin::Client::builder(PayinApiKey::new("nope").unwrap())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let err = pay(&wrong, "x", card("12/30", "IVAN", &[]))
         .await
         .unwrap_err();

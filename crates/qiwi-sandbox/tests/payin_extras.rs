@@ -11,7 +11,10 @@ const SITE: &str = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
 
 fn client(sandbox: &RunningSandbox) -> payin::Client {
     let key = sandbox.credentials().payin_api_key.clone();
-    payin::Client::with_credential(sandbox.base_url(), key).unwrap()
+    payin::Client::builder(key)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
 }
 
 fn body<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {

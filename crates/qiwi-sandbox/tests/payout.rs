@@ -1,66 +1,26 @@
 //! Payouts: refused without a valid `X-Digital-Sign`, accepted with one made by the merchant's
 //! RSA key (through qiwi-sys's request-signer seam), settled by QIWI's test-mode amount rules.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use base64::Engine as _;
 use qiwi_sandbox::{Config, RunningSandbox};
 use qiwi_sys::error::{ApiError, Classify as _};
-use qiwi_sys::transport::{Request, RequestSigner, Transport};
+use qiwi_sys::signer::{DigitalSign, RsaSigningKey};
+use qiwi_sys::transport::Transport;
 use qiwi_sys::{payin, payout};
 use serde_json::json;
 
 const SITE: &str = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
-
-/// Signs each payout's exact body bytes with the merchant's key, as QIWI requires.
-struct DigitalSign(Arc<KeyPair>);
-
-impl RequestSigner for DigitalSign {
-    fn sign(&self, request: &mut Request, _operation: &str) -> Result<(), String> {
-        let body = request
-            .body()
-            .and_then(|b| b.as_bytes())
-            .unwrap_or_default()
-            .to_vec();
-        let mut signature = vec![0; self.0.public_modulus_len()];
-        self.0
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                &body,
-                &mut signature,
-            )
-            .map_err(|_| "could not sign".to_owned())?;
-        let value = base64::engine::general_purpose::STANDARD.encode(signature);
-        request.headers_mut().insert(
-            "x-digital-sign",
-            value.parse().map_err(|_| "header".to_owned())?,
-        );
-        Ok(())
-    }
-}
-
-fn pem(key: &KeyPair) -> String {
-    let der = key.public_key().as_der().unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-    format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n")
-}
 
 fn token(sandbox: &RunningSandbox) -> qiwi_core::secret::ApiToken {
     sandbox.credentials().payin_api_key.clone().into()
 }
 
 async fn paid_payment(sandbox: &RunningSandbox) {
-    let client = payin::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().payin_api_key.clone(),
-    )
-    .unwrap();
+    let client = payin::Client::builder(sandbox.credentials().payin_api_key.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let body: payin::types::CreatePaymentRequest = serde_json::from_value(json!({
         "amount": {"value": "600.00", "currency": "RUB"},
         "paymentMethod": {"type": "CARD", "pan": "4444443616621049", "expiryDate": "12/30", "cvv2": "123"},
@@ -109,9 +69,11 @@ fn status(p: &payout::types::Payout) -> String {
 
 #[tokio::test]
 async fn payouts_need_the_merchants_signature_and_follow_the_test_amounts() {
-    let key = Arc::new(KeyPair::generate(KeySize::Rsa2048).unwrap());
+    let key = RsaSigningKey::generate().unwrap();
     let sandbox = qiwi_sandbox::start(Config {
-        payout_public_key: Some(qiwi_sandbox::payout_public_key_from_pem(&pem(&key)).unwrap()),
+        payout_public_key: Some(
+            qiwi_sandbox::payout_public_key_from_pem(&key.public_key_pem()).unwrap(),
+        ),
         time_scale: 100.0,
         ..Config::default()
     })
@@ -129,18 +91,22 @@ async fn payouts_need_the_merchants_signature_and_follow_the_test_amounts() {
         "{err}"
     );
     assert_eq!(err.body().unwrap().field_errors()[0].0, "X-Digital-Sign");
-    let stranger = Arc::new(KeyPair::generate(KeySize::Rsa2048).unwrap());
-    let forged = payout::Client::with_transport(
-        sandbox.base_url(),
-        Transport::new(token(&sandbox)).with_signer(DigitalSign(stranger)),
+    let stranger = RsaSigningKey::generate().unwrap();
+    let forged = payout::Client::builder(
+        sandbox.credentials().payin_api_key.clone(),
+        DigitalSign::new(stranger),
     )
+    .base_url(sandbox.base_url())
+    .build()
     .unwrap();
     assert!(create(&forged, "po-0", "40.00").await.is_err());
 
-    let signed = payout::Client::with_transport(
-        sandbox.base_url(),
-        Transport::new(token(&sandbox)).with_signer(DigitalSign(key)),
+    let signed = payout::Client::builder(
+        sandbox.credentials().payin_api_key.clone(),
+        DigitalSign::new(key),
     )
+    .base_url(sandbox.base_url())
+    .build()
     .unwrap();
     let done = create(&signed, "po-1", "40.00").await.unwrap();
     assert_eq!(status(&done), "COMPLETED");

@@ -14,16 +14,18 @@ use serde_json::json;
 mod common;
 
 fn client(sandbox: &RunningSandbox) -> wallet::Client {
-    wallet::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().wallet_token.clone(),
-    )
-    .unwrap()
+    wallet::Client::builder(sandbox.credentials().wallet_token.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
 }
 
 fn counterpart(sandbox: &RunningSandbox) -> wallet::Client {
     let token = WalletToken::new(qiwi_sandbox::config::COUNTERPART_TOKEN).unwrap();
-    wallet::Client::with_credential(sandbox.base_url(), token).unwrap()
+    wallet::Client::builder(token)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
 }
 
 async fn transfer(
@@ -233,9 +235,10 @@ async fn payments_are_refused_with_qiwis_codes() {
         .unwrap_err();
     assert_eq!(code(&err), 241);
 
-    let wrong =
-        wallet::Client::with_credential(sandbox.base_url(), WalletToken::new("nope").unwrap())
-            .unwrap();
+    let wrong = wallet::Client::builder(WalletToken::new("nope").unwrap())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let err = wrong.get_profile().send().await.classify().unwrap_err();
     assert!(
         matches!(err, ApiError::Unauthorized { status: 401, .. }),
@@ -311,11 +314,10 @@ async fn history_pages_and_its_rate_limit_follow_qiwi() {
 #[tokio::test]
 async fn a_paid_p2p_bill_is_money_in_the_merchants_wallet() {
     let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
-    let p2p = qiwi_sys::p2p::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().p2p_secret.clone(),
-    )
-    .unwrap();
+    let p2p = qiwi_sys::p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let request: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
@@ -366,7 +368,10 @@ async fn p2p_keys_made_through_the_wallet_work_with_the_p2p_api_at_once() {
         .unwrap();
     let secret = keys.secret_key.unwrap();
     assert!(keys.public_key.is_some());
-    let p2p = qiwi_sys::p2p::Client::with_credential(sandbox.base_url(), secret.clone()).unwrap();
+    let p2p = qiwi_sys::p2p::Client::builder(secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let bill: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({
@@ -653,11 +658,10 @@ async fn currency_accounts_are_offered_opened_and_made_default() {
 #[tokio::test]
 async fn bills_issued_to_a_wallet_are_paid_from_it_or_rejected() {
     let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
-    let p2p = qiwi_sys::p2p::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().p2p_secret.clone(),
-    )
-    .unwrap();
+    let p2p = qiwi_sys::p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     for id in ["to-pay", "to-reject"] {
@@ -1528,11 +1532,10 @@ async fn qiwi_master_cards_are_bought_issued_revealed_renamed_blocked_and_stated
 
 /// Money in the token's wallet: a P2P bill of `amount` RUB paid by a payer.
 async fn fund(sandbox: &RunningSandbox, bill_id: &str, amount: &str) {
-    let p2p = qiwi_sys::p2p::Client::with_credential(
-        sandbox.base_url(),
-        sandbox.credentials().p2p_secret.clone(),
-    )
-    .unwrap();
+    let p2p = qiwi_sys::p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let request: qiwi_sys::p2p::types::CreateBillRequest = serde_json::from_value(json!({

@@ -39,10 +39,6 @@ use qiwi_core::ErrorBody;
 use qiwi_core::vocabulary::WalletPaymentError;
 use serde::de::DeserializeOwned;
 
-use crate::transport::failure::{
-    ANSWERED, INVALID_REQUEST, NO_LOCATION, OUTCOME_UNKNOWN, REDIRECTED, REDIRECTING_TO,
-    REDIRECTS_NOT_FOLLOWED, TIMED_OUT,
-};
 use crate::transport::retry::retry_after_header;
 
 /// What went wrong with a call to QIWI, and what to do about it; QIWI's error body is kept
@@ -286,7 +282,7 @@ impl From<crate::Error<ErrorBody>> for ApiError {
                     classified => classified,
                 }
             }
-            E::Custom(m) => from_transport_message(m),
+            E::Transport(verdict) => verdict,
             E::InvalidRequest(m) => ApiError::InvalidRequest { message: m },
             E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
                 ApiError::Transport {
@@ -302,42 +298,11 @@ impl From<crate::Error<ErrorBody>> for ApiError {
     }
 }
 
-/// The transport's own verdicts travel as progenitor's `Custom` messages, each starting with a
-/// tag this module alone reads.
-fn from_transport_message(message: String) -> ApiError {
-    if let Some(rest) = message.strip_prefix(INVALID_REQUEST) {
-        return ApiError::InvalidRequest {
-            message: rest.to_owned(),
-        };
-    }
-    if message.starts_with(REDIRECTED) {
-        let status = answered_status(&message).unwrap_or(300);
-        let location = message
-            .split_once(REDIRECTING_TO)
-            .and_then(|(_, rest)| rest.rsplit_once(REDIRECTS_NOT_FOLLOWED))
-            .map(|(location, _)| location.to_owned())
-            .filter(|l| !l.is_empty() && *l != NO_LOCATION);
-        return ApiError::Redirected {
-            status,
-            location,
-            message,
-        };
-    }
-    if message.starts_with(OUTCOME_UNKNOWN) {
-        let status = answered_status(&message);
-        return ApiError::OutcomeUnknown { status, message };
-    }
-    ApiError::Transport {
-        timed_out: message.starts_with(TIMED_OUT),
-        message,
-    }
-}
-
 /// What serde said was wrong, without the value it quoted: serde writes the offending value
 /// in backticks (`` integer `4256…` ``, `` unknown variant `X` ``) or double quotes (`string
 /// "…"`), and qiwi-core's own errors quote theirs the same way; a card number or CVV in a
 /// field QIWI's answer got wrong must not reach a log. The position (line and column) is kept.
-fn without_values(e: &serde_json::Error) -> String {
+pub(crate) fn without_values(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let position = format!(" at line {} column {}", e.line(), e.column());
     let message = text.strip_suffix(&position).unwrap_or(&text);
@@ -367,12 +332,14 @@ fn without_values(e: &serde_json::Error) -> String {
     out
 }
 
-/// The status after "QIWI answered HTTP " in a transport message.
-fn answered_status(message: &str) -> Option<u16> {
-    message
-        .split_once(ANSWERED)
-        .and_then(|(_, rest)| rest.get(..3))
-        .and_then(|s| s.parse().ok())
+/// Paging stopped on a cursor that does not move: QIWI's answer is not what it documents.
+impl From<crate::transport::StuckCursor> for ApiError {
+    fn from(stuck: crate::transport::StuckCursor) -> ApiError {
+        ApiError::Decode {
+            path: "(next-page cursor)".to_owned(),
+            message: stuck.to_string(),
+        }
+    }
 }
 
 /// Kept here too, where clients looked for it first.
@@ -456,39 +423,6 @@ mod tests {
             e,
             ApiError::Rejected {
                 payment_error: None,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn the_transports_verdicts_are_read_from_their_tags_only() {
-        let from = |m: &str| ApiError::from(crate::Error::Custom(m.to_owned()));
-        assert_eq!(
-            from("outcome unknown: pay may have reached QIWI (QIWI answered HTTP 502 Bad Gateway)"),
-            ApiError::OutcomeUnknown {
-                status: Some(502),
-                message: "outcome unknown: pay may have reached QIWI (QIWI answered HTTP 502 Bad Gateway)".into()
-            }
-        );
-        assert!(matches!(
-            from("timed out: get_bill …"),
-            ApiError::Transport {
-                timed_out: true,
-                ..
-            }
-        ));
-        assert_eq!(
-            from("invalid request: get_bill: no key"),
-            ApiError::InvalidRequest {
-                message: "get_bill: no key".into()
-            }
-        );
-        // An unknown message never becomes a verdict that stops or allows a retry.
-        assert!(matches!(
-            from("outcome unknowable"),
-            ApiError::Transport {
-                timed_out: false,
                 ..
             }
         ));

@@ -5,11 +5,18 @@ pub mod error;
 #[cfg(feature = "client")]
 pub mod transport;
 
+#[cfg(feature = "signer")]
+pub mod signer;
 #[doc(hidden)]
 pub mod spec_support;
 
 #[cfg(feature = "client")]
-pub use progenitor_client::{ByteStream, Error, ResponseValue};
+mod raw;
+
+#[cfg(feature = "client")]
+pub use progenitor_client::{ByteStream, ResponseValue};
+#[cfg(feature = "client")]
+pub use raw::Error;
 
 /// The QIWI Wallet API (`edge.qiwi.com`).
 #[cfg(feature = "wallet")]
@@ -52,7 +59,7 @@ pub mod payout {
     #[cfg(feature = "client")]
     include!("generated/payout/client.rs");
     #[cfg(feature = "client")]
-    crate::transport::impl_client_hooks!(::qiwi_core::secret::PayinApiKey);
+    crate::transport::impl_client_hooks!(::qiwi_core::secret::PayinApiKey, signed);
 }
 
 /// The P2P bills API (`/partner/bill/v1`).

@@ -8,8 +8,11 @@
 //! open one tracing span per operation. The per-operation facts come from the specs through
 //! the generated [`Rules`] of each API.
 
+mod builder;
 pub(crate) mod failure;
+mod pages;
 mod quirks;
+mod rate_limit;
 pub(crate) mod retry;
 mod rules;
 mod seams;
@@ -22,12 +25,13 @@ use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, Response};
 use tracing::Instrument as _;
 
-use failure::{
-    ANSWERED, INVALID_REQUEST, NO_LOCATION, REDIRECTED, REDIRECTING_TO, REDIRECTS_NOT_FOLLOWED,
-    error_chain, outcome_unknown,
-};
+use crate::error::ApiError;
+pub use builder::{Api, ClientBuilder};
+use failure::{error_chain, outcome_unknown};
+pub use pages::{StuckCursor, pages};
 pub use quirks::index_query_arrays;
 use quirks::{buffered, error_body_as_json};
+pub use rate_limit::{RateLimit, WALLET_HISTORY_OPERATIONS};
 pub use retry::{RetryPolicy, is_transient_server_status};
 use retry::{is_retryable_status, retry_after};
 pub use rules::Rules;
@@ -73,6 +77,17 @@ pub enum ClientError {
     /// The HTTP client could not be built (TLS back-end initialisation).
     #[error("the HTTP client could not be built: {0}")]
     Http(#[from] reqwest::Error),
+    /// The base URL is not one a client may send the credential to.
+    #[error("base URL {url}: {reason}")]
+    BaseUrl {
+        /// The base URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The product name given to `user_agent` cannot be sent in a header.
+    #[error("user agent {0:?}: only visible ASCII can be sent in a header")]
+    UserAgent(String),
 }
 
 /// `User-Agent` of every request.
@@ -83,6 +98,7 @@ pub const USER_AGENT: &str = concat!("qiwi-rs/", env!("CARGO_PKG_VERSION"));
 pub struct Transport {
     /// `Bearer <token>`, made once (marked sensitive) rather than formatted for every request.
     bearer: Option<HeaderValue>,
+    user_agent: HeaderValue,
     retry: RetryPolicy,
     timeout: Duration,
     connect_timeout: Duration,
@@ -96,6 +112,7 @@ impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
             .field("token", &self.bearer.as_ref().map(|_| "***"))
+            .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -110,23 +127,26 @@ impl Transport {
     /// A transport that authenticates with `token` (Wallet API token, P2P secret key or
     /// Payment Protocol API key), with the default retry policy and timeouts.
     pub fn new(token: ApiToken) -> Self {
+        let mut transport = Self::anonymous();
+        transport.set_bearer(&token);
+        transport
+    }
+
+    fn set_bearer(&mut self, token: &ApiToken) {
         // ApiToken only holds visible ASCII, so the header value is always valid.
-        let bearer = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        self.bearer = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
             .ok()
             .map(|mut v| {
                 v.set_sensitive(true);
                 v
             });
-        Transport {
-            bearer,
-            ..Self::anonymous()
-        }
     }
 
     /// A transport that sends no `Authorization` header.
     pub fn anonymous() -> Self {
         Transport {
             bearer: None,
+            user_agent: HeaderValue::from_static(USER_AGENT),
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -205,7 +225,7 @@ impl Transport {
         }
         let headers = request.headers_mut();
         headers.remove("api-version");
-        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        headers.insert(header::USER_AGENT, self.user_agent.clone());
         if let Some(bearer) = &self.bearer {
             headers.insert(header::AUTHORIZATION, bearer.clone());
         }
@@ -230,9 +250,9 @@ impl Transport {
             index_query_arrays(request.url_mut(), rules.indexed_query);
         }
         match &self.signer {
-            Some(signer) => signer.sign(request, operation).map_err(|e| {
-                format!("{INVALID_REQUEST}{operation}: the request could not be signed: {e}")
-            }),
+            Some(signer) => signer
+                .sign(request, operation)
+                .map_err(|e| format!("{operation}: the request could not be signed: {e}")),
             None => Ok(()),
         }
     }
@@ -320,72 +340,82 @@ impl Transport {
 
     /// Turns what [`Transport::execute`] returned into the error a caller can act on: an
     /// operation that is not safe to repeat and may have reached QIWI without a definite
-    /// answer (a timeout, a reset after sending, a 5xx) becomes
-    /// [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown);
-    /// a timeout says "timed out" and which timeout. The `Err` is the message of the
-    /// [`Error::Custom`](progenitor_client::Error::Custom) the call returns instead.
+    /// answer (a timeout, a reset after sending, a 5xx) is [`ApiError::OutcomeUnknown`]; a
+    /// timeout says "timed out" and which timeout; a `3xx` is [`ApiError::Redirected`].
+    /// `Ok` leaves the result to the generated code's own reading of the answer.
     pub fn check(
         &self,
         result: &reqwest::Result<Response>,
         operation: &str,
         rules: &Rules,
-    ) -> Result<(), String> {
+    ) -> Result<(), ApiError> {
         let retry_safe = self.idempotency.is_repeatable(operation, rules);
         let timeout = |e: &reqwest::Error| {
             if e.is_connect() {
                 format!(
                     "timed out: {operation} could not connect within the connect timeout of {:?} \
-                     (Transport::with_connect_timeout)",
+                     (ClientBuilder::connect_timeout)",
                     self.connect_timeout
                 )
             } else {
                 format!(
                     "timed out: {operation} got no complete answer within the request timeout of \
-                     {:?} (Transport::with_timeout)",
+                     {:?} (ClientBuilder::timeout)",
                     self.timeout
                 )
             }
         };
-        let message = match result {
+        let timed_out = |message| ApiError::Transport {
+            timed_out: true,
+            message,
+        };
+        let unknown = |status, cause: &str| ApiError::OutcomeUnknown {
+            status,
+            message: outcome_unknown(operation, cause, rules.look_up),
+        };
+        let verdict = match result {
             Ok(r) if r.status().is_redirection() => {
                 // QIWI never redirects, and the client follows no redirect: a 3xx is an
                 // answer from something that is not QIWI's API (a captive portal, a proxy, a
                 // wrong base URL). A payment that got one may still have reached QIWI.
+                let status = r.status();
                 let location = r
                     .headers()
                     .get(header::LOCATION)
                     .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
                 let answer = format!(
-                    "{ANSWERED}{}{REDIRECTING_TO}{}{REDIRECTS_NOT_FOLLOWED}",
-                    r.status(),
-                    location.as_deref().unwrap_or(NO_LOCATION)
+                    "QIWI answered HTTP {status} redirecting to {}; redirects are not followed",
+                    location.as_deref().unwrap_or("(no Location)")
                 );
                 if retry_safe {
-                    format!("{REDIRECTED}{operation}: {answer}")
+                    ApiError::Redirected {
+                        status: status.as_u16(),
+                        location,
+                        message: format!("redirected: {operation}: {answer}"),
+                    }
                 } else {
-                    outcome_unknown(operation, &answer, rules.look_up)
+                    unknown(Some(status.as_u16()), &answer)
                 }
             }
-            Ok(r) if !retry_safe && r.status().is_server_error() => outcome_unknown(
-                operation,
-                &format!("{ANSWERED}{}", r.status()),
-                rules.look_up,
+            Ok(r) if !retry_safe && r.status().is_server_error() => unknown(
+                Some(r.status().as_u16()),
+                &format!("QIWI answered HTTP {}", r.status()),
             ),
             Ok(_) => return Ok(()),
             Err(e) if e.is_connect() && !e.is_timeout() => return Ok(()),
-            Err(e) if e.is_connect() => timeout(e),
+            Err(e) if e.is_connect() => timed_out(timeout(e)),
             Err(e) if !retry_safe => {
                 let cause = if e.is_timeout() {
                     timeout(e)
                 } else {
                     format!("the connection failed after sending: {}", error_chain(e))
                 };
-                outcome_unknown(operation, &cause, rules.look_up)
+                unknown(None, &cause)
             }
-            Err(e) if e.is_timeout() => timeout(e),
+            Err(e) if e.is_timeout() => timed_out(timeout(e)),
             Err(_) => return Ok(()),
         };
-        Err(message)
+        Err(verdict)
     }
 }
 
@@ -417,16 +447,43 @@ fn refuse_cleartext(url: &reqwest::Url, operation: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "{INVALID_REQUEST}{operation}: {}:// to {} is not encrypted; use https://, or \
+        "{operation}: {}:// to {} is not encrypted; use https://, or \
          Transport::allow_insecure_http(true) for a test server you trust",
         url.scheme(),
         url.host_str().unwrap_or("no host")
     ))
 }
 
-/// Implements progenitor's hooks for a generated `Client`, with the API's generated rules.
+/// Implements progenitor's hooks and the builder for a generated `Client`, with the API's
+/// generated rules; `signed` makes `builder` take the signer too.
 macro_rules! impl_client_hooks {
     ($credential:ty) => {
+        $crate::transport::impl_client_hooks!(@hooks $credential);
+
+        impl Client {
+            /// A client authenticated with this API's own credential, to configure: another
+            /// server (the sandbox), retries, timeouts, a throttle, your `User-Agent`.
+            pub fn builder(credential: $credential) -> $crate::transport::ClientBuilder<Client> {
+                $crate::transport::ClientBuilder::new(credential)
+            }
+        }
+    };
+    ($credential:ty, signed) => {
+        $crate::transport::impl_client_hooks!(@hooks $credential);
+
+        impl Client {
+            /// A client authenticated with this API's own credential that signs every request
+            /// with `signer`: this API refuses unsigned requests, so there is no builder
+            /// without one.
+            pub fn builder(
+                credential: $credential,
+                signer: impl $crate::transport::RequestSigner + 'static,
+            ) -> $crate::transport::ClientBuilder<Client> {
+                $crate::transport::ClientBuilder::new(credential).signer(signer)
+            }
+        }
+    };
+    (@hooks $credential:ty) => {
         impl progenitor_client::ClientHooks<$crate::transport::Transport> for Client {
             async fn pre<E>(
                 &self,
@@ -435,7 +492,7 @@ macro_rules! impl_client_hooks {
             ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
                 self.inner
                     .prepare(request, info.operation_id, &RULES)
-                    .map_err(progenitor_client::Error::Custom)
+                    .map_err(progenitor_client::Error::InvalidRequest)
             }
 
             async fn exec(
@@ -447,40 +504,42 @@ macro_rules! impl_client_hooks {
                     .execute(&self.client, request, info.operation_id, &RULES)
                     .await
             }
+        }
 
-            async fn post<E>(
-                &self,
-                result: &::reqwest::Result<::reqwest::Response>,
-                info: &progenitor_client::OperationInfo,
-            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
-                self.inner
-                    .check(result, info.operation_id, &RULES)
-                    .map_err(progenitor_client::Error::Custom)
+        impl $crate::transport::Api for Client {
+            type Credential = $credential;
+            const BASE_URL: &'static str = BASE_URL;
+
+            fn assemble(
+                base_url: &str,
+                http: ::reqwest::Client,
+                transport: $crate::transport::Transport,
+            ) -> Self {
+                Self::new_with_client(base_url, http, transport)
             }
         }
 
         impl Client {
+            /// The transport's verdict on what an operation's request met, typed; the
+            /// generated operations call it where progenitor's `post` hook would run.
+            pub(crate) fn verdict(
+                &self,
+                result: &::reqwest::Result<::reqwest::Response>,
+                info: &progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::error::ApiError> {
+                self.inner.check(result, info.operation_id, &RULES)
+            }
+
             /// A client for `baseurl` (scheme, host and optional path stem) that sends every
-            /// request through `transport`.
+            /// request through `transport`: the way to assemble a transport by hand (tests,
+            /// a custom [`Idempotency`]($crate::transport::Idempotency)); prefer
+            /// `Client::builder`.
             pub fn with_transport(
                 baseurl: &str,
                 transport: $crate::transport::Transport,
             ) -> ::std::result::Result<Self, ::reqwest::Error> {
                 let http = transport.http_client()?;
                 Ok(Self::new_with_client(baseurl, http, transport))
-            }
-
-            /// A client for `baseurl` (this module's `BASE_URL` for QIWI's server)
-            /// authenticated with this API's own credential, with the default transport.
-            pub fn with_credential(
-                baseurl: &str,
-                credential: $credential,
-            ) -> ::std::result::Result<Self, $crate::transport::ClientError> {
-                let token = $crate::transport::Credential::bearer(credential)?;
-                Ok(Self::with_transport(
-                    baseurl,
-                    $crate::transport::Transport::new(token),
-                )?)
             }
         }
     };

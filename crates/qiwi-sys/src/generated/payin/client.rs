@@ -2,7 +2,8 @@
 // Change the spec or xtask/src/codegen.rs and run `cargo xtask codegen`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+pub use crate::Error;
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
@@ -22,6 +23,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -38,6 +40,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
@@ -546,10 +549,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -677,10 +680,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -777,10 +780,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -877,10 +880,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1011,10 +1014,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1144,10 +1147,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1260,10 +1263,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1408,10 +1411,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1521,10 +1524,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1666,10 +1669,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1767,10 +1770,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1880,10 +1883,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1998,10 +2001,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2096,10 +2099,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2226,10 +2229,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2356,10 +2359,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2472,7 +2475,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
@@ -2573,10 +2576,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2706,10 +2709,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2842,10 +2845,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -2,7 +2,8 @@
 // Change the spec or xtask/src/codegen.rs and run `cargo xtask codegen`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+pub use crate::Error;
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
@@ -22,6 +23,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -38,6 +40,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
@@ -238,10 +241,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -399,10 +402,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -512,10 +515,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -2,7 +2,8 @@
 // Change the spec or xtask/src/codegen.rs and run `cargo xtask codegen`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+pub use crate::Error;
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
@@ -22,6 +23,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new(baseurl: &str, inner: crate::transport::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -38,6 +40,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[doc(hidden)]
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
@@ -980,10 +983,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1065,10 +1068,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1184,10 +1187,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1305,10 +1308,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1422,10 +1425,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1526,10 +1529,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1624,10 +1627,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1709,10 +1712,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1794,10 +1797,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2005,10 +2008,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2155,10 +2158,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2255,10 +2258,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2363,7 +2366,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
@@ -2492,7 +2495,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 201u16 => Ok(ResponseValue::empty(response)),
@@ -2608,10 +2611,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2724,7 +2727,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 201u16 => Ok(ResponseValue::empty(response)),
@@ -2809,10 +2812,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -2942,7 +2945,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
@@ -3056,10 +3059,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3170,10 +3173,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3235,10 +3238,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3337,10 +3340,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3439,10 +3442,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3538,10 +3541,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3621,10 +3624,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3706,10 +3709,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3791,10 +3794,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -3908,10 +3911,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4008,10 +4011,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4092,10 +4095,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4217,7 +4220,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
@@ -4314,7 +4317,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 202u16 => Ok(ResponseValue::empty(response)),
@@ -4414,10 +4417,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4531,10 +4534,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4648,10 +4651,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4749,10 +4752,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4934,10 +4937,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5033,10 +5036,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5129,7 +5132,7 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
@@ -5235,10 +5238,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5320,10 +5323,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5405,10 +5408,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5490,10 +5493,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5552,10 +5555,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -5617,10 +5620,10 @@ pub mod builder {
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            client.verdict(&result, &info)?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Ok(ResponseValue::from_response(response).await?),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
