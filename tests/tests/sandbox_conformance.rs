@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use qiwi_core::Amount;
-use qiwi_core::notification::p2p::BillAmount;
+use qiwi_core::p2p::BillAmount;
 use qiwi_sandbox::{Answer, Config, RunningSandbox};
 use qiwi_sys::{p2p, payin, payout};
 use serde_json::{Value, json};
@@ -161,7 +161,7 @@ async fn p2p_scenario(sandbox: &RunningSandbox) {
             amount: amount("10.00"),
             expiration_date_time: expiry.clone(),
             comment: Some("conformance".into()),
-            customer: Some(qiwi_core::notification::p2p::BillCustomer {
+            customer: Some(qiwi_core::p2p::BillCustomer {
                 phone: Some("79000000000".into()),
                 email: None,
                 account: Some("acc-1".into()),

@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
-use qiwi_core::notification::p2p::BillStatusValue;
-use qiwi_core::notification::payin::OperationStatus;
+use qiwi_core::p2p::BillStatusValue;
+use qiwi_core::payin::OperationStatus;
 use qiwi_core::secret::ApiToken;
 use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::transport::{RetryPolicy, Transport, USER_AGENT};
@@ -321,7 +321,7 @@ async fn payout_sends_the_signature_header_and_json_body() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(payout.status.unwrap().value, "WAITING");
+    assert_eq!(payout.status.unwrap().value, OperationStatus::Waiting);
     let err = client
         .get_payout()
         .site_id("Obuc-00")

@@ -199,7 +199,7 @@ fn api_failure(what: &str, e: &ApiError) -> Failure {
 /// One transaction as a CSV row (RFC 4180), the columns of [`COLUMNS`].
 fn csv_row(t: &Transaction) -> String {
     // Kopecks always written (`64.50`), as QIWI shows money; a finer amount as it came.
-    let money = |m: &Option<qiwi_core::notification::wallet::WalletMoney>| {
+    let money = |m: &Option<qiwi_core::wallet::WalletMoney>| {
         m.as_ref()
             .map(|m| {
                 let amount = m.amount.0;

@@ -265,6 +265,30 @@ pub struct AmountNumber(pub Amount);
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AmountString(pub Amount);
 
+/// An amount with its currency, as every QIWI API but the Wallet's writes it:
+/// `{"value": "100.00", "currency": "RUB"}`. `V` is how the value is written: a string
+/// ([`AmountString`], the default, API answers and requests) or a number ([`AmountNumber`],
+/// Payment Protocol notifications). The Wallet API's `{"amount": …, "currency": 643}` is
+/// [`crate::wallet::WalletMoney`].
+///
+/// ```
+/// use qiwi_core::money::Money;
+/// use qiwi_core::{Amount, Currency};
+///
+/// let m: Money = serde_json::from_str(r#"{"value":"10.50","currency":"RUB"}"#)?;
+/// assert_eq!(m.value.amount(), "10.50".parse::<Amount>().unwrap());
+/// assert_eq!(m.currency.currency(), &Currency::RUB);
+/// assert_eq!(serde_json::to_string(&m)?, r#"{"value":"10.50","currency":"RUB"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Money<V = AmountString> {
+    /// The amount.
+    pub value: V,
+    /// The currency (`RUB`, `KZT`).
+    pub currency: crate::currency::CurrencyAlpha,
+}
+
 macro_rules! wire_adapter {
     ($t:ident) => {
         impl $t {

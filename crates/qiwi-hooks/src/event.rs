@@ -379,7 +379,7 @@ mod tests {
         if let Notification::WalletTest(n) = &mut t.notification
             && let Some(p) = &mut n.payment
         {
-            p.status = Some(qiwi_core::notification::wallet::WalletTxnStatus::Error);
+            p.status = Some(qiwi_core::wallet::WalletTxnStatus::Error);
         }
         assert_eq!(t.claimed_status(), "ERROR");
     }

@@ -11,17 +11,16 @@
 //! ```
 
 use qiwi_core::notification::P2pNotification;
-use qiwi_core::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
-use qiwi_core::notification::payin::{
-    NotificationAmount, OperationStatus, PayinNotification, PayinStatus, PaymentNotification,
-};
-use qiwi_core::notification::wallet::{
-    WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
-};
+use qiwi_core::notification::p2p::NotifiedBill;
+use qiwi_core::notification::payin::{PayinNotification, PaymentNotification};
+use qiwi_core::notification::wallet::{WalletPayment, WalletPaymentNotification};
+use qiwi_core::p2p::{BillAmount, BillStatus, BillStatusValue};
+use qiwi_core::payin::{NotificationAmount, OperationStatus, PayinStatus};
 use qiwi_core::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
 use qiwi_core::signature::{
     sign_p2p_notification, sign_payin_notification, sign_wallet_notification,
 };
+use qiwi_core::wallet::{WalletMoney, WalletTxnStatus, WalletTxnType};
 use qiwi_core::{Amount, Currency, QiwiDateTime};
 
 use crate::receiver::{P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER};

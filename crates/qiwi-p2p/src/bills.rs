@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use qiwi_core::notification::p2p::{BillAmount, BillCustomer, BillStatusValue};
+use qiwi_core::p2p::{BillAmount, BillCustomer, BillStatusValue};
 use qiwi_core::{Amount, Currency, QiwiDateTime};
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::p2p::types::{CreateBillRequest, CustomFields};

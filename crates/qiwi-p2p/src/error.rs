@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use qiwi_core::ErrorBody;
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 pub use qiwi_sys::error::ApiError;
 
 /// A failed P2P call: QIWI's answer or the transport's verdict, classified once for every

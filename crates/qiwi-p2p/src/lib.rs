@@ -13,7 +13,7 @@ pub use bills::{
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error};
 pub use links::{CREATE_FORM_URL, FormLink, moscow_lifetime, pay_url_with};
-pub use qiwi_core::notification::p2p::{BillAmount, BillCustomer, BillStatus, BillStatusValue};
+pub use qiwi_core::p2p::{BillAmount, BillCustomer, BillStatus, BillStatusValue};
 pub use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::RetryPolicy;

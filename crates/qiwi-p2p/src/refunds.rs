@@ -11,7 +11,7 @@ use crate::error::Error;
 
 pub use qiwi_sys::p2p::types::Refund;
 
-pub use qiwi_core::notification::p2p::RefundStatus;
+pub use qiwi_core::p2p::RefundStatus;
 
 /// The refund calls of a [`Client`].
 #[derive(Debug, Clone, Copy)]

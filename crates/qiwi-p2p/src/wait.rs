@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 
 use crate::bills::{Bill, BillId, is_final};
 use crate::client::Client;
@@ -25,7 +25,7 @@ type OnRead<'a> = Box<dyn FnMut(&Bill) + Send + 'a>;
 /// ```no_run
 /// # async fn run(client: qiwi_p2p::Client) -> Result<(), qiwi_p2p::Error> {
 /// use std::time::Duration;
-/// use qiwi_core::notification::p2p::BillStatusValue;
+/// use qiwi_core::p2p::BillStatusValue;
 ///
 /// let bill = client.bills().wait_paid("order-42").deadline(Duration::from_secs(600)).send().await?;
 /// if bill.status.value == BillStatusValue::Paid {

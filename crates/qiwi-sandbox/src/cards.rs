@@ -8,10 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use qiwi_core::notification::payin::{
-    CardCheckNotification, CardCheckStatus, CardInfo, CreatedToken, PayinNotification,
-    PaymentMethod, ThreeDsStatus,
-};
+use qiwi_core::notification::payin::{CardCheckNotification, PayinNotification};
+use qiwi_core::payin::{CardCheckStatus, CardInfo, CreatedToken, PaymentMethod, ThreeDsStatus};
 use qiwi_core::secret::PaymentToken;
 use qiwi_sys::payin::types::{
     CardCheck, CheckCardRequest, CompleteCardCheckRequest, DeleteCardTokenRequest,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 use serde::Deserialize;
 
 use crate::SharedState;

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use qiwi_core::notification::payin::{OperationStatus, PayinStatus, PaymentMethod};
+use qiwi_core::payin::{OperationStatus, PayinStatus, PaymentMethod};
 use qiwi_core::vocabulary::ReasonCode;
 use qiwi_sys::payin::types::{
     Bill, BillDetails, CreateInvoiceRequest, Flags, Payment, PaymentList,
@@ -77,7 +77,7 @@ async fn create_invoice(
         bill_id: bill_id.clone(),
         invoice_uid: Some(uid.clone()),
         site_id: Some(site_id),
-        amount: Some(qiwi_sys::payin::types::Amount {
+        amount: Some(qiwi_core::money::Money {
             value: qiwi_core::Amount::new(v).into(),
             currency: amount.currency,
         }),
@@ -193,7 +193,7 @@ impl Sandbox {
             s
         };
         let currency = bill.amount.as_ref().map(|a| a.currency.clone());
-        let zero = currency.clone().map(|c| qiwi_sys::payin::types::Amount {
+        let zero = currency.clone().map(|c| qiwi_core::money::Money {
             value: "0.00".parse::<qiwi_core::Amount>().expect("zero").into(),
             currency: c,
         });

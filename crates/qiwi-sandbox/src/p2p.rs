@@ -11,9 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qiwi_core::Amount;
-use qiwi_core::notification::p2p::{
-    BillAmount, BillStatus, BillStatusValue, NotifiedBill, P2pNotification,
-};
+use qiwi_core::notification::p2p::{NotifiedBill, P2pNotification};
+use qiwi_core::p2p::{BillAmount, BillStatus, BillStatusValue};
 use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 use qiwi_core::signature::sign_p2p_notification;
 use qiwi_sys::p2p::types::{Bill, CreateBillRequest, CreateRefundRequest, Refund};
@@ -478,9 +477,9 @@ async fn create_refund(
     }
     record.refunded += value;
     let status = if record.refunded == paid {
-        qiwi_core::notification::p2p::RefundStatus::Full
+        qiwi_core::p2p::RefundStatus::Full
     } else {
-        qiwi_core::notification::p2p::RefundStatus::Partial
+        qiwi_core::p2p::RefundStatus::Partial
     };
     let mut amount = two_decimals(value);
     amount.currency = record.bill.amount.currency.clone();

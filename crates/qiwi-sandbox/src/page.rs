@@ -6,8 +6,8 @@ use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use qiwi_core::notification::p2p::BillStatusValue;
-use qiwi_core::notification::payin::OperationStatus;
+use qiwi_core::p2p::BillStatusValue;
+use qiwi_core::payin::OperationStatus;
 use serde::Deserialize;
 
 use crate::SharedState;
@@ -215,7 +215,7 @@ struct FormQuery {
     public_key: String,
     bill_id: Option<String>,
     amount: qiwi_core::Amount,
-    customer: qiwi_core::notification::p2p::BillCustomer,
+    customer: qiwi_core::p2p::BillCustomer,
     comment: Option<String>,
     lifetime: Option<time::OffsetDateTime>,
     success_url: Option<String>,
@@ -274,7 +274,7 @@ impl FormQuery {
         let has_customer =
             customer.phone.is_some() || customer.email.is_some() || customer.account.is_some();
         qiwi_sys::p2p::types::CreateBillRequest {
-            amount: qiwi_core::notification::p2p::BillAmount {
+            amount: qiwi_core::p2p::BillAmount {
                 value: self.amount.into(),
                 currency: qiwi_core::Currency::RUB.into(),
             },

@@ -12,17 +12,20 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use qiwi_core::money::Money;
 use qiwi_core::notification::payin::{
-    CaptureNotification, CardInfo, CreatedToken, NotificationAmount, OperationStatus,
-    PayinNotification, PayinStatus, PaymentMethod, PaymentNotification, RefundNotification,
+    CaptureNotification, PayinNotification, PaymentNotification, RefundNotification,
+};
+use qiwi_core::payin::{
+    CardInfo, CreatedToken, NotificationAmount, OperationStatus, PayinStatus, PaymentMethod,
 };
 use qiwi_core::secret::PaymentToken;
 use qiwi_core::signature::sign_payin_notification;
 use qiwi_core::vocabulary::ReasonCode;
 use qiwi_core::{Amount, Currency, QiwiDateTime};
 use qiwi_sys::payin::types::{
-    Amount as PayinAmount, Capture, CaptureRequest, Complete3dsRequest, CreatePaymentRequest,
-    CreateRefundRequest, Flags, Payment, Refund, RefundList, Requirements, ThreeDsRequirement,
+    Capture, CaptureRequest, Complete3dsRequest, CreatePaymentRequest, CreateRefundRequest, Flags,
+    Payment, Refund, RefundList, Requirements, ThreeDsRequirement,
 };
 use rust_decimal::Decimal;
 
@@ -220,16 +223,16 @@ fn card_rule(expiry: &str, holder: Option<&str>) -> CardRule {
     }
 }
 
-fn amount_of(value: Decimal, currency: &qiwi_core::currency::CurrencyAlpha) -> PayinAmount {
+fn amount_of(value: Decimal, currency: &qiwi_core::currency::CurrencyAlpha) -> Money {
     let mut v = value;
     v.rescale(2);
-    PayinAmount {
+    Money {
         value: Amount::new(v).into(),
         currency: currency.clone(),
     }
 }
 
-fn decimal(a: &Option<PayinAmount>) -> Decimal {
+fn decimal(a: &Option<Money>) -> Decimal {
     a.as_ref().map_or(Decimal::ZERO, |a| a.value.0.into())
 }
 
@@ -332,7 +335,7 @@ impl Sandbox {
     }
 }
 
-fn notification_amount(a: Option<&PayinAmount>) -> NotificationAmount {
+fn notification_amount(a: Option<&Money>) -> NotificationAmount {
     let a = a
         .cloned()
         .unwrap_or_else(|| amount_of(Decimal::ZERO, &Currency::RUB.into()));
@@ -351,7 +354,7 @@ fn custom_fields(
         .collect()
 }
 
-fn check_amount(field: &str, amount: &PayinAmount) -> Result<Decimal, QiwiError> {
+fn check_amount(field: &str, amount: &Money) -> Result<Decimal, QiwiError> {
     let value: Decimal = amount.value.0.into();
     if !crate::is_amount(value) {
         return Err(validation().with_cause(

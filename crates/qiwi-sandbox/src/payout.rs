@@ -13,14 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use base64::Engine as _;
-use qiwi_core::notification::payin::{
-    NotificationAmount, OperationStatus, PayinNotification, PayinStatus, PayoutNotification,
-    ReceiverData as NotifiedReceiver,
-};
+use qiwi_core::money::Money;
+use qiwi_core::notification::payin::{PayinNotification, PayoutNotification};
+use qiwi_core::payin::{NotificationAmount, OperationStatus, PayinStatus, ReceiverData};
+use qiwi_core::vocabulary::ReasonCode;
 use qiwi_core::{Amount, QiwiDateTime};
-use qiwi_sys::payout::types::{
-    Amount as PayoutAmount, CreatePayoutRequest, Payout, ReceiverData, Status,
-};
+use qiwi_sys::payout::types::{CreatePayoutRequest, Payout};
 use rust_decimal::Decimal;
 
 use crate::error::QiwiError;
@@ -111,14 +109,12 @@ fn check_signature(s: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), 
         .map_err(|_| refused("does not match the body under the merchant's public key"))
 }
 
-fn payout_status(value: &str, at: QiwiDateTime) -> Status {
-    Status {
-        value: value.to_owned(),
-        changed_date_time: Some(at),
-        error_code: None,
-        reason: None,
-        reason_code: (value == "DECLINED").then(|| "INVALID_RECEIVER_DATA".to_owned()),
-        reason_message: None,
+fn payout_status(value: &str, at: QiwiDateTime) -> PayinStatus {
+    let value = OperationStatus::parse(value);
+    let declined = value == OperationStatus::Declined;
+    PayinStatus {
+        reason_code: declined.then_some(ReasonCode::InvalidReceiverData),
+        ..PayinStatus::new(value, Some(at))
     }
 }
 
@@ -150,12 +146,7 @@ impl Sandbox {
                 currency: amount.currency,
             },
             status: PayinStatus::new(value, status.changed_date_time.clone()),
-            receiver_data: p.receiver_data.as_ref().map(|r| NotifiedReceiver {
-                receiver_type: r.type_.clone(),
-                masked_pan: r.masked_pan.clone(),
-                phone: r.phone.clone(),
-                bank_member_id: r.bank_member_id.clone(),
-            }),
+            receiver_data: p.receiver_data.clone(),
             flags: p.flags.clone(),
             payout_splits: Vec::new(),
         }));
@@ -216,13 +207,13 @@ async fn create_payout(
     let payout = Payout {
         payout_id: Some(payout_id.clone()),
         created_date_time: Some(now.clone()),
-        amount: Some(PayoutAmount {
+        amount: Some(Money {
             value: Amount::new(amount_value).into(),
             currency: request.amount.currency.clone(),
         }),
         status: Some(payout_status(first, now)),
         receiver_data: Some(ReceiverData {
-            type_: Some(receiver.type_.clone()),
+            receiver_type: Some(receiver.type_.clone()),
             masked_pan,
             phone: receiver.phone.clone(),
             bank_member_id: receiver.bank_member_id.clone(),
@@ -258,7 +249,10 @@ impl Sandbox {
             let Some(p) = payin.payouts.get(key) else {
                 return;
             };
-            if p.status.as_ref().is_none_or(|s| s.value != "WAITING") {
+            if p.status
+                .as_ref()
+                .is_none_or(|s| s.value != OperationStatus::Waiting)
+            {
                 return;
             }
             let value: Decimal = p

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qiwi_core::notification::payin::{
-    NotificationAmount, OperationStatus, PayinNotification, PayinStatus, PaymentMethod,
-    PaymentNotification, TokenNotification, TokenizationSource,
+    PayinNotification, PaymentNotification, TokenNotification, TokenizationSource,
 };
+use qiwi_core::payin::{NotificationAmount, OperationStatus, PayinStatus, PaymentMethod};
 use qiwi_core::secret::PaymentToken;
 use qiwi_sys::payin::types::{
     CreateQrCodeRequest, CreateQrCodeWithUidRequest, Flags, PaySbpTokenRequest, QrCode, QrImage,

@@ -15,11 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use qiwi_core::money::AmountNumber;
-use qiwi_core::notification::wallet::{
-    WalletMoney, WalletPayment, WalletPaymentNotification, WalletTxnStatus, WalletTxnType,
-};
+use qiwi_core::notification::wallet::{WalletPayment, WalletPaymentNotification};
 use qiwi_core::secret::WalletHookKey;
 use qiwi_core::signature::sign_wallet_notification;
+use qiwi_core::wallet::{WalletMoney, WalletTxnStatus, WalletTxnType};
 use qiwi_core::{Amount, Currency};
 use qiwi_sys::wallet::types::Transaction;
 use rust_decimal::Decimal;

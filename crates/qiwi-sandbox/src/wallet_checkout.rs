@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qiwi_core::money::AmountNumber;
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 use qiwi_sys::wallet::types::{PayBillRequest, RejectBillRequest};
 use rust_decimal::Decimal;
 use serde::Deserialize;

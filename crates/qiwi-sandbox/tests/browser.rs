@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 use qiwi_core::secret::P2pSecretKey;
 use qiwi_sandbox::Config;
 use qiwi_sys::error::Classify as _;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use qiwi_core::notification::p2p::BillStatusValue;
+use qiwi_core::p2p::BillStatusValue;
 use qiwi_sandbox::{Config, RunningSandbox};
 use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::p2p;
@@ -29,7 +29,7 @@ async fn bill(client: &p2p::Client, id: &str) -> Result<p2p::types::Bill, ApiErr
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let body = p2p::types::CreateBillRequest {
-        amount: qiwi_core::notification::p2p::BillAmount {
+        amount: qiwi_core::p2p::BillAmount {
             value: qiwi_core::Amount::from(3).into(),
             currency: qiwi_core::Currency::RUB.into(),
         },

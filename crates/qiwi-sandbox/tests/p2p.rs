@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use qiwi_core::notification::p2p::{BillAmount, BillStatusValue};
+use qiwi_core::p2p::{BillAmount, BillStatusValue};
 use qiwi_core::secret::P2pSecretKey;
 use qiwi_core::{Amount, Currency, QiwiDateTime};
 use qiwi_sandbox::{Config, RunningSandbox};

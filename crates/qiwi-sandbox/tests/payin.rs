@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qiwi_core::notification::payin::OperationStatus;
+use qiwi_core::payin::OperationStatus;
 use qiwi_core::secret::{PayinApiKey, PayinNotificationKey};
 use qiwi_sandbox::{Config, RunningSandbox};
 use qiwi_sys::error::{ApiError, Classify as _};

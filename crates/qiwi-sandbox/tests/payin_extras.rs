@@ -1,7 +1,7 @@
 //! Invoices, SBP QR codes and tokens, card checks and card-token deletion in the sandbox,
 //! through qiwi-sys's generated pay-in client over 127.0.0.1.
 
-use qiwi_core::notification::payin::OperationStatus;
+use qiwi_core::payin::OperationStatus;
 use qiwi_sandbox::{Config, RunningSandbox};
 use qiwi_sys::error::{ApiError, Classify as _};
 use qiwi_sys::payin;

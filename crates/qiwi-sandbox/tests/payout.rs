@@ -64,7 +64,7 @@ async fn create(
 }
 
 fn status(p: &payout::types::Payout) -> String {
-    p.status.as_ref().unwrap().value.clone()
+    p.status.as_ref().unwrap().value.as_str().to_owned()
 }
 
 #[tokio::test]

@@ -1270,7 +1270,7 @@ async fn roubles_convert_to_tenge_that_pays_a_kazakhstan_card() {
         .await
         .classify()
         .unwrap();
-    let sums = |list: &[qiwi_core::notification::wallet::WalletMoney]| {
+    let sums = |list: &[qiwi_core::wallet::WalletMoney]| {
         let mut sums: Vec<String> = list
             .iter()
             .map(|m| format!("{} {}", m.amount.0, m.currency.currency()))

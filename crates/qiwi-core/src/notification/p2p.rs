@@ -5,67 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::QiwiDateTime;
-use crate::currency::CurrencyAlpha;
-use crate::money::AmountString;
-use crate::open_enum::open_enum;
 
-open_enum! {
-    /// A P2P bill's status.
-    pub enum BillStatusValue {
-        /// Issued, awaiting payment (not final).
-        Waiting = "WAITING",
-        /// Paid (final).
-        Paid = "PAID",
-        /// Rejected (final).
-        Rejected = "REJECTED",
-        /// Expired unpaid (final).
-        Expired = "EXPIRED",
-    }
-}
-
-open_enum! {
-    /// A P2P bill refund's status.
-    pub enum RefundStatus {
-        /// Part of the bill refunded so far (not final).
-        Partial = "PARTIAL",
-        /// The whole bill refunded (final).
-        Full = "FULL",
-    }
-}
-
-/// A bill's amount; QIWI writes the value as a string (`"1.00"`), older messages as a number.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BillAmount {
-    /// The amount.
-    pub value: AmountString,
-    /// The currency (`RUB`, `KZT`).
-    pub currency: CurrencyAlpha,
-}
-
-/// A bill's status and when it changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BillStatus {
-    /// The status.
-    pub value: BillStatusValue,
-    /// When it changed (QIWI writes offsets like `+03`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changed_date_time: Option<QiwiDateTime>,
-}
-
-/// The payer's identifiers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BillCustomer {
-    /// Phone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// E-mail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// The payer's id in your system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-}
+use crate::p2p::{BillAmount, BillCustomer, BillStatus};
 
 /// The bill a notification reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,12 +1,11 @@
 //! What each model says about itself: ids, statuses, signed paths and dedupe keys, on QIWI's
 //! documented notifications.
 
-use super::payin::{
-    CaptureNotification, NotificationAmount, OperationStatus, PayinNotification, PayinStatus,
-    RefundNotification,
-};
-use super::wallet::{WalletNotification, WalletTxnStatus};
+use super::payin::{CaptureNotification, PayinNotification, RefundNotification};
+use super::wallet::WalletNotification;
+use crate::payin::{NotificationAmount, OperationStatus, PayinStatus};
 use crate::signature::{parse_payin_notification, verify_wallet_notification};
+use crate::wallet::WalletTxnStatus;
 use crate::{Amount, Currency, QiwiDateTime};
 
 fn payin(name: &str) -> PayinNotification {

@@ -7,7 +7,8 @@ use super::{
     real_date,
 };
 use crate::QiwiDateTime;
-use crate::notification::payin::{NotificationAmount, PayinNotification, read_payin};
+use crate::notification::payin::{PayinNotification, read_payin};
+use crate::payin::NotificationAmount;
 use crate::secret::PayinNotificationKey;
 
 /// What a Payment Protocol notification signs. Ids, date-times and statuses are strings

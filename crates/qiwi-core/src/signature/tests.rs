@@ -6,15 +6,15 @@ use super::p2p::p2p_signed_text;
 use super::wallet::wallet_signed_text;
 use super::*;
 use crate::notification::P2pNotification;
-use crate::notification::p2p::{BillAmount, BillStatus, BillStatusValue, NotifiedBill};
-use crate::notification::payin::{
-    NotificationAmount, OperationStatus, PayinStatus, PaymentNotification, PayoutNotification,
-    TokenNotification,
-};
+use crate::notification::p2p::NotifiedBill;
 use crate::notification::payin::{PayinNotification, read_payin};
-use crate::notification::wallet::{WalletMoney, WalletPayment, WalletTxnStatus, WalletTxnType};
+use crate::notification::payin::{PaymentNotification, PayoutNotification, TokenNotification};
+use crate::notification::wallet::WalletPayment;
 use crate::notification::wallet::{WalletNotification, WalletPaymentNotification, WalletWebhook};
+use crate::p2p::{BillAmount, BillStatus, BillStatusValue};
+use crate::payin::{NotificationAmount, OperationStatus, PayinStatus};
 use crate::secret::{P2pSecretKey, PayinNotificationKey, WalletHookKey};
+use crate::wallet::{WalletMoney, WalletTxnStatus, WalletTxnType};
 use crate::{Amount, Currency, QiwiDateTime};
 
 const WALLET_KEY: &str = include_str!("../../../../fixtures/wallet/w1.key").trim_ascii_end();

@@ -5,11 +5,12 @@ use super::{
     missing, raw_value, real_date, typed,
 };
 use crate::notification::wallet::{
-    WalletMoney, WalletNotification, WalletPayment, WalletPaymentNotification,
-    WalletTestNotification, WalletWebhook,
+    WalletNotification, WalletPayment, WalletPaymentNotification, WalletTestNotification,
+    WalletWebhook,
 };
 use crate::raw::RawObject;
 use crate::secret::WalletHookKey;
+use crate::wallet::WalletMoney;
 
 /// A field of a wallet payment that a webhook's signature can cover, named as in
 /// `payment.signFields` (`sum.amount`, `txnId` …).

@@ -7,7 +7,7 @@ pub mod types {
     ///A bill as QIWI stores it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Bill {
-        pub amount: ::qiwi_core::notification::p2p::BillAmount,
+        pub amount: ::qiwi_core::p2p::BillAmount,
         ///Your bill id.
         #[serde(rename = "billId")]
         pub bill_id: ::std::string::String,
@@ -27,9 +27,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<
-            ::qiwi_core::notification::p2p::BillCustomer,
-        >,
+        pub customer: ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -55,7 +53,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub site_id: ::std::option::Option<::std::string::String>,
-        pub status: ::qiwi_core::notification::p2p::BillStatus,
+        pub status: ::qiwi_core::p2p::BillStatus,
     }
     impl Bill {
         pub fn builder() -> builder::Bill {
@@ -65,7 +63,7 @@ pub mod types {
     ///A bill to issue. `expirationDateTime`: when the bill expires (`YYYY-MM-DDThh:mm:ss±hh:mm`, at most 45 days ahead).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateBillRequest {
-        pub amount: ::qiwi_core::notification::p2p::BillAmount,
+        pub amount: ::qiwi_core::p2p::BillAmount,
         ///Shown to the payer (up to 255 characters).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
@@ -75,9 +73,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<
-            ::qiwi_core::notification::p2p::BillCustomer,
-        >,
+        pub customer: ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
         #[serde(rename = "expirationDateTime")]
         pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
     }
@@ -89,7 +85,7 @@ pub mod types {
     ///The amount to refund.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateRefundRequest {
-        pub amount: ::qiwi_core::notification::p2p::BillAmount,
+        pub amount: ::qiwi_core::p2p::BillAmount,
     }
     impl CreateRefundRequest {
         pub fn builder() -> builder::CreateRefundRequest {
@@ -138,14 +134,14 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Refund {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
+        pub amount: ::std::option::Option<::qiwi_core::p2p::BillAmount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub datetime: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         ///Your refund id.
         #[serde(rename = "refundId")]
         pub refund_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
+        pub status: ::std::option::Option<::qiwi_core::p2p::RefundStatus>,
     }
     impl Refund {
         pub fn builder() -> builder::Refund {
@@ -157,7 +153,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Bill {
             amount: ::std::result::Result<
-                ::qiwi_core::notification::p2p::BillAmount,
+                ::qiwi_core::p2p::BillAmount,
                 ::std::string::String,
             >,
             bill_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -174,7 +170,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -194,7 +190,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::qiwi_core::notification::p2p::BillStatus,
+                ::qiwi_core::p2p::BillStatus,
                 ::std::string::String,
             >,
         }
@@ -218,7 +214,7 @@ pub mod types {
         impl Bill {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -283,7 +279,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                    ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -350,7 +346,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillStatus>,
+                T: ::std::convert::TryInto<::qiwi_core::p2p::BillStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -401,7 +397,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateBillRequest {
             amount: ::std::result::Result<
-                ::qiwi_core::notification::p2p::BillAmount,
+                ::qiwi_core::p2p::BillAmount,
                 ::std::string::String,
             >,
             comment: ::std::result::Result<
@@ -413,7 +409,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -437,7 +433,7 @@ pub mod types {
         impl CreateBillRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -474,7 +470,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::p2p::BillCustomer>,
+                    ::std::option::Option<::qiwi_core::p2p::BillCustomer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -528,7 +524,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateRefundRequest {
             amount: ::std::result::Result<
-                ::qiwi_core::notification::p2p::BillAmount,
+                ::qiwi_core::p2p::BillAmount,
                 ::std::string::String,
             >,
         }
@@ -542,7 +538,7 @@ pub mod types {
         impl CreateRefundRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::qiwi_core::notification::p2p::BillAmount>,
+                T: ::std::convert::TryInto<::qiwi_core::p2p::BillAmount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -570,7 +566,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Refund {
             amount: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
+                ::std::option::Option<::qiwi_core::p2p::BillAmount>,
                 ::std::string::String,
             >,
             datetime: ::std::result::Result<
@@ -582,7 +578,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
+                ::std::option::Option<::qiwi_core::p2p::RefundStatus>,
                 ::std::string::String,
             >,
         }
@@ -600,7 +596,7 @@ pub mod types {
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::p2p::BillAmount>,
+                    ::std::option::Option<::qiwi_core::p2p::BillAmount>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -640,7 +636,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::p2p::RefundStatus>,
+                    ::std::option::Option<::qiwi_core::p2p::RefundStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -717,15 +713,15 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::datetime::QiwiDateTime;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::p2p::BillAmount;
+    pub use ::qiwi_core::p2p::BillAmount;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::p2p::BillCustomer;
+    pub use ::qiwi_core::p2p::BillCustomer;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::p2p::BillStatusValue;
+    pub use ::qiwi_core::p2p::BillStatusValue;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::p2p::RefundStatus;
+    pub use ::qiwi_core::p2p::RefundStatus;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::p2p::BillStatus;
+    pub use ::qiwi_core::p2p::BillStatus;
 }
 /// Every operation of this API as `(method, path template, operationId)`, as the spec
 /// lists them; path parameters are written `{name}`.
@@ -766,14 +762,10 @@ pub mod schema_registry {
                     >(value)
                 }
                 "BillAmount" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::p2p::BillAmount,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::p2p::BillAmount>(value)
                 }
                 "BillCustomer" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::p2p::BillCustomer,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::p2p::BillCustomer>(value)
                 }
                 "CustomFields" => {
                     crate::spec_support::debug::<super::types::CustomFields>(value)
@@ -783,18 +775,14 @@ pub mod schema_registry {
                 }
                 "BillStatusValue" => {
                     crate::spec_support::debug::<
-                        ::qiwi_core::notification::p2p::BillStatusValue,
+                        ::qiwi_core::p2p::BillStatusValue,
                     >(value)
                 }
                 "RefundStatus" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::p2p::RefundStatus,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::p2p::RefundStatus>(value)
                 }
                 "BillStatus" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::p2p::BillStatus,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::p2p::BillStatus>(value)
                 }
                 "Bill" => crate::spec_support::debug::<super::types::Bill>(value),
                 "CreateRefundRequest" => {
@@ -839,12 +827,12 @@ pub mod schema_registry {
                 }
                 "BillAmount" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::p2p::BillAmount,
+                        ::qiwi_core::p2p::BillAmount,
                     >(value)
                 }
                 "BillCustomer" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::p2p::BillCustomer,
+                        ::qiwi_core::p2p::BillCustomer,
                     >(value)
                 }
                 "CustomFields" => {
@@ -857,17 +845,17 @@ pub mod schema_registry {
                 }
                 "BillStatusValue" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::p2p::BillStatusValue,
+                        ::qiwi_core::p2p::BillStatusValue,
                     >(value)
                 }
                 "RefundStatus" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::p2p::RefundStatus,
+                        ::qiwi_core::p2p::RefundStatus,
                     >(value)
                 }
                 "BillStatus" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::p2p::BillStatus,
+                        ::qiwi_core::p2p::BillStatus,
                     >(value)
                 }
                 "Bill" => crate::spec_support::round_trip::<super::types::Bill>(value),

@@ -4,22 +4,11 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///An amount with its currency.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Amount {
-        pub currency: ::qiwi_core::currency::CurrencyAlpha,
-        pub value: ::qiwi_core::money::AmountString,
-    }
-    impl Amount {
-        pub fn builder() -> builder::Amount {
-            Default::default()
-        }
-    }
     ///An invoice.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Bill {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(rename = "billId")]
         pub bill_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,7 +26,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::payin::Customer>,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -63,9 +52,9 @@ pub mod types {
         )]
         pub site_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub splits: ::std::vec::Vec<Split>,
+        pub splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl Bill {
         pub fn builder() -> builder::Bill {
@@ -76,7 +65,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BillDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(rename = "billId")]
         pub bill_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -94,7 +83,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::payin::Customer>,
         #[serde(
             rename = "expirationDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -122,9 +111,9 @@ pub mod types {
         )]
         pub site_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub splits: ::std::vec::Vec<Split>,
+        pub splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl BillDetails {
         pub fn builder() -> builder::BillDetails {
@@ -135,7 +124,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Capture {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(rename = "captureId")]
         pub capture_id: ::std::string::String,
         #[serde(
@@ -146,7 +135,7 @@ pub mod types {
             ::qiwi_core::datetime::QiwiDateTime,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl Capture {
         pub fn builder() -> builder::Capture {
@@ -176,7 +165,7 @@ pub mod types {
             rename = "cardInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub card_info: ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
+        pub card_info: ::std::option::Option<::qiwi_core::payin::CardInfo>,
         #[serde(
             rename = "checkOperationDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -188,9 +177,7 @@ pub mod types {
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_token: ::std::option::Option<
-            ::qiwi_core::notification::payin::CreatedToken,
-        >,
+        pub created_token: ::std::option::Option<::qiwi_core::payin::CreatedToken>,
         #[serde(
             rename = "isValidCard",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -281,19 +268,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///The fiscal receipt QIWI issued.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ChequeData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub url: ::std::option::Option<::std::string::String>,
-    }
-    impl ChequeData {
-        pub fn builder() -> builder::ChequeData {
-            Default::default()
-        }
-    }
     ///One line of a 54-FZ receipt.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ChequePosition {
@@ -310,7 +284,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub payment_subject: ::std::option::Option<::std::string::String>,
-        pub price: Amount,
+        pub price: ::qiwi_core::money::Money,
         pub quantity: ::qiwi_core::money::AmountString,
         ///`NDS_CALC_20_120`, `NDS_0`, `NO_NDS` …
         pub tax: ::std::string::String,
@@ -355,7 +329,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateInvoiceRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         ///Methods on the form: `CARD`, `SBP`, `QIWI_WALLET`.
         #[serde(
             rename = "billPaymentMethodsType",
@@ -373,7 +347,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::payin::Customer>,
         #[serde(rename = "expirationDateTime")]
         pub expiration_date_time: ::qiwi_core::datetime::QiwiDateTime,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -386,7 +360,7 @@ pub mod types {
         )]
         pub receiver_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub splits: ::std::vec::Vec<Split>,
+        pub splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
     }
     impl CreateInvoiceRequest {
         pub fn builder() -> builder::CreateInvoiceRequest {
@@ -396,7 +370,7 @@ pub mod types {
     ///A payment to make.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreatePaymentRequest {
-        pub amount: Amount,
+        pub amount: ::qiwi_core::money::Money,
         #[serde(
             rename = "billId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -417,7 +391,7 @@ pub mod types {
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::payin::Customer>,
         #[serde(
             rename = "deviceData",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -432,7 +406,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub payment_splits: ::std::vec::Vec<Split>,
+        pub payment_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         ///The payment's recipient, which QIWI lists among an invoice's optional data (QIWI-API/payments-docs, `_qiwi-form_ru.html.md`, #qiwi-form-invoice-api) without a schema: sent as the caller gives it.
         #[serde(
             rename = "receiverData",
@@ -450,7 +424,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateQrCodeRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(
@@ -485,7 +459,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateQrCodeWithUidRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flags: ::std::option::Option<Flags>,
         #[serde(
@@ -521,7 +495,7 @@ pub mod types {
     ///A refund to make.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateRefundRequest {
-        pub amount: Amount,
+        pub amount: ::qiwi_core::money::Money,
         #[serde(
             rename = "callbackUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -534,7 +508,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub refund_splits: ::std::vec::Vec<Split>,
+        pub refund_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
     }
     impl CreateRefundRequest {
         pub fn builder() -> builder::CreateRefundRequest {
@@ -705,7 +679,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Payment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(
             rename = "billId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -721,12 +695,12 @@ pub mod types {
             rename = "capturedAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub captured_amount: ::std::option::Option<Amount>,
+        pub captured_amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(
             rename = "chequeData",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cheque_data: ::std::option::Option<ChequeData>,
+        pub cheque_data: ::std::option::Option<::qiwi_core::payin::ChequeData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -740,16 +714,14 @@ pub mod types {
             rename = "createdToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_token: ::std::option::Option<
-            ::qiwi_core::notification::payin::CreatedToken,
-        >,
+        pub created_token: ::std::option::Option<::qiwi_core::payin::CreatedToken>,
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub custom_fields: ::std::option::Option<CustomFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub customer: ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+        pub customer: ::std::option::Option<::qiwi_core::payin::Customer>,
         #[serde(
             rename = "deviceData",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -761,33 +733,29 @@ pub mod types {
             rename = "paymentCardInfo",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_card_info: ::std::option::Option<
-            ::qiwi_core::notification::payin::CardInfo,
-        >,
+        pub payment_card_info: ::std::option::Option<::qiwi_core::payin::CardInfo>,
         #[serde(rename = "paymentId")]
         pub payment_id: ::std::string::String,
         #[serde(
             rename = "paymentMethod",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub payment_method: ::std::option::Option<
-            ::qiwi_core::notification::payin::PaymentMethod,
-        >,
+        pub payment_method: ::std::option::Option<::qiwi_core::payin::PaymentMethod>,
         #[serde(
             rename = "paymentSplits",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub payment_splits: ::std::vec::Vec<Split>,
+        pub payment_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(
             rename = "refundedAmount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub refunded_amount: ::std::option::Option<Amount>,
+        pub refunded_amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requirements: ::std::option::Option<Requirements>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl Payment {
         pub fn builder() -> builder::Payment {
@@ -959,12 +927,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Refund {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(
             rename = "chequeData",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cheque_data: ::std::option::Option<ChequeData>,
+        pub cheque_data: ::std::option::Option<::qiwi_core::payin::ChequeData>,
         #[serde(
             rename = "createdDateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -981,9 +949,9 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub refund_splits: ::std::vec::Vec<Split>,
+        pub refund_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl Refund {
         pub fn builder() -> builder::Refund {
@@ -1028,7 +996,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SbpQr {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(
             rename = "createdOn",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1094,52 +1062,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///A marketplace split (`type`: `MERCHANT_DETAILS`); the splits add up to the operation's amount.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Split {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub comment: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "orderId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub order_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "siteUid")]
-        pub site_uid: ::std::string::String,
-        #[serde(rename = "splitAmount")]
-        pub split_amount: Amount,
-        #[serde(
-            rename = "splitCommissions",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub split_commissions: ::std::option::Option<SplitCommissions>,
-        #[serde(rename = "type")]
-        pub type_: ::std::string::String,
-    }
-    impl Split {
-        pub fn builder() -> builder::Split {
-            Default::default()
-        }
-    }
-    ///Fees QIWI took from a split.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct SplitCommissions {
-        #[serde(
-            rename = "merchantCms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub merchant_cms: ::std::option::Option<Amount>,
-        #[serde(
-            rename = "userCms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub user_cms: ::std::option::Option<Amount>,
-    }
-    impl SplitCommissions {
-        pub fn builder() -> builder::SplitCommissions {
-            Default::default()
-        }
-    }
     ///Post `PaReq`, `MD` and `TermUrl` to `acsUrl` to run 3-D Secure.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ThreeDsRequirement {
@@ -1159,73 +1081,9 @@ pub mod types {
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct Amount {
-            currency: ::std::result::Result<
-                ::qiwi_core::currency::CurrencyAlpha,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<
-                ::qiwi_core::money::AmountString,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Amount {
-            fn default() -> Self {
-                Self {
-                    currency: Err("no value supplied for currency".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Amount {
-            pub fn currency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::currency::CurrencyAlpha>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::money::AmountString>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Amount> for super::Amount {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Amount,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    currency: value.currency?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Amount> for Amount {
-            fn from(value: super::Amount) -> Self {
-                Self {
-                    currency: Ok(value.currency),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Bill {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             bill_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -1242,7 +1100,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                ::std::option::Option<::qiwi_core::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -1266,11 +1124,11 @@ pub mod types {
                 ::std::string::String,
             >,
             splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -1296,7 +1154,9 @@ pub mod types {
         impl Bill {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -1361,7 +1221,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                    ::std::option::Option<::qiwi_core::payin::Customer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1438,7 +1298,7 @@ pub mod types {
             }
             pub fn splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.splits = value
@@ -1451,7 +1311,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1507,7 +1367,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BillDetails {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             bill_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -1524,7 +1384,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                ::std::option::Option<::qiwi_core::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -1552,11 +1412,11 @@ pub mod types {
                 ::std::string::String,
             >,
             splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -1583,7 +1443,9 @@ pub mod types {
         impl BillDetails {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -1648,7 +1510,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                    ::std::option::Option<::qiwi_core::payin::Customer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1737,7 +1599,7 @@ pub mod types {
             }
             pub fn splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.splits = value
@@ -1750,7 +1612,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1808,7 +1670,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Capture {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             capture_id: ::std::result::Result<
@@ -1820,7 +1682,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -1837,7 +1699,9 @@ pub mod types {
         impl Capture {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -1878,7 +1742,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1980,7 +1844,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CardCheck {
             card_info: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
+                ::std::option::Option<::qiwi_core::payin::CardInfo>,
                 ::std::string::String,
             >,
             check_operation_date: ::std::result::Result<
@@ -1988,7 +1852,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                ::std::option::Option<::qiwi_core::payin::CreatedToken>,
                 ::std::string::String,
             >,
             is_valid_card: ::std::result::Result<
@@ -2030,7 +1894,7 @@ pub mod types {
             pub fn card_info<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
+                    ::std::option::Option<::qiwi_core::payin::CardInfo>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2060,7 +1924,7 @@ pub mod types {
             pub fn created_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                    ::std::option::Option<::qiwi_core::payin::CreatedToken>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2502,68 +2366,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ChequeData {
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ChequeData {
-            fn default() -> Self {
-                Self {
-                    id: Ok(Default::default()),
-                    url: Ok(Default::default()),
-                }
-            }
-        }
-        impl ChequeData {
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ChequeData> for super::ChequeData {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ChequeData,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    id: value.id?,
-                    url: value.url?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ChequeData> for ChequeData {
-            fn from(value: super::ChequeData) -> Self {
-                Self {
-                    id: Ok(value.id),
-                    url: Ok(value.url),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ChequePosition {
             description: ::std::result::Result<
                 ::std::string::String,
@@ -2577,7 +2379,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            price: ::std::result::Result<super::Amount, ::std::string::String>,
+            price: ::std::result::Result<
+                ::qiwi_core::money::Money,
+                ::std::string::String,
+            >,
             quantity: ::std::result::Result<
                 ::qiwi_core::money::AmountString,
                 ::std::string::String,
@@ -2639,7 +2444,7 @@ pub mod types {
             }
             pub fn price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Amount>,
+                T: ::std::convert::TryInto<::qiwi_core::money::Money>,
                 T::Error: ::std::fmt::Display,
             {
                 self.price = value
@@ -2827,7 +2632,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateInvoiceRequest {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             bill_payment_methods_type: ::std::result::Result<
@@ -2847,7 +2652,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                ::std::option::Option<::qiwi_core::payin::Customer>,
                 ::std::string::String,
             >,
             expiration_date_time: ::std::result::Result<
@@ -2863,7 +2668,7 @@ pub mod types {
                 ::std::string::String,
             >,
             splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
         }
@@ -2888,7 +2693,9 @@ pub mod types {
         impl CreateInvoiceRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -2951,7 +2758,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                    ::std::option::Option<::qiwi_core::payin::Customer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3004,7 +2811,7 @@ pub mod types {
             }
             pub fn splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.splits = value
@@ -3053,7 +2860,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreatePaymentRequest {
-            amount: ::std::result::Result<super::Amount, ::std::string::String>,
+            amount: ::std::result::Result<
+                ::qiwi_core::money::Money,
+                ::std::string::String,
+            >,
             bill_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3075,7 +2885,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                ::std::option::Option<::qiwi_core::payin::Customer>,
                 ::std::string::String,
             >,
             device_data: ::std::result::Result<
@@ -3091,7 +2901,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             receiver_data: ::std::result::Result<
@@ -3122,7 +2932,7 @@ pub mod types {
         impl CreatePaymentRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Amount>,
+                T: ::std::convert::TryInto<::qiwi_core::money::Money>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -3195,7 +3005,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                    ::std::option::Option<::qiwi_core::payin::Customer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3246,7 +3056,7 @@ pub mod types {
             }
             pub fn payment_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_splits = value
@@ -3316,7 +3126,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateQrCodeRequest {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -3357,7 +3167,9 @@ pub mod types {
         impl CreateQrCodeRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -3479,7 +3291,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateQrCodeWithUidRequest {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -3525,7 +3337,9 @@ pub mod types {
         impl CreateQrCodeWithUidRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -3661,7 +3475,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateRefundRequest {
-            amount: ::std::result::Result<super::Amount, ::std::string::String>,
+            amount: ::std::result::Result<
+                ::qiwi_core::money::Money,
+                ::std::string::String,
+            >,
             callback_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3671,7 +3488,7 @@ pub mod types {
                 ::std::string::String,
             >,
             refund_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
         }
@@ -3688,7 +3505,7 @@ pub mod types {
         impl CreateRefundRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Amount>,
+                T: ::std::convert::TryInto<::qiwi_core::money::Money>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -3724,7 +3541,7 @@ pub mod types {
             }
             pub fn refund_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund_splits = value
@@ -4263,7 +4080,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Payment {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             bill_id: ::std::result::Result<
@@ -4275,11 +4092,11 @@ pub mod types {
                 ::std::string::String,
             >,
             captured_amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             cheque_data: ::std::result::Result<
-                ::std::option::Option<super::ChequeData>,
+                ::std::option::Option<::qiwi_core::payin::ChequeData>,
                 ::std::string::String,
             >,
             comment: ::std::result::Result<
@@ -4291,7 +4108,7 @@ pub mod types {
                 ::std::string::String,
             >,
             created_token: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                ::std::option::Option<::qiwi_core::payin::CreatedToken>,
                 ::std::string::String,
             >,
             custom_fields: ::std::result::Result<
@@ -4299,7 +4116,7 @@ pub mod types {
                 ::std::string::String,
             >,
             customer: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                ::std::option::Option<::qiwi_core::payin::Customer>,
                 ::std::string::String,
             >,
             device_data: ::std::result::Result<
@@ -4311,7 +4128,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_card_info: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
+                ::std::option::Option<::qiwi_core::payin::CardInfo>,
                 ::std::string::String,
             >,
             payment_id: ::std::result::Result<
@@ -4319,15 +4136,15 @@ pub mod types {
                 ::std::string::String,
             >,
             payment_method: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PaymentMethod>,
+                ::std::option::Option<::qiwi_core::payin::PaymentMethod>,
                 ::std::string::String,
             >,
             payment_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             refunded_amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             requirements: ::std::result::Result<
@@ -4335,7 +4152,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -4367,7 +4184,9 @@ pub mod types {
         impl Payment {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -4403,7 +4222,9 @@ pub mod types {
             }
             pub fn captured_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.captured_amount = value
@@ -4417,7 +4238,9 @@ pub mod types {
             }
             pub fn cheque_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChequeData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::payin::ChequeData>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.cheque_data = value
@@ -4458,7 +4281,7 @@ pub mod types {
             pub fn created_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::CreatedToken>,
+                    ::std::option::Option<::qiwi_core::payin::CreatedToken>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4484,7 +4307,7 @@ pub mod types {
             pub fn customer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::Customer>,
+                    ::std::option::Option<::qiwi_core::payin::Customer>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4522,7 +4345,7 @@ pub mod types {
             pub fn payment_card_info<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::CardInfo>,
+                    ::std::option::Option<::qiwi_core::payin::CardInfo>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4550,9 +4373,7 @@ pub mod types {
             pub fn payment_method<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::qiwi_core::notification::payin::PaymentMethod,
-                    >,
+                    ::std::option::Option<::qiwi_core::payin::PaymentMethod>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -4567,7 +4388,7 @@ pub mod types {
             }
             pub fn payment_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_splits = value
@@ -4581,7 +4402,9 @@ pub mod types {
             }
             pub fn refunded_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refunded_amount = value
@@ -4608,7 +4431,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -5375,11 +5198,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Refund {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             cheque_data: ::std::result::Result<
-                ::std::option::Option<super::ChequeData>,
+                ::std::option::Option<::qiwi_core::payin::ChequeData>,
                 ::std::string::String,
             >,
             created_date_time: ::std::result::Result<
@@ -5395,11 +5218,11 @@ pub mod types {
                 ::std::string::String,
             >,
             refund_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -5419,7 +5242,9 @@ pub mod types {
         impl Refund {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -5431,7 +5256,9 @@ pub mod types {
             }
             pub fn cheque_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChequeData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::payin::ChequeData>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.cheque_data = value
@@ -5483,7 +5310,7 @@ pub mod types {
             }
             pub fn refund_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund_splits = value
@@ -5496,7 +5323,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::payin::PayinStatus>,
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -5585,7 +5412,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SbpQr {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             created_on: ::std::result::Result<
@@ -5649,7 +5476,9 @@ pub mod types {
         impl SbpQr {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -5913,208 +5742,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Split {
-            comment: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            order_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            site_uid: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            split_amount: ::std::result::Result<super::Amount, ::std::string::String>,
-            split_commissions: ::std::result::Result<
-                ::std::option::Option<super::SplitCommissions>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Split {
-            fn default() -> Self {
-                Self {
-                    comment: Ok(Default::default()),
-                    order_id: Ok(Default::default()),
-                    site_uid: Err("no value supplied for site_uid".to_string()),
-                    split_amount: Err("no value supplied for split_amount".to_string()),
-                    split_commissions: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
-                }
-            }
-        }
-        impl Split {
-            pub fn comment<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.comment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment: {e}")
-                    });
-                self
-            }
-            pub fn order_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.order_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
-                self
-            }
-            pub fn site_uid<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.site_uid = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for site_uid: {e}")
-                    });
-                self
-            }
-            pub fn split_amount<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::Amount>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.split_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for split_amount: {e}")
-                    });
-                self
-            }
-            pub fn split_commissions<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SplitCommissions>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.split_commissions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for split_commissions: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Split> for super::Split {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Split,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    comment: value.comment?,
-                    order_id: value.order_id?,
-                    site_uid: value.site_uid?,
-                    split_amount: value.split_amount?,
-                    split_commissions: value.split_commissions?,
-                    type_: value.type_?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Split> for Split {
-            fn from(value: super::Split) -> Self {
-                Self {
-                    comment: Ok(value.comment),
-                    order_id: Ok(value.order_id),
-                    site_uid: Ok(value.site_uid),
-                    split_amount: Ok(value.split_amount),
-                    split_commissions: Ok(value.split_commissions),
-                    type_: Ok(value.type_),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SplitCommissions {
-            merchant_cms: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
-                ::std::string::String,
-            >,
-            user_cms: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SplitCommissions {
-            fn default() -> Self {
-                Self {
-                    merchant_cms: Ok(Default::default()),
-                    user_cms: Ok(Default::default()),
-                }
-            }
-        }
-        impl SplitCommissions {
-            pub fn merchant_cms<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.merchant_cms = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for merchant_cms: {e}")
-                    });
-                self
-            }
-            pub fn user_cms<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user_cms = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_cms: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SplitCommissions> for super::SplitCommissions {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SplitCommissions,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    merchant_cms: value.merchant_cms?,
-                    user_cms: value.user_cms?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::SplitCommissions> for SplitCommissions {
-            fn from(value: super::SplitCommissions) -> Self {
-                Self {
-                    merchant_cms: Ok(value.merchant_cms),
-                    user_cms: Ok(value.user_cms),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ThreeDsRequirement {
             acs_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6226,17 +5853,25 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::datetime::QiwiDateTime;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::PayinStatus;
+    pub use ::qiwi_core::money::Money;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::Address;
+    pub use ::qiwi_core::payin::PayinStatus;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::Customer;
+    pub use ::qiwi_core::payin::Address;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::PaymentMethod;
+    pub use ::qiwi_core::payin::Customer;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::CardInfo;
+    pub use ::qiwi_core::payin::Split;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::payin::CreatedToken;
+    pub use ::qiwi_core::payin::SplitCommissions;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::ChequeData;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::PaymentMethod;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::CardInfo;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::CreatedToken;
 }
 /// Every operation of this API as `(method, path template, operationId)`, as the spec
 /// lists them; path parameters are written `{name}`.
@@ -6352,39 +5987,35 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Amount" => crate::spec_support::debug::<super::types::Amount>(value),
+                "Money" => crate::spec_support::debug::<::qiwi_core::money::Money>(value),
                 "Flags" => crate::spec_support::debug::<super::types::Flags>(value),
                 "CustomFields" => {
                     crate::spec_support::debug::<super::types::CustomFields>(value)
                 }
                 "PayinStatus" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::PayinStatus,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::PayinStatus>(value)
                 }
                 "Address" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::Address,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::Address>(value)
                 }
                 "Customer" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::Customer,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::Customer>(value)
                 }
                 "DeviceData" => {
                     crate::spec_support::debug::<super::types::DeviceData>(value)
                 }
-                "Split" => crate::spec_support::debug::<super::types::Split>(value),
+                "Split" => crate::spec_support::debug::<::qiwi_core::payin::Split>(value),
                 "SplitCommissions" => {
-                    crate::spec_support::debug::<super::types::SplitCommissions>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::payin::SplitCommissions,
+                    >(value)
                 }
                 "ChequePosition" => {
                     crate::spec_support::debug::<super::types::ChequePosition>(value)
                 }
                 "Cheque" => crate::spec_support::debug::<super::types::Cheque>(value),
                 "ChequeData" => {
-                    crate::spec_support::debug::<super::types::ChequeData>(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::ChequeData>(value)
                 }
                 "CreateInvoiceRequest" => {
                     crate::spec_support::debug::<
@@ -6408,13 +6039,11 @@ pub mod schema_registry {
                 }
                 "PaymentMethod" => {
                     crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::PaymentMethod,
+                        ::qiwi_core::payin::PaymentMethod,
                     >(value)
                 }
                 "CardInfo" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::CardInfo,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::CardInfo>(value)
                 }
                 "ThreeDsRequirement" => {
                     crate::spec_support::debug::<super::types::ThreeDsRequirement>(value)
@@ -6423,9 +6052,7 @@ pub mod schema_registry {
                     crate::spec_support::debug::<super::types::Requirements>(value)
                 }
                 "CreatedToken" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::payin::CreatedToken,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::CreatedToken>(value)
                 }
                 "CreatePaymentRequest" => {
                     crate::spec_support::debug::<
@@ -6544,8 +6171,8 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Amount" => {
-                    crate::spec_support::round_trip::<super::types::Amount>(value)
+                "Money" => {
+                    crate::spec_support::round_trip::<::qiwi_core::money::Money>(value)
                 }
                 "Flags" => crate::spec_support::round_trip::<super::types::Flags>(value),
                 "CustomFields" => {
@@ -6553,26 +6180,26 @@ pub mod schema_registry {
                 }
                 "PayinStatus" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::PayinStatus,
+                        ::qiwi_core::payin::PayinStatus,
                     >(value)
                 }
                 "Address" => {
-                    crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::Address,
-                    >(value)
+                    crate::spec_support::round_trip::<::qiwi_core::payin::Address>(value)
                 }
                 "Customer" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::Customer,
+                        ::qiwi_core::payin::Customer,
                     >(value)
                 }
                 "DeviceData" => {
                     crate::spec_support::round_trip::<super::types::DeviceData>(value)
                 }
-                "Split" => crate::spec_support::round_trip::<super::types::Split>(value),
+                "Split" => {
+                    crate::spec_support::round_trip::<::qiwi_core::payin::Split>(value)
+                }
                 "SplitCommissions" => {
                     crate::spec_support::round_trip::<
-                        super::types::SplitCommissions,
+                        ::qiwi_core::payin::SplitCommissions,
                     >(value)
                 }
                 "ChequePosition" => {
@@ -6584,7 +6211,9 @@ pub mod schema_registry {
                     crate::spec_support::round_trip::<super::types::Cheque>(value)
                 }
                 "ChequeData" => {
-                    crate::spec_support::round_trip::<super::types::ChequeData>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::payin::ChequeData,
+                    >(value)
                 }
                 "CreateInvoiceRequest" => {
                     crate::spec_support::round_trip::<
@@ -6610,12 +6239,12 @@ pub mod schema_registry {
                 }
                 "PaymentMethod" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::PaymentMethod,
+                        ::qiwi_core::payin::PaymentMethod,
                     >(value)
                 }
                 "CardInfo" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::CardInfo,
+                        ::qiwi_core::payin::CardInfo,
                     >(value)
                 }
                 "ThreeDsRequirement" => {
@@ -6628,7 +6257,7 @@ pub mod schema_registry {
                 }
                 "CreatedToken" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::payin::CreatedToken,
+                        ::qiwi_core::payin::CreatedToken,
                     >(value)
                 }
                 "CreatePaymentRequest" => {

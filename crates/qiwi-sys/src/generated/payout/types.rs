@@ -4,21 +4,10 @@
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///An amount with its currency.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Amount {
-        pub currency: ::qiwi_core::currency::CurrencyAlpha,
-        pub value: ::qiwi_core::money::AmountString,
-    }
-    impl Amount {
-        pub fn builder() -> builder::Amount {
-            Default::default()
-        }
-    }
     ///A payout to make.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreatePayoutRequest {
-        pub amount: Amount,
+        pub amount: ::qiwi_core::money::Money,
         #[serde(
             rename = "callbackUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -31,7 +20,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub payout_splits: ::std::vec::Vec<Split>,
+        pub payout_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(rename = "receiverData")]
         pub receiver_data: ReceiverDataRequest,
     }
@@ -44,7 +33,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Payout {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<Amount>,
+        pub amount: ::std::option::Option<::qiwi_core::money::Money>,
         #[serde(
             rename = "callbackUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -71,50 +60,17 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub payout_splits: ::std::vec::Vec<Split>,
+        pub payout_splits: ::std::vec::Vec<::qiwi_core::payin::Split>,
         #[serde(
             rename = "receiverData",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub receiver_data: ::std::option::Option<ReceiverData>,
+        pub receiver_data: ::std::option::Option<::qiwi_core::payin::ReceiverData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<Status>,
+        pub status: ::std::option::Option<::qiwi_core::payin::PayinStatus>,
     }
     impl Payout {
         pub fn builder() -> builder::Payout {
-            Default::default()
-        }
-    }
-    ///Who received the payout (card masked).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ReceiverData {
-        #[serde(
-            rename = "bankMemberId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub bank_member_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "maskedPan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub masked_pan: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub phone: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "receiverFirstName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub receiver_first_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "receiverLastName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub receiver_last_name: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
-    }
-    impl ReceiverData {
-        pub fn builder() -> builder::ReceiverData {
             Default::default()
         }
     }
@@ -148,155 +104,14 @@ pub mod types {
             Default::default()
         }
     }
-    ///A split of the payout (`type`: `MERCHANT_DETAILS`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Split {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub comment: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "orderId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub order_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "siteUid")]
-        pub site_uid: ::std::string::String,
-        #[serde(rename = "splitAmount")]
-        pub split_amount: Amount,
-        #[serde(
-            rename = "splitCommissions",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub split_commissions: ::std::option::Option<SplitCommissions>,
-        #[serde(rename = "type")]
-        pub type_: ::std::string::String,
-    }
-    impl Split {
-        pub fn builder() -> builder::Split {
-            Default::default()
-        }
-    }
-    ///Fees QIWI took from a split.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct SplitCommissions {
-        #[serde(
-            rename = "merchantCms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub merchant_cms: ::std::option::Option<Amount>,
-        #[serde(
-            rename = "userCms",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub user_cms: ::std::option::Option<Amount>,
-    }
-    impl SplitCommissions {
-        pub fn builder() -> builder::SplitCommissions {
-            Default::default()
-        }
-    }
-    ///`value`: `WAITING`, `DECLINED`, `COMPLETED` (open); `reason` is QIWI's reason code.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Status {
-        #[serde(
-            rename = "changedDateTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub changed_date_time: ::std::option::Option<
-            ::qiwi_core::datetime::QiwiDateTime,
-        >,
-        #[serde(
-            rename = "errorCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub error_code: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "reasonCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub reason_code: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "reasonMessage",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub reason_message: ::std::option::Option<::std::string::String>,
-        pub value: ::std::string::String,
-    }
-    impl Status {
-        pub fn builder() -> builder::Status {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct Amount {
-            currency: ::std::result::Result<
-                ::qiwi_core::currency::CurrencyAlpha,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<
-                ::qiwi_core::money::AmountString,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Amount {
-            fn default() -> Self {
-                Self {
-                    currency: Err("no value supplied for currency".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Amount {
-            pub fn currency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::currency::CurrencyAlpha>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::qiwi_core::money::AmountString>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Amount> for super::Amount {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Amount,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    currency: value.currency?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Amount> for Amount {
-            fn from(value: super::Amount) -> Self {
-                Self {
-                    currency: Ok(value.currency),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct CreatePayoutRequest {
-            amount: ::std::result::Result<super::Amount, ::std::string::String>,
+            amount: ::std::result::Result<
+                ::qiwi_core::money::Money,
+                ::std::string::String,
+            >,
             callback_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -306,7 +121,7 @@ pub mod types {
                 ::std::string::String,
             >,
             payout_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             receiver_data: ::std::result::Result<
@@ -328,7 +143,7 @@ pub mod types {
         impl CreatePayoutRequest {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Amount>,
+                T: ::std::convert::TryInto<::qiwi_core::money::Money>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -364,7 +179,7 @@ pub mod types {
             }
             pub fn payout_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payout_splits = value
@@ -416,7 +231,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Payout {
             amount: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
+                ::std::option::Option<::qiwi_core::money::Money>,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
@@ -440,15 +255,15 @@ pub mod types {
                 ::std::string::String,
             >,
             payout_splits: ::std::result::Result<
-                ::std::vec::Vec<super::Split>,
+                ::std::vec::Vec<::qiwi_core::payin::Split>,
                 ::std::string::String,
             >,
             receiver_data: ::std::result::Result<
-                ::std::option::Option<super::ReceiverData>,
+                ::std::option::Option<::qiwi_core::payin::ReceiverData>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::Status>,
+                ::std::option::Option<::qiwi_core::payin::PayinStatus>,
                 ::std::string::String,
             >,
         }
@@ -470,7 +285,9 @@ pub mod types {
         impl Payout {
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::money::Money>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
@@ -546,7 +363,7 @@ pub mod types {
             }
             pub fn payout_splits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Split>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::qiwi_core::payin::Split>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payout_splits = value
@@ -558,7 +375,9 @@ pub mod types {
             }
             pub fn receiver_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ReceiverData>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::payin::ReceiverData>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.receiver_data = value
@@ -570,7 +389,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Status>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::payin::PayinStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -611,152 +432,6 @@ pub mod types {
                     payout_splits: Ok(value.payout_splits),
                     receiver_data: Ok(value.receiver_data),
                     status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ReceiverData {
-            bank_member_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            masked_pan: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            phone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            receiver_first_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            receiver_last_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ReceiverData {
-            fn default() -> Self {
-                Self {
-                    bank_member_id: Ok(Default::default()),
-                    masked_pan: Ok(Default::default()),
-                    phone: Ok(Default::default()),
-                    receiver_first_name: Ok(Default::default()),
-                    receiver_last_name: Ok(Default::default()),
-                    type_: Ok(Default::default()),
-                }
-            }
-        }
-        impl ReceiverData {
-            pub fn bank_member_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.bank_member_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_member_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn masked_pan<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.masked_pan = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for masked_pan: {e}")
-                    });
-                self
-            }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
-                self
-            }
-            pub fn receiver_first_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.receiver_first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for receiver_first_name: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn receiver_last_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.receiver_last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for receiver_last_name: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ReceiverData> for super::ReceiverData {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ReceiverData,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    bank_member_id: value.bank_member_id?,
-                    masked_pan: value.masked_pan?,
-                    phone: value.phone?,
-                    receiver_first_name: value.receiver_first_name?,
-                    receiver_last_name: value.receiver_last_name?,
-                    type_: value.type_?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ReceiverData> for ReceiverData {
-            fn from(value: super::ReceiverData) -> Self {
-                Self {
-                    bank_member_id: Ok(value.bank_member_id),
-                    masked_pan: Ok(value.masked_pan),
-                    phone: Ok(value.phone),
-                    receiver_first_name: Ok(value.receiver_first_name),
-                    receiver_last_name: Ok(value.receiver_last_name),
-                    type_: Ok(value.type_),
                 }
             }
         }
@@ -906,351 +581,6 @@ pub mod types {
                 }
             }
         }
-        #[derive(Clone, Debug)]
-        pub struct Split {
-            comment: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            order_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            site_uid: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            split_amount: ::std::result::Result<super::Amount, ::std::string::String>,
-            split_commissions: ::std::result::Result<
-                ::std::option::Option<super::SplitCommissions>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Split {
-            fn default() -> Self {
-                Self {
-                    comment: Ok(Default::default()),
-                    order_id: Ok(Default::default()),
-                    site_uid: Err("no value supplied for site_uid".to_string()),
-                    split_amount: Err("no value supplied for split_amount".to_string()),
-                    split_commissions: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
-                }
-            }
-        }
-        impl Split {
-            pub fn comment<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.comment = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for comment: {e}")
-                    });
-                self
-            }
-            pub fn order_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.order_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
-                self
-            }
-            pub fn site_uid<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.site_uid = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for site_uid: {e}")
-                    });
-                self
-            }
-            pub fn split_amount<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::Amount>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.split_amount = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for split_amount: {e}")
-                    });
-                self
-            }
-            pub fn split_commissions<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SplitCommissions>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.split_commissions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for split_commissions: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Split> for super::Split {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Split,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    comment: value.comment?,
-                    order_id: value.order_id?,
-                    site_uid: value.site_uid?,
-                    split_amount: value.split_amount?,
-                    split_commissions: value.split_commissions?,
-                    type_: value.type_?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Split> for Split {
-            fn from(value: super::Split) -> Self {
-                Self {
-                    comment: Ok(value.comment),
-                    order_id: Ok(value.order_id),
-                    site_uid: Ok(value.site_uid),
-                    split_amount: Ok(value.split_amount),
-                    split_commissions: Ok(value.split_commissions),
-                    type_: Ok(value.type_),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SplitCommissions {
-            merchant_cms: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
-                ::std::string::String,
-            >,
-            user_cms: ::std::result::Result<
-                ::std::option::Option<super::Amount>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SplitCommissions {
-            fn default() -> Self {
-                Self {
-                    merchant_cms: Ok(Default::default()),
-                    user_cms: Ok(Default::default()),
-                }
-            }
-        }
-        impl SplitCommissions {
-            pub fn merchant_cms<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.merchant_cms = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for merchant_cms: {e}")
-                    });
-                self
-            }
-            pub fn user_cms<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Amount>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user_cms = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user_cms: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SplitCommissions> for super::SplitCommissions {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SplitCommissions,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    merchant_cms: value.merchant_cms?,
-                    user_cms: value.user_cms?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::SplitCommissions> for SplitCommissions {
-            fn from(value: super::SplitCommissions) -> Self {
-                Self {
-                    merchant_cms: Ok(value.merchant_cms),
-                    user_cms: Ok(value.user_cms),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Status {
-            changed_date_time: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                ::std::string::String,
-            >,
-            error_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            reason_message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Status {
-            fn default() -> Self {
-                Self {
-                    changed_date_time: Ok(Default::default()),
-                    error_code: Ok(Default::default()),
-                    reason: Ok(Default::default()),
-                    reason_code: Ok(Default::default()),
-                    reason_message: Ok(Default::default()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Status {
-            pub fn changed_date_time<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.changed_date_time = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for changed_date_time: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn error_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error_code: {e}")
-                    });
-                self
-            }
-            pub fn reason<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
-                    });
-                self
-            }
-            pub fn reason_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason_code: {e}")
-                    });
-                self
-            }
-            pub fn reason_message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reason_message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reason_message: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Status> for super::Status {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Status,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    changed_date_time: value.changed_date_time?,
-                    error_code: value.error_code?,
-                    reason: value.reason?,
-                    reason_code: value.reason_code?,
-                    reason_message: value.reason_message?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Status> for Status {
-            fn from(value: super::Status) -> Self {
-                Self {
-                    changed_date_time: Ok(value.changed_date_time),
-                    error_code: Ok(value.error_code),
-                    reason: Ok(value.reason),
-                    reason_code: Ok(value.reason_code),
-                    reason_message: Ok(value.reason_message),
-                    value: Ok(value.value),
-                }
-            }
-        }
     }
     /// Error types.
     pub mod error {
@@ -1294,6 +624,16 @@ pub mod types {
     pub use ::qiwi_core::secret::CardNumber;
     #[doc(no_inline)]
     pub use ::qiwi_core::datetime::QiwiDateTime;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::money::Money;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::PayinStatus;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::ReceiverData;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::SplitCommissions;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::payin::Split;
 }
 /// Every operation of this API as `(method, path template, operationId)`, as the spec
 /// lists them; path parameters are written `{name}`.
@@ -1346,20 +686,24 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Amount" => crate::spec_support::debug::<super::types::Amount>(value),
-                "Status" => crate::spec_support::debug::<super::types::Status>(value),
+                "Money" => crate::spec_support::debug::<::qiwi_core::money::Money>(value),
+                "PayinStatus" => {
+                    crate::spec_support::debug::<::qiwi_core::payin::PayinStatus>(value)
+                }
                 "ReceiverDataRequest" => {
                     crate::spec_support::debug::<
                         super::types::ReceiverDataRequest,
                     >(value)
                 }
                 "ReceiverData" => {
-                    crate::spec_support::debug::<super::types::ReceiverData>(value)
+                    crate::spec_support::debug::<::qiwi_core::payin::ReceiverData>(value)
                 }
                 "SplitCommissions" => {
-                    crate::spec_support::debug::<super::types::SplitCommissions>(value)
+                    crate::spec_support::debug::<
+                        ::qiwi_core::payin::SplitCommissions,
+                    >(value)
                 }
-                "Split" => crate::spec_support::debug::<super::types::Split>(value),
+                "Split" => crate::spec_support::debug::<::qiwi_core::payin::Split>(value),
                 "CreatePayoutRequest" => {
                     crate::spec_support::debug::<
                         super::types::CreatePayoutRequest,
@@ -1405,11 +749,13 @@ pub mod schema_registry {
                         ::qiwi_core::datetime::QiwiDateTime,
                     >(value)
                 }
-                "Amount" => {
-                    crate::spec_support::round_trip::<super::types::Amount>(value)
+                "Money" => {
+                    crate::spec_support::round_trip::<::qiwi_core::money::Money>(value)
                 }
-                "Status" => {
-                    crate::spec_support::round_trip::<super::types::Status>(value)
+                "PayinStatus" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::payin::PayinStatus,
+                    >(value)
                 }
                 "ReceiverDataRequest" => {
                     crate::spec_support::round_trip::<
@@ -1417,14 +763,18 @@ pub mod schema_registry {
                     >(value)
                 }
                 "ReceiverData" => {
-                    crate::spec_support::round_trip::<super::types::ReceiverData>(value)
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::payin::ReceiverData,
+                    >(value)
                 }
                 "SplitCommissions" => {
                     crate::spec_support::round_trip::<
-                        super::types::SplitCommissions,
+                        ::qiwi_core::payin::SplitCommissions,
                     >(value)
                 }
-                "Split" => crate::spec_support::round_trip::<super::types::Split>(value),
+                "Split" => {
+                    crate::spec_support::round_trip::<::qiwi_core::payin::Split>(value)
+                }
                 "CreatePayoutRequest" => {
                     crate::spec_support::round_trip::<
                         super::types::CreatePayoutRequest,

@@ -10,9 +10,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub alias: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub balance: ::std::option::Option<
-            ::qiwi_core::notification::wallet::WalletMoney,
-        >,
+        pub balance: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(
             rename = "bankAlias",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -179,9 +177,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Card {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub balance: ::std::option::Option<
-            ::qiwi_core::notification::wallet::WalletMoney,
-        >,
+        pub balance: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<CardPackage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -303,7 +299,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+        pub price: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
     }
@@ -340,7 +336,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub period: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+        pub price: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
@@ -448,7 +444,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sum: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+        pub sum: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
@@ -1568,17 +1564,13 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub incoming_total: ::std::vec::Vec<
-            ::qiwi_core::notification::wallet::WalletMoney,
-        >,
+        pub incoming_total: ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
         #[serde(
             rename = "outgoingTotal",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub outgoing_total: ::std::vec::Vec<
-            ::qiwi_core::notification::wallet::WalletMoney,
-        >,
+        pub outgoing_total: ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
     }
     impl PaymentTotals {
         pub fn builder() -> builder::PaymentTotals {
@@ -1856,9 +1848,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub commission: ::std::option::Option<
-            ::qiwi_core::notification::wallet::WalletMoney,
-        >,
+        pub commission: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(
             rename = "currencyRate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1906,18 +1896,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<ProviderInfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<
-            ::qiwi_core::notification::wallet::WalletTxnStatus,
-        >,
+        pub status: ::std::option::Option<::qiwi_core::wallet::WalletTxnStatus>,
         #[serde(
             rename = "statusText",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub status_text: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub sum: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+        pub sum: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+        pub total: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
         #[serde(
             rename = "trmTxnId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1929,9 +1917,7 @@ pub mod types {
         )]
         pub txn_id: ::std::option::Option<i64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<
-            ::qiwi_core::notification::wallet::WalletTxnType,
-        >,
+        pub type_: ::std::option::Option<::qiwi_core::wallet::WalletTxnType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub view: ::std::option::Option<TransactionView>,
     }
@@ -2110,7 +2096,7 @@ pub mod types {
                 ::std::string::String,
             >,
             balance: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             bank_alias: ::std::result::Result<
@@ -2173,7 +2159,7 @@ pub mod types {
             pub fn balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -2752,7 +2738,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Card {
             balance: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             info: ::std::result::Result<
@@ -2777,7 +2763,7 @@ pub mod types {
             pub fn balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3189,7 +3175,7 @@ pub mod types {
                 ::std::string::String,
             >,
             price: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3246,7 +3232,7 @@ pub mod types {
             pub fn price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3364,7 +3350,7 @@ pub mod types {
                 ::std::string::String,
             >,
             price: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -3462,7 +3448,7 @@ pub mod types {
             pub fn price<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3906,7 +3892,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sum: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -4047,7 +4033,7 @@ pub mod types {
             pub fn sum<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -7599,11 +7585,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PaymentTotals {
             incoming_total: ::std::result::Result<
-                ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             outgoing_total: ::std::result::Result<
-                ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
         }
@@ -7619,7 +7605,7 @@ pub mod types {
             pub fn incoming_total<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -7635,7 +7621,7 @@ pub mod types {
             pub fn outgoing_total<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::vec::Vec<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -8715,7 +8701,7 @@ pub mod types {
                 ::std::string::String,
             >,
             commission: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             currency_rate: ::std::result::Result<
@@ -8767,9 +8753,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<
-                    ::qiwi_core::notification::wallet::WalletTxnStatus,
-                >,
+                ::std::option::Option<::qiwi_core::wallet::WalletTxnStatus>,
                 ::std::string::String,
             >,
             status_text: ::std::result::Result<
@@ -8777,11 +8761,11 @@ pub mod types {
                 ::std::string::String,
             >,
             sum: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             total: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 ::std::string::String,
             >,
             trm_txn_id: ::std::result::Result<
@@ -8793,7 +8777,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::notification::wallet::WalletTxnType>,
+                ::std::option::Option<::qiwi_core::wallet::WalletTxnType>,
                 ::std::string::String,
             >,
             view: ::std::result::Result<
@@ -8857,7 +8841,7 @@ pub mod types {
             pub fn commission<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9023,9 +9007,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::qiwi_core::notification::wallet::WalletTxnStatus,
-                    >,
+                    ::std::option::Option<::qiwi_core::wallet::WalletTxnStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9051,7 +9033,7 @@ pub mod types {
             pub fn sum<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9065,7 +9047,7 @@ pub mod types {
             pub fn total<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::notification::wallet::WalletMoney>,
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9103,9 +9085,7 @@ pub mod types {
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::qiwi_core::notification::wallet::WalletTxnType,
-                    >,
+                    ::std::option::Option<::qiwi_core::wallet::WalletTxnType>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -9685,11 +9665,11 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::datetime::QiwiDateTime;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::wallet::WalletMoney;
+    pub use ::qiwi_core::wallet::WalletMoney;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::wallet::WalletTxnType;
+    pub use ::qiwi_core::wallet::WalletTxnType;
     #[doc(no_inline)]
-    pub use ::qiwi_core::notification::wallet::WalletTxnStatus;
+    pub use ::qiwi_core::wallet::WalletTxnStatus;
 }
 /// Every operation of this API as `(method, path template, operationId)`, as the spec
 /// lists them; path parameters are written `{name}`.
@@ -9851,18 +9831,16 @@ pub mod schema_registry {
                     >(value)
                 }
                 "WalletMoney" => {
-                    crate::spec_support::debug::<
-                        ::qiwi_core::notification::wallet::WalletMoney,
-                    >(value)
+                    crate::spec_support::debug::<::qiwi_core::wallet::WalletMoney>(value)
                 }
                 "WalletTxnType" => {
                     crate::spec_support::debug::<
-                        ::qiwi_core::notification::wallet::WalletTxnType,
+                        ::qiwi_core::wallet::WalletTxnType,
                     >(value)
                 }
                 "WalletTxnStatus" => {
                     crate::spec_support::debug::<
-                        ::qiwi_core::notification::wallet::WalletTxnStatus,
+                        ::qiwi_core::wallet::WalletTxnStatus,
                     >(value)
                 }
                 "SinapMoney" => {
@@ -10162,17 +10140,17 @@ pub mod schema_registry {
                 }
                 "WalletMoney" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::wallet::WalletMoney,
+                        ::qiwi_core::wallet::WalletMoney,
                     >(value)
                 }
                 "WalletTxnType" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::wallet::WalletTxnType,
+                        ::qiwi_core::wallet::WalletTxnType,
                     >(value)
                 }
                 "WalletTxnStatus" => {
                     crate::spec_support::round_trip::<
-                        ::qiwi_core::notification::wallet::WalletTxnStatus,
+                        ::qiwi_core::wallet::WalletTxnStatus,
                     >(value)
                 }
                 "SinapMoney" => {
