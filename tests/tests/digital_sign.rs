@@ -108,7 +108,6 @@ async fn openssl_verifies_the_signature_of_the_bytes_sent() {
             .site_id("site")
             .payment_id("p-1")
             .payout_id("po-1")
-            .x_digital_sign("replaced-by-the-signer")
             .body(
                 serde_json::from_value::<payout::types::CreatePayoutRequest>(serde_json::json!({
                     "amount": {"value": "10.50", "currency": "RUB"}, "comment": "Выплата",

@@ -660,7 +660,6 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
             .site_id(site)
             .payment_id("p-1")
             .payout_id(id)
-            .x_digital_sign("replaced-by-the-signer")
             .body(request(value))
             .send()
             .await
@@ -699,7 +698,6 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         .site_id(site)
         .payment_id("p-1")
         .payout_id("po-4")
-        .x_digital_sign("bm90IGEgc2lnbmF0dXJl")
         .body(request("40.00"))
         .send()
         .await;

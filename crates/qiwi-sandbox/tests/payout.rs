@@ -56,7 +56,6 @@ async fn create(
         .site_id(SITE)
         .payment_id("pay-1")
         .payout_id(id)
-        .x_digital_sign("placeholder-the-signer-replaces")
         .body(request(value))
         .send()
         .await

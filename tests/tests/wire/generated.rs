@@ -2139,11 +2139,6 @@ mod payout {
             .payout_id(
                 qiwi_tests::wire::value::<::std::string::String>("\"kxnawm631754\""),
             )
-            .x_digital_sign(
-                qiwi_tests::wire::value::<
-                    ::std::string::String,
-                >("\"J4WNfNZd8gZ0tFqV5mv2w==\""),
-            )
             .body(
                 qiwi_tests::wire::value::<
                     qiwi_sys::payout::types::CreatePayoutRequest,

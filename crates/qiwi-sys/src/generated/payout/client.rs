@@ -104,14 +104,12 @@ Arguments:
 - `site_id`: Your site id (`merchantSiteUid`).
 - `payment_id`: The split payment paid out of.
 - `payout_id`: Your payout id.
-- `x_digital_sign`: Base64 of the SHA256withRSA signature of the exact request body bytes.
 - `body`
 ```ignore
 let response = client.create_payout()
     .site_id(site_id)
     .payment_id(payment_id)
     .payout_id(payout_id)
-    .x_digital_sign(x_digital_sign)
     .body(body)
     .send()
     .await;
@@ -272,7 +270,6 @@ pub mod builder {
         site_id: Result<::std::string::String, String>,
         payment_id: Result<::std::string::String, String>,
         payout_id: Result<::std::string::String, String>,
-        x_digital_sign: Result<::std::string::String, String>,
         body: Result<types::builder::CreatePayoutRequest, String>,
     }
     impl<'a> CreatePayout<'a> {
@@ -282,7 +279,6 @@ pub mod builder {
                 site_id: Err("site_id was not initialized".to_string()),
                 payment_id: Err("payment_id was not initialized".to_string()),
                 payout_id: Err("payout_id was not initialized".to_string()),
-                x_digital_sign: Err("x_digital_sign was not initialized".to_string()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -322,18 +318,6 @@ pub mod builder {
                 });
             self
         }
-        pub fn x_digital_sign<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.x_digital_sign = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for x_digital_sign failed"
-                        .to_string()
-                });
-            self
-        }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreatePayoutRequest>,
@@ -362,11 +346,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Payout>, Error<::qiwi_core::error::ErrorBody>> {
-            let Self { client, site_id, payment_id, payout_id, x_digital_sign, body } = self;
+            let Self { client, site_id, payment_id, payout_id, body } = self;
             let site_id = site_id.map_err(Error::InvalidRequest)?;
             let payment_id = payment_id.map_err(Error::InvalidRequest)?;
             let payout_id = payout_id.map_err(Error::InvalidRequest)?;
-            let x_digital_sign = x_digital_sign.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::CreatePayoutRequest::try_from(v).map_err(|e| e.to_string())
@@ -377,7 +360,7 @@ pub mod builder {
                 encode_path(& site_id.to_string()), encode_path(& payment_id
                 .to_string()), encode_path(& payout_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -385,7 +368,6 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
-            header_map.append("X-Digital-Sign", x_digital_sign.to_string().try_into()?);
             #[allow(unused_mut)]
             let mut request = client
                 .client
