@@ -312,8 +312,13 @@ async fn notifications_are_signed_as_qiwi_signs_them_and_retried_until_acknowled
         200
     );
 
+    // The handler runs before the receiver answers, and the sandbox records the answer after
+    // it arrives: wait for both, not for the handler alone.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seen.lock().unwrap().is_empty() {
+    let acknowledged = |sandbox: &qiwi_sandbox::RunningSandbox| {
+        sandbox.callbacks().first().is_some_and(|d| d.acknowledged)
+    };
+    while seen.lock().unwrap().is_empty() || !acknowledged(&sandbox) {
         assert!(
             tokio::time::Instant::now() < deadline,
             "{:?}",
