@@ -80,7 +80,15 @@ pub struct Generated {
 /// Generates the Rust source for one spec, split into types and client, each formatted and
 /// with its preamble.
 pub fn generate(stem: &str) -> Result<Generated, String> {
-    let secrets = crate::secrets::plain_string_secrets(&load_spec_json(stem)?);
+    let json = load_spec_json(stem)?;
+    let lint = crate::lint::problems(&json);
+    if !lint.is_empty() {
+        return Err(format!(
+            "spec/{stem}.yaml: shapes redocly and openapi-spec-validator refuse:\n  {}",
+            lint.join("\n  ")
+        ));
+    }
+    let secrets = crate::secrets::plain_string_secrets(&json);
     if !secrets.is_empty() {
         return Err(format!(
             "spec/{stem}.yaml: these properties are named like secrets but are plain strings, \

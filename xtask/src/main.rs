@@ -7,6 +7,7 @@
 //! ```
 
 mod codegen;
+mod lint;
 mod secrets;
 mod spec_ref;
 mod surface;
