@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 #[path = "../../xtask/src/spec_ref.rs"]
 mod spec_ref;
 use spec_ref::resolve;
+mod fidelity;
 
 type RoundTrip = fn(&str, Value) -> Option<Result<Value, serde_json::Error>>;
 
@@ -54,6 +55,37 @@ fn operation<'a>(spec: &'a Value, method: &str, path: &str) -> Option<(&'a str, 
         }
     }
     None
+}
+
+/// The fidelity gaps of `answers` against spec `stem`'s documented examples (see
+/// `fidelity`), held in a reviewed snapshot (`fidelity/snapshots/fidelity_<stem>.snap`): a gap
+/// fixed, or a new field in an example, fails the test until the snapshot says so, and the
+/// snapshot's diff in a pull request shows what the sandbox now sends.
+fn fidelity_gaps(stem: &str, answers: &[Answer]) {
+    let spec = load(stem);
+    let operation_id = |a: &Answer| {
+        (a.status < 300)
+            .then(|| operation(&spec, &a.method, &a.path))
+            .flatten()
+            .and_then(|(_, op)| op["operationId"].as_str().map(str::to_owned))
+    };
+    let (gaps, compared) = fidelity::check(&spec, answers, operation_id);
+    let ops: BTreeSet<&str> = gaps.iter().filter_map(|g| g.split(' ').next()).collect();
+    let mut text = format!(
+        "{}/{compared} operations answer every field of QIWI's example\n",
+        compared - ops.len()
+    );
+    for g in &gaps {
+        text.push_str(g);
+        text.push('\n');
+    }
+    insta::with_settings!({
+        snapshot_path => "fidelity/snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(format!("fidelity_{stem}"), text);
+    });
 }
 
 /// Every `operationId` of an API, from the table generated from its spec.
@@ -241,6 +273,7 @@ async fn every_p2p_answer_fits_the_spec_and_its_generated_type() {
     let answers = sandbox.answers();
     assert_eq!(answers.len(), 14, "every call of the scenario was recorded");
     let (failures, seen) = check("p2p", p2p::schema_registry::round_trip, &answers);
+    fidelity_gaps("p2p", &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Every P2P operation answered, and errors of each kind were checked too.
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
@@ -599,6 +632,7 @@ async fn every_payin_answer_fits_the_spec_and_its_generated_type() {
     payin_scenario(&sandbox).await;
     let answers = sandbox.answers();
     let (failures, seen) = check("payin", payin::schema_registry::round_trip, &answers);
+    fidelity_gaps("payin", &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
     assert_eq!(
@@ -707,6 +741,7 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         .filter(|a| a.path.contains("/payouts/"))
         .collect();
     let (failures, seen) = check("payout", payout::schema_registry::round_trip, &answers);
+    fidelity_gaps("payout", &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
     assert_eq!(
@@ -1225,6 +1260,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .filter(|a| !a.path.starts_with("/partner/"))
         .collect();
     let (failures, seen) = check("wallet", wallet::schema_registry::round_trip, &answers);
+    fidelity_gaps("wallet", &answers);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let ops: BTreeSet<&str> = seen.iter().filter_map(|s| s.split(' ').next()).collect();
     assert_eq!(
