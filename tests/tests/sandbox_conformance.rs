@@ -88,6 +88,25 @@ fn fidelity_gaps(stem: &str, answers: &[Answer]) {
     });
 }
 
+/// QIWI's documented request body of operation `id` in spec `stem`, with `changes` merged
+/// in: what "the equivalent request" to a documented answer is.
+fn documented_request(stem: &str, id: &str, changes: Value) -> Value {
+    let spec = load(stem);
+    let op = spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .flat_map(|item| item.as_object().into_iter().flat_map(|m| m.values()))
+        .find(|op| op["operationId"] == id)
+        .unwrap_or_else(|| panic!("{id} in spec/{stem}.yaml"));
+    let mut body = op["requestBody"]["content"]["application/json"]["example"].clone();
+    assert!(body.is_object(), "{id} documents a request example");
+    for (k, v) in changes.as_object().into_iter().flatten() {
+        body[k] = v.clone();
+    }
+    body
+}
+
 /// Every `operationId` of an API, from the table generated from its spec.
 fn every(table: &[(&'static str, &'static str, &'static str)]) -> BTreeSet<&'static str> {
     table.iter().map(|(_, _, id)| *id).collect()
@@ -189,17 +208,11 @@ async fn p2p_scenario(sandbox: &RunningSandbox) {
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     let create = |id: &'static str| {
         let client = client.clone();
-        let body = p2p::types::CreateBillRequest {
-            amount: amount("10.00"),
-            expiration_date_time: expiry.clone(),
-            comment: Some("conformance".into()),
-            customer: Some(qiwi_core::p2p::BillCustomer {
-                phone: Some("79000000000".into()),
-                email: None,
-                account: Some("acc-1".into()),
-            }),
-            custom_fields: None,
-        };
+        let body: p2p::types::CreateBillRequest = body(documented_request(
+            "p2p",
+            "createBill",
+            json!({"amount": amount("10.00"), "expirationDateTime": expiry.as_str()}),
+        ));
         async move { client.create_bill().bill_id(id).body(body).send().await }
     };
     create("c-1").await.unwrap();
@@ -683,10 +696,11 @@ async fn every_payout_answer_fits_the_spec_and_its_generated_type() {
         .build()
         .unwrap();
     let request = |value: &str| -> payout::types::CreatePayoutRequest {
-        body(
-            json!({"amount": {"value": value, "currency": "RUB"}, "comment": "c",
-                    "receiverData": {"type": "CARD", "pan": "4000000000000002", "receiverFirstName": "Ivan"}}),
-        )
+        body(documented_request(
+            "payout",
+            "createPayout",
+            json!({"amount": {"value": value, "currency": "RUB"}}),
+        ))
     };
     for (id, value) in [("po-1", "40.00"), ("po-2", "200.00"), ("po-3", "500.00")] {
         client

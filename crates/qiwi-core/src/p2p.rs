@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::QiwiDateTime;
-use crate::money::Money;
+use crate::money::{AmountNumber, Money};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -34,6 +34,10 @@ open_enum! {
 /// A bill's amount: QIWI writes the value as a string (`"1.00"`), older messages as a number.
 /// The one amount-with-currency of every API but the Wallet's.
 pub type BillAmount = Money;
+
+/// A refund's amount: QIWI's refund answers write the value as a number (`50.50`); a string
+/// is read too.
+pub type RefundAmount = Money<AmountNumber>;
 
 /// A bill's status and when it changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

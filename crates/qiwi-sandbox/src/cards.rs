@@ -50,7 +50,7 @@ impl Sandbox {
             check_operation_date: check
                 .check_operation_date
                 .clone()
-                .unwrap_or_else(|| self.clock.stamp()),
+                .unwrap_or_else(|| self.clock.stamp_as(crate::clock::Style::Seconds)),
             status: CardCheckStatus::parse(check.status.as_deref().unwrap_or("INIT")),
             is_valid_card: check.is_valid_card,
             three_ds_status: check.three_ds_status.as_deref().map(ThreeDsStatus::parse),
@@ -82,7 +82,7 @@ async fn check_card(
         return Err(validation().with_cause("cardData.pan", "not a valid card number (Luhn)"));
     }
     let account = request.tokenization_data.and_then(|t| t.account);
-    let now = s.clock.stamp();
+    let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let (valid, three_ds) = card_outcome(
         &request.card_data.expiry_date,
         request.card_data.holder_name.as_deref(),

@@ -71,19 +71,55 @@ impl Clock {
         delay.div_f64(self.scale)
     }
 
-    /// Now, as QIWI writes it: Moscow time with milliseconds (`2021-01-18T14:22:56.672+03:00`).
+    /// Now, as P2P bills write it: Moscow time with milliseconds
+    /// (`2021-01-18T14:22:56.672+03:00`).
     pub fn stamp(&self) -> QiwiDateTime {
         stamp(self.now())
     }
+
+    /// Now, in `style`.
+    pub fn stamp_as(&self, style: Style) -> QiwiDateTime {
+        stamp_as(self.now(), style)
+    }
 }
 
-/// `t` as QIWI writes it.
+/// How an API writes a date-time, from QIWI's documented answers (spec/README.md, "Date-time
+/// shapes"). QIWI's servers cut a fraction's trailing zeros and print none at a whole second;
+/// where every documented answer of an API is at a whole second, the sandbox writes seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `2021-01-18T14:22:56.672+03:00`: P2P bills.
+    Millis,
+    /// `2022-12-21T16:04:29+03:00`: the Wallet API, pay-in payments, payouts, SBP, card checks.
+    Seconds,
+    /// `2018-03-01T16:06:57+03`: P2P refunds.
+    ShortOffset,
+    /// `2022-03-05T11:27:41`, Moscow time without an offset: pay-in invoices.
+    Local,
+}
+
+/// `t` as P2P bills write it ([`Style::Millis`]).
 pub fn stamp(t: OffsetDateTime) -> QiwiDateTime {
-    let text = t
-        .to_offset(MOSCOW)
-        .format(format_description!(
+    stamp_as(t, Style::Millis)
+}
+
+/// `t` in `style`, in Moscow time.
+pub fn stamp_as(t: OffsetDateTime, style: Style) -> QiwiDateTime {
+    let t = t.to_offset(MOSCOW);
+    let text = match style {
+        Style::Millis => t.format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+03:00"
-        ))
-        .expect("a date-time formats");
+        )),
+        Style::Seconds => t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]+03:00"
+        )),
+        Style::ShortOffset => t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]+03"
+        )),
+        Style::Local => t.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        )),
+    }
+    .expect("a date-time formats");
     QiwiDateTime::from_wire(text)
 }

@@ -70,7 +70,7 @@ async fn create_invoice(
         return Err(validation().with_cause("expirationDateTime", "must be in the future"));
     }
     let uid = uuid();
-    let now = s.clock.stamp();
+    let now = s.clock.stamp_as(crate::clock::Style::Local);
     let mut v = value;
     v.rescale(2);
     let bill = Bill {
@@ -89,7 +89,9 @@ async fn create_invoice(
         custom_fields: r.custom_fields,
         customer: r.customer,
         creation_date_time: Some(now),
-        expiration_date_time: Some(r.expiration_date_time),
+        // QIWI answers with the expiry in Moscow time without an offset, as it writes every
+        // invoice date-time.
+        expiration_date_time: Some(crate::clock::stamp_as(expires, crate::clock::Style::Local)),
         flags: r.flags,
         pay_url: Some(format!("{}/form/?invoice_uid={uid}", s.base_url)),
         splits: r.splits,
@@ -184,7 +186,8 @@ impl Sandbox {
                 validation().with_cause("status", "INVALID_STATE: the invoice is not payable")
             );
         }
-        let now = self.clock.stamp();
+        // The payment is written as payments are; the invoice as invoices are.
+        let now = self.clock.stamp_as(crate::clock::Style::Seconds);
         let status = if pay {
             PayinStatus::new(OperationStatus::Completed, Some(now.clone()))
         } else {
@@ -239,7 +242,8 @@ impl Sandbox {
         };
         if pay {
             let entry = payin.invoices.get_mut(bill_id).expect("read above");
-            entry.status = Some(PayinStatus::new(OperationStatus::Paid, Some(now)));
+            let changed = self.clock.stamp_as(crate::clock::Style::Local);
+            entry.status = Some(PayinStatus::new(OperationStatus::Paid, Some(changed)));
         }
         payin.payments.insert(payment_id, record.clone());
         let answer = payin.invoices[bill_id].clone();

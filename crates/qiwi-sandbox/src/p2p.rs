@@ -481,12 +481,14 @@ async fn create_refund(
     } else {
         qiwi_core::p2p::RefundStatus::Partial
     };
-    let mut amount = two_decimals(value);
-    amount.currency = record.bill.amount.currency.clone();
+    let amount = qiwi_core::p2p::RefundAmount {
+        value: two_decimals(value).value.0.into(),
+        currency: record.bill.amount.currency.clone(),
+    };
     let refund = Refund {
         refund_id: refund_id.clone(),
         amount: Some(amount),
-        datetime: Some(sandbox.clock.stamp()),
+        datetime: Some(sandbox.clock.stamp_as(crate::clock::Style::ShortOffset)),
         status: Some(status),
     };
     record.refunds.insert(refund_id, refund.clone());

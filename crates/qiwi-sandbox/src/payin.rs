@@ -258,7 +258,7 @@ impl Sandbox {
         success: bool,
         reason: Option<ReasonCode>,
     ) {
-        let now = self.clock.stamp();
+        let now = self.clock.stamp_as(crate::clock::Style::Seconds);
         let value = if success {
             OperationStatus::Completed
         } else {
@@ -285,7 +285,7 @@ impl Sandbox {
             created_date_time: p
                 .created_date_time
                 .clone()
-                .unwrap_or_else(|| self.clock.stamp()),
+                .unwrap_or_else(|| self.clock.stamp_as(crate::clock::Style::Seconds)),
             amount: notification_amount(p.amount.as_ref()),
             status,
             bill_id: p.bill_id.clone(),
@@ -397,7 +397,7 @@ async fn create_payment(
         ));
     }
     let method = &request.payment_method;
-    let now = s.clock.stamp();
+    let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let (rule, payment_method, card_info) = match method.type_.as_str() {
         "CARD" => {
             let pan = method
@@ -635,7 +635,7 @@ async fn capture(
                 "only a completed two-step payment is captured, once",
             ));
         }
-        let now = s.clock.stamp();
+        let now = s.clock.stamp_as(crate::clock::Style::Seconds);
         let amount = r.payment.amount.clone();
         let capture = Capture {
             capture_id: capture_id.clone(),
@@ -705,7 +705,7 @@ async fn create_refund(
         if refunded + value > limit {
             return Err(validation().with_cause("amount.value", "more than what is left to refund"));
         }
-        let now = s.clock.stamp();
+        let now = s.clock.stamp_as(crate::clock::Style::Seconds);
         let currency = request.amount.currency.clone();
         let flags: Vec<String> = if reversal {
             vec!["REVERSAL".into()]

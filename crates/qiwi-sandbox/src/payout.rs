@@ -15,7 +15,9 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use qiwi_core::money::Money;
 use qiwi_core::notification::payin::{PayinNotification, PayoutNotification};
-use qiwi_core::payin::{NotificationAmount, OperationStatus, PayinStatus, ReceiverData};
+use qiwi_core::payin::{
+    NotificationAmount, OperationStatus, PayinStatus, ReceiverData, Split, SplitCommissions,
+};
 use qiwi_core::vocabulary::ReasonCode;
 use qiwi_core::{Amount, QiwiDateTime};
 use qiwi_sys::payout::types::{CreatePayoutRequest, Payout};
@@ -125,7 +127,10 @@ impl Sandbox {
         let Some(p) = payin.payouts.get_mut(key) else {
             return;
         };
-        p.status = Some(payout_status(value, self.clock.stamp()));
+        p.status = Some(payout_status(
+            value,
+            self.clock.stamp_as(crate::clock::Style::Seconds),
+        ));
         let p = p.clone();
         drop(payin);
         self.notify_payout(&key.1, &p);
@@ -148,7 +153,7 @@ impl Sandbox {
             status: PayinStatus::new(value, status.changed_date_time.clone()),
             receiver_data: p.receiver_data.clone(),
             flags: p.flags.clone(),
-            payout_splits: Vec::new(),
+            payout_splits: p.payout_splits.clone(),
         }));
         self.send_payin(p.callback_url.clone(), &n);
     }
@@ -195,7 +200,7 @@ async fn create_payout(
             &pan[n.saturating_sub(4)..]
         )
     });
-    let now = s.clock.stamp();
+    let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let rule = amount_rule(value);
     let first = match rule {
         AmountRule::Succeed => "COMPLETED",
@@ -223,7 +228,7 @@ async fn create_payout(
         comment: request.comment.clone(),
         callback_url: request.callback_url.clone(),
         flags: vec!["TEST".to_owned()],
-        payout_splits: request.payout_splits.clone(),
+        payout_splits: request.payout_splits.iter().map(with_commission).collect(),
     };
     s.payin
         .locked()
@@ -239,6 +244,29 @@ async fn create_payout(
         });
     }
     Ok(Json(payout))
+}
+
+/// QIWI's fee on a payout split, as its answers carry it (`splitCommissions.merchantCms`): the
+/// sandbox charges the 1% of QIWI's PAYOUT notification example (1.50 of 150.00), in kopecks.
+const SPLIT_FEE_PERCENT: u32 = 1;
+
+fn with_commission(split: &Split) -> Split {
+    let fee = split.split_amount.as_ref().map(|a| {
+        let mut value = Decimal::from(a.value.0) * Decimal::new(SPLIT_FEE_PERCENT.into(), 2);
+        value = value.round_dp(2);
+        value.rescale(2);
+        Money {
+            value: Amount::new(value).into(),
+            currency: a.currency.clone(),
+        }
+    });
+    Split {
+        split_commissions: split.split_commissions.clone().or(Some(SplitCommissions {
+            merchant_cms: fee,
+            user_cms: None,
+        })),
+        ..split.clone()
+    }
 }
 
 impl Sandbox {

@@ -162,7 +162,7 @@ impl Sandbox {
         json!({
             "txnId": t.id,
             "personId": owner.parse::<i64>().unwrap_or_default(),
-            "date": crate::clock::stamp(t.date).as_str(),
+            "date": crate::clock::stamp_as(t.date, crate::clock::Style::Seconds).as_str(),
             "errorCode": 0,
             "error": null,
             "status": "SUCCESS",
@@ -205,7 +205,7 @@ impl Sandbox {
             payment: WalletPayment {
                 txn_id: t.id.to_string(),
                 person_id: owner.parse().ok(),
-                date: Some(crate::clock::stamp(t.date)),
+                date: Some(crate::clock::stamp_as(t.date, crate::clock::Style::Seconds)),
                 error_code: Some("0".into()),
                 txn_type: Some(if t.incoming {
                     WalletTxnType::In
@@ -255,7 +255,10 @@ impl Sandbox {
         Some(vec![
             "QIWI Wallet receipt (qiwi-sandbox, no money moved)".into(),
             format!("Transaction {}", t.id),
-            format!("Date {}", crate::clock::stamp(t.date).as_str()),
+            format!(
+                "Date {}",
+                crate::clock::stamp_as(t.date, crate::clock::Style::Seconds).as_str()
+            ),
             format!("{} {}", if t.incoming { "From" } else { "To" }, t.account),
             format!("Amount {} RUB", AmountNumber(Amount::new(t.amount)).0),
             "Status SUCCESS".into(),
@@ -554,7 +557,12 @@ async fn history(
         .filter(|t| q.next_txn_id.is_none_or(|next| t.id <= next))
         .collect();
     txns.sort_by_key(|t| std::cmp::Reverse(t.id));
-    let next = txns.get(rows).map(|t| (t.id, crate::clock::stamp(t.date)));
+    let next = txns.get(rows).map(|t| {
+        (
+            t.id,
+            crate::clock::stamp_as(t.date, crate::clock::Style::Seconds),
+        )
+    });
     let data: Vec<Value> = txns
         .iter()
         .take(rows)

@@ -298,7 +298,11 @@ async fn list(
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
     let w = s.wallet.locked();
-    let stamp = |t: OffsetDateTime| crate::clock::stamp(t).as_str().to_owned();
+    let stamp = |t: OffsetDateTime| {
+        crate::clock::stamp_as(t, crate::clock::Style::Seconds)
+            .as_str()
+            .to_owned()
+    };
     let cards: Vec<Value> = w
         .cards
         .iter()
@@ -363,8 +367,8 @@ async fn statement(
         format!("Card ****{}", &card.pan[card.pan.len() - 4..]),
         format!(
             "Period {} - {}",
-            crate::clock::stamp(from).as_str(),
-            crate::clock::stamp(till).as_str()
+            crate::clock::stamp_as(from, crate::clock::Style::Seconds).as_str(),
+            crate::clock::stamp_as(till, crate::clock::Style::Seconds).as_str()
         ),
         "No card operations in the period".to_owned(),
     ];

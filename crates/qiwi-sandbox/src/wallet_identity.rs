@@ -394,7 +394,7 @@ async fn limits(
         json!({
             "type": kind, "currency": "RUB", "max": number(max), "spent": number(spent),
             "rest": number((max - spent).max(Decimal::ZERO)),
-            "interval": {"dateFrom": crate::clock::stamp(start).as_str(), "dateTill": crate::clock::stamp(end).as_str()}
+            "interval": {"dateFrom": crate::clock::stamp_as(start, crate::clock::Style::Seconds).as_str(), "dateTill": crate::clock::stamp_as(end, crate::clock::Style::Seconds).as_str()}
         })
     };
     let list: Vec<Value> = types.iter().map(|t| limit(t)).collect();

@@ -134,7 +134,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Refund {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amount: ::std::option::Option<::qiwi_core::p2p::BillAmount>,
+        pub amount: ::std::option::Option<::qiwi_core::p2p::RefundAmount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub datetime: ::std::option::Option<::qiwi_core::datetime::QiwiDateTime>,
         ///Your refund id.
@@ -566,7 +566,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct Refund {
             amount: ::std::result::Result<
-                ::std::option::Option<::qiwi_core::p2p::BillAmount>,
+                ::std::option::Option<::qiwi_core::p2p::RefundAmount>,
                 ::std::string::String,
             >,
             datetime: ::std::result::Result<
@@ -596,7 +596,7 @@ pub mod types {
             pub fn amount<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::qiwi_core::p2p::BillAmount>,
+                    ::std::option::Option<::qiwi_core::p2p::RefundAmount>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -715,6 +715,10 @@ pub mod types {
     #[doc(no_inline)]
     pub use ::qiwi_core::p2p::BillAmount;
     #[doc(no_inline)]
+    pub use ::qiwi_core::money::AmountNumber;
+    #[doc(no_inline)]
+    pub use ::qiwi_core::p2p::RefundAmount;
+    #[doc(no_inline)]
     pub use ::qiwi_core::p2p::BillCustomer;
     #[doc(no_inline)]
     pub use ::qiwi_core::p2p::BillStatusValue;
@@ -763,6 +767,12 @@ pub mod schema_registry {
                 }
                 "BillAmount" => {
                     crate::spec_support::debug::<::qiwi_core::p2p::BillAmount>(value)
+                }
+                "AmountNumber" => {
+                    crate::spec_support::debug::<::qiwi_core::money::AmountNumber>(value)
+                }
+                "RefundAmount" => {
+                    crate::spec_support::debug::<::qiwi_core::p2p::RefundAmount>(value)
                 }
                 "BillCustomer" => {
                     crate::spec_support::debug::<::qiwi_core::p2p::BillCustomer>(value)
@@ -828,6 +838,16 @@ pub mod schema_registry {
                 "BillAmount" => {
                     crate::spec_support::round_trip::<
                         ::qiwi_core::p2p::BillAmount,
+                    >(value)
+                }
+                "AmountNumber" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::money::AmountNumber,
+                    >(value)
+                }
+                "RefundAmount" => {
+                    crate::spec_support::round_trip::<
+                        ::qiwi_core::p2p::RefundAmount,
                     >(value)
                 }
                 "BillCustomer" => {
