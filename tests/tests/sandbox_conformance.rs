@@ -345,6 +345,7 @@ async fn payin_scenario(sandbox: &RunningSandbox) {
                               "cvv2": "123", "holderName": holder},
             "customer": {"account": "acc-1", "email": "payer@example.com"},
             "customFields": {"cf1": "conformance"},
+            "deviceData": documented_request("payin", "createPayment", json!({}))["deviceData"],
             "flags": flags,
         }))
         .unwrap()
@@ -492,10 +493,14 @@ async fn payin_extras(sandbox: &RunningSandbox, client: &payin::Client) {
     let site = qiwi_sandbox::config::DEFAULT_PAYIN_SITE_ID;
     let expiry =
         qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
-    let invoice: payin::types::CreateInvoiceRequest = body(json!({
-        "amount": {"value": "42.24", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
-        "customer": {"email": "payer@example.com"}, "customFields": {"cf1": "x"}
-    }));
+    let invoice: payin::types::CreateInvoiceRequest = body(documented_request(
+        "payin",
+        "createInvoice",
+        json!({
+            "amount": {"value": "42.24", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
+            "customer": {"email": "payer@example.com"}, "customFields": {"cf1": "x"}
+        }),
+    ));
     client
         .create_invoice()
         .site_id(site)

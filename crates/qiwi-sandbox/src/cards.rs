@@ -95,7 +95,7 @@ async fn check_card(
             issuing_bank: Some("Sandbox Bank".into()),
             payment_system: Some("VISA".into()),
             funding_source: Some("DEBIT".into()),
-            payment_system_product: None,
+            payment_system_product: Some(product("VISA").into()),
         }),
         is_valid_card: None,
         status: None,
@@ -226,5 +226,16 @@ async fn delete_token(
         _ => validation()
             .with_cause("token", "no such token for this customer")
             .into_response(),
+    }
+}
+
+/// The card product QIWI names beside a payment system (`paymentSystemProduct`), as its
+/// documented answers write it (`P|Visa Gold`).
+pub(crate) fn product(system: &str) -> &'static str {
+    match system {
+        "VISA" => "P|Visa Gold",
+        "MASTERCARD" => "MCS|Mastercard Standard",
+        "MIR" => "MIR|Mir Classic",
+        _ => "UNKNOWN",
     }
 }

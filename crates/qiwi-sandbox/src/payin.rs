@@ -437,7 +437,7 @@ async fn create_payment(
                 issuing_bank: Some("Sandbox Bank".into()),
                 payment_system: Some(system.into()),
                 funding_source: Some("DEBIT".into()),
-                payment_system_product: None,
+                payment_system_product: Some(crate::cards::product(system).into()),
             };
             (
                 card_rule(&expiry, method.holder_name.as_deref()),
@@ -502,7 +502,8 @@ async fn create_payment(
         payment_method: Some(payment_method),
         payment_card_info: card_info,
         customer: request.customer.clone(),
-        device_data: request.device_data.clone(),
+        // QIWI answers `"deviceData": {}` when the request sent none.
+        device_data: Some(request.device_data.clone().unwrap_or_default()),
         custom_fields: request.custom_fields.clone(),
         flags: Some(Flags(flags.clone())),
         callback_url: request.callback_url.clone(),
