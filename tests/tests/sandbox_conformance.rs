@@ -803,7 +803,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         let client = client.clone();
         let body: wallet::types::PaymentRequest = body(json!({
             "id": id, "sum": {"amount": amount, "currency": "643"},
-            "paymentMethod": {"type": "Account", "accountId": "643"},
+            "paymentMethod": {"type": "Account", "accountId": "643"}, "comment": "Комментарий",
             "fields": {"account": format!("+{}", qiwi_sandbox::COUNTERPART_WALLET)}
         }));
         async move {

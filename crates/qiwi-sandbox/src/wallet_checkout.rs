@@ -90,15 +90,16 @@ async fn search(
         .iter()
         .take(rows)
         .map(|r| {
-            json!({
+            let bill = json!({
                 "id": r.checkout_id, "external_id": r.bill.bill_id,
                 "creation_datetime": millis(r.bill.creation_date_time.as_ref()),
                 "expiration_datetime": millis(r.bill.expiration_date_time.as_ref()),
                 "sum": {"amount": AmountNumber(r.bill.amount.value.0), "currency": 643},
                 "status": "READY_FOR_PAY", "type": "MERCHANT", "repetitive": false,
                 "provider": {"id": 1001, "short_name": "Sandbox P2P site", "long_name": "qiwi-sandbox"},
-                "comment": r.bill.comment, "pay_url": r.bill.pay_url,
-            })
+                "pay_url": r.bill.pay_url,
+            });
+            crate::wallet::with_optional(bill, "comment", r.bill.comment.as_deref())
         })
         .collect();
     Ok(typed::<qiwi_sys::wallet::types::BillSearch>(

@@ -350,13 +350,14 @@ impl Sandbox {
             *pan = mask(pan);
         }
         let currency = request.sum.currency.0.numeric().unwrap_or(RUB).to_string();
-        typed::<qiwi_sys::wallet::types::PaymentInfo>(json!({
+        let answer = json!({
             "id": request.id, "terms": provider.to_string(), "fields": fields,
             "sum": {"amount": AmountNumber(Amount::new(amount)), "currency": currency},
             "transaction": {"id": txn.id.to_string(), "state": {"code": "Accepted"}},
-            "source": source, "comment": request.comment,
-        }))
-        .into_response()
+            "source": source,
+        });
+        let answer = crate::wallet::with_optional(answer, "comment", request.comment.as_deref());
+        typed::<qiwi_sys::wallet::types::PaymentInfo>(answer).into_response()
     }
 }
 
