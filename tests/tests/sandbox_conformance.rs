@@ -1273,6 +1273,9 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await;
 
+    // The profile again, now that the wallet has a first transaction to name.
+    client.get_profile().send().await.unwrap();
+
     let answers: Vec<Answer> = sandbox
         .answers()
         .into_iter()

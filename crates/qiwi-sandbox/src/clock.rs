@@ -96,6 +96,8 @@ pub enum Style {
     ShortOffset,
     /// `2022-03-05T11:27:41`, Moscow time without an offset: pay-in invoices.
     Local,
+    /// `2017-07-27T06:51:06.099Z`, UTC with milliseconds: the wallet profile.
+    UtcMillis,
 }
 
 /// `t` as P2P bills write it ([`Style::Millis`]).
@@ -103,8 +105,17 @@ pub fn stamp(t: OffsetDateTime) -> QiwiDateTime {
     stamp_as(t, Style::Millis)
 }
 
-/// `t` in `style`, in Moscow time.
+/// `t` in `style`, in Moscow time (UTC for [`Style::UtcMillis`]).
 pub fn stamp_as(t: OffsetDateTime, style: Style) -> QiwiDateTime {
+    if style == Style::UtcMillis {
+        let text = t
+            .to_offset(time::UtcOffset::UTC)
+            .format(format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .expect("a date-time formats");
+        return QiwiDateTime::from_wire(text);
+    }
     let t = t.to_offset(MOSCOW);
     let text = match style {
         Style::Millis => t.format(format_description!(
@@ -116,7 +127,7 @@ pub fn stamp_as(t: OffsetDateTime, style: Style) -> QiwiDateTime {
         Style::ShortOffset => t.format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second]+03"
         )),
-        Style::Local => t.format(format_description!(
+        Style::Local | Style::UtcMillis => t.format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second]"
         )),
     }

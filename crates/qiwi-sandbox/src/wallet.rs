@@ -308,11 +308,49 @@ async fn profile(
 ) -> Result<Json<Value>, QiwiError> {
     let owner = s.authorize_wallet(&headers)?;
     let id: i64 = owner.parse().unwrap_or_default();
-    Ok(typed::<qiwi_sys::wallet::types::Profile>(json!({
-        "authInfo": {"personId": id, "ip": "127.0.0.1"},
-        "contractInfo": {"contractId": id, "blocked": false, "identificationInfo": [], "features": []},
-        "userInfo": {"defaultPayCurrency": 643, "language": "ru", "operator": "Sandbox"},
-    })))
+    let level = s.level(&owner);
+    // Every member QIWI's documented profile has, dates as it writes them (UTC, milliseconds):
+    // clients such as glQiwiApi read them all. The account was opened a year before the
+    // sandbox's now; the password and PIN changes are spread around it.
+    let now = s.clock.now();
+    let at = |days: i64| {
+        crate::clock::stamp_as(
+            now + time::Duration::days(days),
+            crate::clock::Style::UtcMillis,
+        )
+        .as_str()
+        .to_owned()
+    };
+    let first_txn = s.wallet.locked().wallets[&owner]
+        .1
+        .iter()
+        .map(|t| t.id)
+        .min();
+    let mut profile = json!({
+        "authInfo": {
+            "boundEmail": null, "ip": "127.0.0.1", "lastLoginDate": at(0),
+            "mobilePinInfo": {"lastMobilePinChange": at(-30), "mobilePinUsed": true,
+                              "nextMobilePinChange": at(90)},
+            "passInfo": {"lastPassChange": at(-30), "nextPassChange": at(60), "passwordUsed": true},
+            "personId": id, "pinInfo": {"pinUsed": true}, "registrationDate": at(-365),
+        },
+        "contractInfo": {
+            "blocked": false, "contractId": id, "creationDate": at(-365), "features": [],
+            "identificationInfo": [
+                {"bankAlias": "QIWI", "identificationLevel": level, "passportExpired": false}
+            ],
+        },
+        "userInfo": {
+            "defaultPayCurrency": 643, "defaultPaySource": 7, "email": null,
+            "language": "ru", "operator": "Sandbox",
+            "phoneHash": format!("{:x}", id.wrapping_mul(2_654_435_761)), "promoEnabled": null,
+        },
+    });
+    // A wallet without transactions has no first one: the field is left out, not nulled.
+    if let Some(first) = first_txn {
+        profile["userInfo"]["firstTxnId"] = first.into();
+    }
+    Ok(typed::<qiwi_sys::wallet::types::Profile>(profile))
 }
 
 async fn accounts(

@@ -153,7 +153,7 @@ pub(crate) fn within_limits(
 impl crate::Sandbox {
     /// `wallet`'s identification level now: `FULL`, `VERIFIED` or `SIMPLE`. Downgrades whose
     /// time has come end here.
-    fn level(&self, wallet: &str) -> &'static str {
+    pub(crate) fn level(&self, wallet: &str) -> &'static str {
         let mut w = self.wallet.locked();
         level_in(
             &mut w,

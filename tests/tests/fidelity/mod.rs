@@ -129,6 +129,16 @@ fn gaps(example: &Value, answer: &Value) -> Vec<String> {
     out
 }
 
+/// Values in QIWI's examples that are malformed or placeholders, listed in spec/README.md
+/// ("QIWI's examples that are not followed"): the field must be there, its value follows
+/// QIWI's prose instead. `(operationId, path)`.
+const NOT_FOLLOWED: &[(&str, &str)] = &[
+    // `"2019-11-01T:00:00"`: no hour; the prose and the schema say a date-time.
+    ("getLimits", ".limits.RU[].interval.dateFrom"),
+    // `"2019-12-01T00:00"`: no seconds and no offset, unlike every other wallet date-time.
+    ("getLimits", ".limits.RU[].interval.dateTill"),
+];
+
 /// The documented success examples of each operation: `(operationId, status) → examples`.
 fn examples(spec: &Value) -> BTreeMap<(String, String), Vec<Value>> {
     let mut out: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
@@ -196,7 +206,15 @@ pub fn check(
             .flat_map(|e| bodies.iter().map(move |b| gaps(e, b)))
             .min_by_key(Vec::len)
             .unwrap_or_default();
-        out.extend(best.into_iter().map(|g| format!("{id} {status}: {g}")));
+        let followed = |g: &String| {
+            let path = g.split(' ').next().unwrap_or_default();
+            g.ends_with(" missing") || !NOT_FOLLOWED.contains(&(id.as_str(), path))
+        };
+        out.extend(
+            best.into_iter()
+                .filter(followed)
+                .map(|g| format!("{id} {status}: {g}")),
+        );
     }
     (out, documented.len())
 }
