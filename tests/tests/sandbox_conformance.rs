@@ -1025,7 +1025,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
     for id in ["w-1", "w-2"] {
         let bill: p2p::types::CreateBillRequest = body(json!({
             "amount": {"value": "5.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
-            "customer": {"phone": me.as_str()}
+            "customer": {"phone": me.as_str()}, "comment": "Спасибо"
         }));
         p2p.create_bill()
             .bill_id(id)
@@ -1275,6 +1275,26 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
 
     // The profile again, now that the wallet has a first transaction to name.
     client.get_profile().send().await.unwrap();
+    // Money in (a P2P bill paid to the wallet), and the totals again: both directions.
+    let incoming: p2p::types::CreateBillRequest = body(json!({
+        "amount": {"value": "7.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str()
+    }));
+    p2p.create_bill()
+        .bill_id("w-in")
+        .body(incoming)
+        .send()
+        .await
+        .unwrap();
+    raw(&sandbox, reqwest::Method::POST, "/sandbox/p2p/bills/w-in/pay", "{}").await;
+    let now = time::OffsetDateTime::now_utc();
+    client
+        .get_payment_totals()
+        .wallet(me.as_str())
+        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(now + time::Duration::hours(1)))
+        .send()
+        .await
+        .unwrap();
 
     let answers: Vec<Answer> = sandbox
         .answers()

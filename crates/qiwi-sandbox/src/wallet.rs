@@ -183,7 +183,12 @@ impl Sandbox {
             "sum": money(t.amount, t.currency),
             "commission": money(t.fee, t.currency),
             "total": money(t.amount + t.fee, t.currency),
-            "provider": {"id": t.provider, "shortName": name, "longName": name, "extras": []},
+            "provider": {"id": t.provider, "shortName": name, "longName": name, "logoUrl": null,
+                         "description": null, "keys": null, "siteUrl": null, "extras": []},
+            // Where the money came from: the wallet's ruble balance (QIWI's source 7).
+            "source": {"id": 7, "shortName": "QIWI Wallet", "longName": "QIWI Wallet",
+                       "logoUrl": null, "description": null, "keys": "мобильный кошелек, кошелек",
+                       "siteUrl": null, "extras": []},
             "comment": t.comment,
             "currencyRate": 1,
             "extras": [],
@@ -641,7 +646,21 @@ async fn transaction(
                 "Transaction not found",
             )
         })?;
-    Ok(typed::<Transaction>(s.txn_json(&owner, t)))
+    // One transaction is a history row without `source` and `extras`, with what QIWI adds for
+    // a single transaction (its documented answer).
+    let mut txn = s.txn_json(&owner, t);
+    if let Some(map) = txn.as_object_mut() {
+        map.remove("source");
+        map.remove("extras");
+        let title = map["provider"]["shortName"].clone();
+        let account = map["account"].clone();
+        map.insert("paymentExtras".into(), json!([]));
+        map.insert("serviceExtras".into(), json!({}));
+        map.insert("view".into(), json!({"title": title, "account": account}));
+        map["features"]["chatAvailable"] = false.into();
+        map["features"]["greetingCardAttached"] = false.into();
+    }
+    Ok(typed::<Transaction>(txn))
 }
 
 #[derive(Deserialize)]

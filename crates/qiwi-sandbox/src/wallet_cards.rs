@@ -330,7 +330,18 @@ async fn list(
                     "id": 12, "name": name, "alias": c.offer,
                     "price": {"amount": price, "currency": 643}, "period": "3 years",
                     "type": c.offer.to_uppercase().replace('-', "_"),
-                    "details": {"info": name, "description": "", "features": ["Purchases without commission"], "requisites": []},
+                    // QIWI's card offers name the bank's requisites and link the tariff and
+                    // the offer (documents the sandbox serves no copy of: QIWI's links).
+                    "details": {
+                        "info": name, "description": "", "features": ["Purchases without commission"],
+                        "tariffLink": "https://static.qiwi.com/qcms/files/1582791401478_5_JJ5vJe1L0szXzKb.pdf",
+                        "offerLink": "https://static.qiwi.com/ru/doc/qvc.pdf",
+                        "requisites": [
+                            {"name": "Получатель", "value": "КИВИ Банк (АО)"},
+                            {"name": "ИНН", "value": "3123011520"},
+                            {"name": "БИК", "value": "044525416"},
+                        ],
+                    },
                     "features": [],
                 },
             })

@@ -96,7 +96,8 @@ async fn search(
                 "expiration_datetime": millis(r.bill.expiration_date_time.as_ref()),
                 "sum": {"amount": AmountNumber(r.bill.amount.value.0), "currency": 643},
                 "status": "READY_FOR_PAY", "type": "MERCHANT", "repetitive": false,
-                "provider": {"id": 1001, "short_name": "Sandbox P2P site", "long_name": "qiwi-sandbox"},
+                "provider": {"id": 1001, "short_name": "Sandbox P2P site", "long_name": "qiwi-sandbox",
+                             "logo_url": null},
                 "pay_url": r.bill.pay_url,
             });
             crate::wallet::with_optional(bill, "comment", r.bill.comment.as_deref())
