@@ -981,6 +981,26 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
+    // A restricted wallet, as QIWI lists its restrictions.
+    let restricted = reqwest::Client::new()
+        .put(format!(
+            "{}/sandbox/wallet/{me}/restrictions",
+            sandbox.base_url()
+        ))
+        .json(&json!([{"restrictionCode": "OUTGOING_PAYMENTS",
+                       "restrictionDescription": "Исходящие платежи запрещены"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restricted.status(), 204);
+    let listed = client
+        .get_restrictions()
+        .person_id(me.as_str())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.0.len(), 1, "{listed:?}");
     client
         .list_account_offers()
         .person_id(me.as_str())
@@ -1285,13 +1305,21 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
-    raw(&sandbox, reqwest::Method::POST, "/sandbox/p2p/bills/w-in/pay", "{}").await;
+    raw(
+        &sandbox,
+        reqwest::Method::POST,
+        "/sandbox/p2p/bills/w-in/pay",
+        "{}",
+    )
+    .await;
     let now = time::OffsetDateTime::now_utc();
     client
         .get_payment_totals()
         .wallet(me.as_str())
         .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
-        .end_date(qiwi_core::QiwiDateTime::from(now + time::Duration::hours(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(
+            now + time::Duration::hours(1),
+        ))
         .send()
         .await
         .unwrap();

@@ -33,6 +33,10 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/sandbox/wallet/{wallet}/full-identification",
             post(crate::wallet_identity::identify_fully),
         )
+        .route(
+            "/sandbox/wallet/{wallet}/restrictions",
+            axum::routing::put(crate::wallet_identity::set_restrictions),
+        )
         .route("/sandbox/reset", post(reset))
         .layer(axum::middleware::from_fn(no_cross_site))
 }

@@ -60,6 +60,8 @@ pub(crate) struct WalletState {
     pub downgrades: BTreeMap<String, crate::wallet_identity::Downgrade>,
     /// Kazakhstan card look-ups: `ev_account1` → the card number it was given for.
     pub kz_lookups: BTreeMap<String, String>,
+    /// Restrictions set by `PUT /sandbox/wallet/{wallet}/restrictions`, as QIWI lists them.
+    pub restrictions: BTreeMap<String, serde_json::Value>,
     /// Wallets that bought the `qvc-master` card package.
     pub packages: BTreeSet<String>,
     /// QIWI Master card orders by id, and the cards issued.

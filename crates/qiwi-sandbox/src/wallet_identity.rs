@@ -415,12 +415,49 @@ async fn p2p_count(
     ))
 }
 
-/// Sandbox wallets are never restricted.
+/// The wallet's restrictions: none until a control sets some.
 async fn restrictions(
     State(s): State<SharedState>,
     Path(person_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    Ok(typed::<qiwi_sys::wallet::types::RestrictionList>(json!([])))
+    let set = s.wallet.locked().restrictions.get(&person_id).cloned();
+    Ok(typed::<qiwi_sys::wallet::types::RestrictionList>(
+        set.unwrap_or_else(|| json!([])),
+    ))
+}
+
+/// The most restrictions one wallet can be given: QIWI documents two kinds.
+const MAX_RESTRICTIONS: usize = 16;
+
+/// `PUT /sandbox/wallet/{wallet}/restrictions` with QIWI's list
+/// (`[{"restrictionCode": "OUTGOING_PAYMENTS", "restrictionDescription": "…"}]`; `[]` lifts
+/// them): what `getRestrictions` answers from then on.
+pub(crate) async fn set_restrictions(
+    State(s): State<SharedState>,
+    Path(wallet): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, QiwiError> {
+    let list: Value = read_json(&body, "sandbox")?;
+    let _: qiwi_sys::wallet::types::RestrictionList = read_json(&body, "sandbox")?;
+    if list.as_array().is_some_and(|l| l.len() > MAX_RESTRICTIONS) {
+        return Err(QiwiError::new(
+            StatusCode::BAD_REQUEST,
+            "sandbox",
+            "validation.error",
+            "At most 16 restrictions",
+        ));
+    }
+    let mut w = s.wallet.locked();
+    if !w.wallets.contains_key(&wallet) {
+        return Err(QiwiError::new(
+            StatusCode::NOT_FOUND,
+            "sandbox",
+            "wallet.not.found",
+            "No such sandbox wallet",
+        ));
+    }
+    w.restrictions.insert(wallet, list);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -121,3 +121,59 @@ async fn controls_refuse_what_a_web_page_can_send() {
         204
     );
 }
+
+#[tokio::test]
+async fn restrictions_are_set_by_a_control_and_bad_lists_are_refused() {
+    let sandbox = start(Config::default()).await.unwrap();
+    let me = sandbox.credentials().wallet_number.clone();
+    let http = reqwest::Client::new();
+    let put = |wallet: String, body: String| {
+        let http = http.clone();
+        let url = format!(
+            "{}/sandbox/wallet/{wallet}/restrictions",
+            sandbox.base_url()
+        );
+        async move {
+            http.put(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let read = || {
+        let http = http.clone();
+        let url = format!(
+            "{}/person-profile/v1/persons/{me}/status/restrictions",
+            sandbox.base_url()
+        );
+        let token = qiwi_sandbox::config::DEFAULT_WALLET_TOKEN;
+        async move {
+            let answer = http.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert_eq!(read().await, serde_json::json!([]));
+    let one = r#"[{"restrictionCode":"OUTGOING_PAYMENTS","restrictionDescription":"Запрещены"}]"#;
+    assert_eq!(put(me.clone(), one.into()).await.status(), 204);
+    assert_eq!(read().await[0]["restrictionCode"], "OUTGOING_PAYMENTS");
+
+    let many = format!("[{}]", vec![r#"{"restrictionCode":"X"}"#; 17].join(","));
+    for (wallet, body, status) in [
+        (me.clone(), "{}".to_owned(), 400),
+        (me.clone(), "[1]".to_owned(), 400),
+        (me.clone(), many, 400),
+        ("70000000000".to_owned(), "[]".to_owned(), 404),
+    ] {
+        assert_eq!(put(wallet, body.clone()).await.status(), status, "{body}");
+    }
+    assert_eq!(
+        read().await[0]["restrictionCode"],
+        "OUTGOING_PAYMENTS",
+        "unchanged"
+    );
+    assert_eq!(put(me.clone(), "[]".into()).await.status(), 204);
+    assert_eq!(read().await, serde_json::json!([]), "lifted");
+}
