@@ -459,6 +459,34 @@ async fn payin_scenario(sandbox: &RunningSandbox) {
     };
     refund("r-1", "2").await.unwrap();
     let _ = refund("r-2", "9").await;
+    // A refund of a hold not yet captured: QIWI's reversal (`flags: ["REVERSAL"]`).
+    pay("p-5", card("12/30", "IVAN", json!([]))).await.unwrap();
+    let reversal: payin::types::CreateRefundRequest =
+        serde_json::from_value(json!({"amount": {"value": "1.00", "currency": "RUB"}})).unwrap();
+    client
+        .create_refund()
+        .site_id(site)
+        .payment_id("p-5")
+        .refund_id("r-3")
+        .body(reversal)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_refund()
+        .site_id(site)
+        .payment_id("p-5")
+        .refund_id("r-3")
+        .send()
+        .await
+        .unwrap();
+    client
+        .list_refunds()
+        .site_id(site)
+        .payment_id("p-5")
+        .send()
+        .await
+        .unwrap();
     client
         .get_refund()
         .site_id(site)
