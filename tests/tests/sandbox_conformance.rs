@@ -396,6 +396,14 @@ async fn payin_scenario(sandbox: &RunningSandbox) {
         .payment_id("p-1")
         .send()
         .await;
+    // A payment waiting for 3-D Secure, read before it is completed: its requirements.
+    client
+        .get_payment()
+        .site_id(site)
+        .payment_id("p-3")
+        .send()
+        .await
+        .unwrap();
     let three_ds: payin::types::Complete3dsRequest =
         serde_json::from_value(json!({"threeDS": {"pares": "eJzV"}})).unwrap();
     client
@@ -627,6 +635,29 @@ async fn payin_extras(sandbox: &RunningSandbox, client: &payin::Client) {
         .site_id(site)
         .request_uid("k-1")
         .body(check)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_card_check()
+        .site_id(site)
+        .request_uid("k-1")
+        .send()
+        .await
+        .unwrap();
+    // QIWI's documented check (a card without 3-D Secure, tokenized), with a card number the
+    // sandbox accepts (QIWI's example number fails the Luhn check).
+    let documented: payin::types::CheckCardRequest = body(documented_request(
+        "payin",
+        "checkCard",
+        json!({"cardData": {"pan": "4111111111111111", "expiryDate": "12/34", "cvv2": "123",
+                            "holderName": "Super Man"}}),
+    ));
+    client
+        .check_card()
+        .site_id(site)
+        .request_uid("k-2")
+        .body(documented)
         .send()
         .await
         .unwrap();

@@ -148,7 +148,7 @@ fn settle(
         check.created_token = Some(CreatedToken {
             token,
             name: Some(mask.clone()),
-            expired_date: None,
+            expired_date: Some(token_expiry(s)),
             account: Some(account),
         });
     }
@@ -238,4 +238,13 @@ pub(crate) fn product(system: &str) -> &'static str {
         "MIR" => "MIR|Mir Classic",
         _ => "UNKNOWN",
     }
+}
+
+/// When a card token the sandbox issues expires: a year on, as QIWI's answers carry it
+/// (`createdToken.expiredDate`).
+pub(crate) fn token_expiry(s: &Sandbox) -> qiwi_core::QiwiDateTime {
+    crate::clock::stamp_as(
+        s.clock.now() + time::Duration::days(365),
+        crate::clock::Style::Seconds,
+    )
 }

@@ -476,7 +476,7 @@ async fn create_payment(
     let created_token = (bind && method.type_ == "CARD").then(|| CreatedToken {
         token: PaymentToken::new(uuid()),
         name: payment_method.masked_pan.clone(),
-        expired_date: None,
+        expired_date: Some(crate::cards::token_expiry(&s)),
         account: account.clone(),
     });
     if let (Some(t), Some(a)) = (&created_token, &account) {
