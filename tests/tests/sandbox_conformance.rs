@@ -495,6 +495,40 @@ async fn payin_scenario(sandbox: &RunningSandbox) {
         .send()
         .await
         .unwrap();
+    // QIWI's deferred-refund scheme: a refund that waits can be declined.
+    let deferred = reqwest::Client::new()
+        .put(format!(
+            "{}/sandbox/payin/sites/{site}/deferred-refunds",
+            sandbox.base_url()
+        ))
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deferred.status(), 204);
+    let waiting: payin::types::CreateRefundRequest =
+        serde_json::from_value(json!({"amount": {"value": "2.00", "currency": "RUB"}})).unwrap();
+    let made = client
+        .create_refund()
+        .site_id(site)
+        .payment_id("p-5")
+        .refund_id("r-4")
+        .body(waiting)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(made.status.unwrap().value.as_str(), "WAITING");
+    let declined = client
+        .decline_refund()
+        .site_id(site)
+        .payment_id("p-5")
+        .refund_id("r-4")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(declined.status.unwrap().value.as_str(), "DECLINED");
     client
         .get_refund()
         .site_id(site)

@@ -37,6 +37,10 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/sandbox/wallet/{wallet}/restrictions",
             axum::routing::put(crate::wallet_identity::set_restrictions),
         )
+        .route(
+            "/sandbox/payin/sites/{site_id}/deferred-refunds",
+            axum::routing::put(crate::payin::set_deferred_refunds),
+        )
         .route("/sandbox/reset", post(reset))
         .layer(axum::middleware::from_fn(no_cross_site))
 }

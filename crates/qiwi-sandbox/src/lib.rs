@@ -16,6 +16,7 @@
 //! | `POST /sandbox/callback-faults` `{"family": "p2p", "count": 1, "duplicate": true, "delay_ms": 500}` | the next callbacks are sent twice and/or held back (so later ones overtake them) |
 //! | `POST /sandbox/wallet/{wallet}/full-identification` | an identified wallet becomes `FULL` (as at a QIWI office), so that downgrades can be tried |
 //! | `PUT /sandbox/wallet/{wallet}/restrictions` `[{"restrictionCode": "OUTGOING_PAYMENTS", "restrictionDescription": "…"}]` | what the wallet's `getRestrictions` answers (`[]` lifts them) |
+//! | `PUT /sandbox/payin/sites/{siteId}/deferred-refunds` `{"enabled": true}` | QIWI's deferred-refund scheme for the site: refunds are `WAITING` for a day of sandbox time, `declineRefund` declines them until then |
 //! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 //! | `GET /create?publicKey=…&amount=…` | a no-API form link (`oplata.qiwi.com/create`): the bill it describes is made and its page shown |

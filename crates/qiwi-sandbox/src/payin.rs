@@ -66,7 +66,14 @@ pub(crate) struct PayinState {
     pub invoices: HashMap<String, qiwi_sys::payin::types::Bill>,
     /// Payouts by payment and payout id.
     pub payouts: HashMap<(String, String), qiwi_sys::payout::types::Payout>,
+    /// Sites on QIWI's deferred-refund scheme
+    /// (`PUT /sandbox/payin/sites/{siteId}/deferred-refunds`).
+    pub deferred_refunds: std::collections::HashSet<String>,
 }
+
+/// How long a deferred refund waits before it is made, unless declined first: QIWI makes
+/// them the next banking day; the sandbox after a day of sandbox time.
+pub(crate) const DEFERRED_REFUND_WAIT: time::Duration = time::Duration::days(1);
 
 /// QIWI's routes for card payments.
 pub(crate) fn routes() -> Router<SharedState> {
@@ -686,6 +693,7 @@ async fn create_refund(
 ) -> Result<Json<Refund>, QiwiError> {
     authorize(&s, &headers, &site_id)?;
     let request: CreateRefundRequest = read_json(&body, SERVICE)?;
+    let deferred = s.payin.locked().deferred_refunds.contains(&site_id);
     with_payment(&s, &payment_id, |s, r| {
         if let Some(existing) = r.refunds.get(&refund_id) {
             return Ok(Json(existing.clone()));
@@ -713,38 +721,28 @@ async fn create_refund(
         } else {
             Vec::new()
         };
+        let first = if deferred {
+            OperationStatus::Waiting
+        } else {
+            OperationStatus::Completed
+        };
         let refund = Refund {
             refund_id: refund_id.clone(),
             created_date_time: Some(now.clone()),
             amount: Some(amount_of(value, &currency)),
-            status: Some(status(OperationStatus::Completed, now.clone(), None)),
+            status: Some(status(first, now.clone(), None)),
             flags: Some(Flags(flags.clone())),
             cheque_data: None,
             refund_splits: Vec::new(),
         };
         r.payment.refunded_amount = Some(amount_of(refunded + value, &currency));
         r.refunds.insert(refund_id.clone(), refund.clone());
-        let n = PayinNotification::Refund(Box::new(RefundNotification {
-            refund_id,
-            created_date_time: now,
-            amount: notification_amount(refund.amount.as_ref()),
-            status: s.notification_status(refund.status.as_ref(), None).0,
-            bill_id: r.payment.bill_id.clone(),
-            payment_method: r.payment.payment_method.clone(),
-            customer: r.payment.customer.clone(),
-            custom_fields: custom_fields(r.payment.custom_fields.as_ref()),
-            flags,
-            cheque_data: None,
-            refund_splits: Vec::new(),
-            gateway_data: None,
-        }));
-        s.send_payin(
-            request
-                .callback_url
-                .clone()
-                .or_else(|| r.callback_url.clone()),
-            &n,
-        );
+        if deferred {
+            // QIWI notifies a deferred refund when it is made or declined.
+            return Ok(Json(refund));
+        }
+        let callback = request.callback_url.clone();
+        s.notify_refund(r, &refund_id, callback);
         Ok(Json(refund))
     })
 }
@@ -755,7 +753,8 @@ async fn get_refund(
     headers: HeaderMap,
 ) -> Result<Json<Refund>, QiwiError> {
     authorize(&s, &headers, &site_id)?;
-    with_payment(&s, &payment_id, |_, r| {
+    with_payment(&s, &payment_id, |s, r| {
+        settle_deferred_refunds(s, r);
         r.refunds
             .get(&refund_id)
             .cloned()
@@ -764,33 +763,139 @@ async fn get_refund(
     })
 }
 
+/// Makes every deferred refund of `r` whose wait is over, and sends its callback.
+fn settle_deferred_refunds(s: &Sandbox, r: &mut PaymentRecord) {
+    let now = s.clock.now();
+    let due: Vec<String> = r
+        .refunds
+        .iter()
+        .filter(|(_, f)| {
+            f.status
+                .as_ref()
+                .is_some_and(|st| st.value == OperationStatus::Waiting)
+        })
+        .filter(|(_, f)| {
+            f.created_date_time
+                .as_ref()
+                .and_then(|d| d.instant().ok())
+                .is_some_and(|at| at + DEFERRED_REFUND_WAIT <= now)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in due {
+        let stamp = s.clock.stamp_as(crate::clock::Style::Seconds);
+        if let Some(refund) = r.refunds.get_mut(&id) {
+            refund.status = Some(status(OperationStatus::Completed, stamp, None));
+        }
+        s.notify_refund(r, &id, None);
+    }
+}
+
+impl Sandbox {
+    /// The REFUND callback of refund `id` of `r`, as it is now, to `callback` (the refund
+    /// request's own) or the payment's.
+    fn notify_refund(&self, r: &PaymentRecord, id: &str, callback: Option<String>) {
+        let Some(refund) = r.refunds.get(id) else {
+            return;
+        };
+        // A REFUND callback says `DECLINE` where the API answers `DECLINED` (§10).
+        let (mut status, _) = self.notification_status(refund.status.as_ref(), None);
+        if status.value == OperationStatus::Declined {
+            status.value = OperationStatus::Decline;
+        }
+        let n = PayinNotification::Refund(Box::new(RefundNotification {
+            refund_id: id.to_owned(),
+            created_date_time: refund
+                .created_date_time
+                .clone()
+                .unwrap_or_else(|| self.clock.stamp_as(crate::clock::Style::Seconds)),
+            amount: notification_amount(refund.amount.as_ref()),
+            status,
+            bill_id: r.payment.bill_id.clone(),
+            payment_method: r.payment.payment_method.clone(),
+            customer: r.payment.customer.clone(),
+            custom_fields: custom_fields(r.payment.custom_fields.as_ref()),
+            flags: refund
+                .flags
+                .as_ref()
+                .map(|f| f.0.clone())
+                .unwrap_or_default(),
+            cheque_data: None,
+            refund_splits: Vec::new(),
+            gateway_data: None,
+        }));
+        self.send_payin(callback.or_else(|| r.callback_url.clone()), &n);
+    }
+}
+
 async fn list_refunds(
     State(s): State<SharedState>,
     Path((site_id, payment_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<RefundList>, QiwiError> {
     authorize(&s, &headers, &site_id)?;
-    with_payment(&s, &payment_id, |_, r| {
+    with_payment(&s, &payment_id, |s, r| {
+        settle_deferred_refunds(s, r);
         Ok(Json(RefundList(r.refunds.values().cloned().collect())))
     })
 }
 
-/// Refunds complete at once in the sandbox (QIWI's deferred-refund scheme is a merchant
-/// setting it does not emulate), so there is never a refund left to decline.
+/// Declines a deferred refund still waiting (QIWI's deferred-refund scheme, switched on per
+/// site by `PUT /sandbox/payin/sites/{siteId}/deferred-refunds`): its amount can be refunded
+/// again. A refund already made is `INVALID_STATE`, as QIWI answers.
 async fn decline_refund(
     State(s): State<SharedState>,
     Path((site_id, payment_id, refund_id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Refund>, QiwiError> {
     authorize(&s, &headers, &site_id)?;
-    with_payment(&s, &payment_id, |_, r| {
-        if !r.refunds.contains_key(&refund_id) {
-            return Err(not_found("Refund"));
+    with_payment(&s, &payment_id, |s, r| {
+        settle_deferred_refunds(s, r);
+        let refund = r
+            .refunds
+            .get_mut(&refund_id)
+            .ok_or_else(|| not_found("Refund"))?;
+        if refund
+            .status
+            .as_ref()
+            .is_none_or(|st| st.value != OperationStatus::Waiting)
+        {
+            return Err(invalid_state(
+                "the refund is made; only a deferred refund still waiting can be declined",
+            ));
         }
-        Err(invalid_state(
-            "the refund is completed; only a deferred refund can be declined",
-        ))
+        let stamp = s.clock.stamp_as(crate::clock::Style::Seconds);
+        refund.status = Some(status(OperationStatus::Declined, stamp, None));
+        let value = decimal(&refund.amount);
+        let declined = refund.clone();
+        let refunded = decimal(&r.payment.refunded_amount) - value;
+        if let Some(currency) = declined.amount.as_ref().map(|a| a.currency.clone()) {
+            r.payment.refunded_amount = Some(amount_of(refunded, &currency));
+        }
+        s.notify_refund(r, &refund_id, None);
+        Ok(Json(declined))
     })
+}
+
+/// `PUT /sandbox/payin/sites/{siteId}/deferred-refunds` `{"enabled": true}`: the site's
+/// refunds wait a day (sandbox time) before they are made, and can be declined until then.
+pub(crate) async fn set_deferred_refunds(
+    State(s): State<SharedState>,
+    Path(site_id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, QiwiError> {
+    #[derive(serde::Deserialize)]
+    struct Switch {
+        enabled: bool,
+    }
+    let switch: Switch = read_json(&body, "sandbox")?;
+    let mut payin = s.payin.locked();
+    if switch.enabled {
+        payin.deferred_refunds.insert(site_id);
+    } else {
+        payin.deferred_refunds.remove(&site_id);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

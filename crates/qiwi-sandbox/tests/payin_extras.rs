@@ -302,3 +302,141 @@ async fn card_checks_issue_tokens_that_can_be_deleted() {
         .classify();
     assert!(matches!(again, Err(ApiError::Rejected { .. })), "{again:?}");
 }
+
+#[tokio::test]
+async fn deferred_refunds_wait_a_day_and_can_be_declined_until_then() {
+    let sandbox = qiwi_sandbox::start(Config::default()).await.unwrap();
+    let client = client(&sandbox);
+    let http = reqwest::Client::new();
+    let payment: payin::types::CreatePaymentRequest = body(json!({
+        "amount": {"value": "10.00", "currency": "RUB"}, "flags": ["SALE"],
+        "paymentMethod": {"type": "CARD", "pan": "4444443616621049", "expiryDate": "12/30", "cvv2": "123"},
+        "callbackUrl": "http://127.0.0.1:9/callbacks"
+    }));
+    client
+        .create_payment()
+        .site_id(SITE)
+        .payment_id("d-1")
+        .body(payment)
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    let switch = |enabled: bool| {
+        let http = http.clone();
+        let url = format!(
+            "{}/sandbox/payin/sites/{SITE}/deferred-refunds",
+            sandbox.base_url()
+        );
+        async move {
+            http.put(url)
+                .json(&json!({"enabled": enabled}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let refund = |id: &'static str, value: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .create_refund()
+                .site_id(SITE)
+                .payment_id("d-1")
+                .refund_id(id)
+                .body(body::<payin::types::CreateRefundRequest>(
+                    json!({"amount": {"value": value, "currency": "RUB"}}),
+                ))
+                .send()
+                .await
+                .classify()
+        }
+    };
+    let decline = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .decline_refund()
+                .site_id(SITE)
+                .payment_id("d-1")
+                .refund_id(id)
+                .send()
+                .await
+                .classify()
+        }
+    };
+    let refunded = |client: payin::Client| async move {
+        let p = client
+            .get_payment()
+            .site_id(SITE)
+            .payment_id("d-1")
+            .send()
+            .await
+            .classify()
+            .unwrap();
+        p.refunded_amount.unwrap().value.0.to_string()
+    };
+
+    // Without the scheme a refund is made at once and cannot be declined.
+    let made = refund("r-now", "1.00").await.unwrap();
+    assert_eq!(made.status.unwrap().value, OperationStatus::Completed);
+    let err = decline("r-now").await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 400, .. }),
+        "{err}"
+    );
+
+    assert_eq!(switch(true).await, 204);
+    let waiting = refund("r-wait", "9.00").await.unwrap();
+    assert_eq!(waiting.status.unwrap().value, OperationStatus::Waiting);
+    assert_eq!(
+        refunded(client.clone()).await,
+        "10.00",
+        "held while it waits"
+    );
+    assert!(
+        callbacks_of(&sandbox, "REFUND").len() == 1,
+        "no callback while it waits"
+    );
+
+    // Declined: the amount can be refunded again, and QIWI's callback says DECLINE.
+    let declined = decline("r-wait").await.unwrap();
+    assert_eq!(declined.status.unwrap().value, OperationStatus::Declined);
+    assert_eq!(refunded(client.clone()).await, "1.00");
+    assert!(decline("r-wait").await.is_err(), "declined once");
+    let callbacks = callbacks_of(&sandbox, "REFUND");
+    assert_eq!(callbacks.len(), 2);
+    assert!(
+        callbacks[1].contains(r#""value":"DECLINE""#),
+        "{}",
+        callbacks[1]
+    );
+
+    // Not declined: made after a day of sandbox time, then no longer declinable.
+    let later = refund("r-later", "4.00").await.unwrap();
+    assert_eq!(later.status.unwrap().value, OperationStatus::Waiting);
+    let advanced = http
+        .post(format!("{}/sandbox/clock/advance", sandbox.base_url()))
+        .json(&json!({"seconds": 86_400}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(advanced.status(), 200);
+    let read = client
+        .get_refund()
+        .site_id(SITE)
+        .payment_id("d-1")
+        .refund_id("r-later")
+        .send()
+        .await
+        .classify()
+        .unwrap();
+    assert_eq!(read.status.unwrap().value, OperationStatus::Completed);
+    assert!(decline("r-later").await.is_err());
+    assert_eq!(callbacks_of(&sandbox, "REFUND").len(), 3);
+
+    assert_eq!(switch(false).await, 204);
+    let again = refund("r-off", "1.00").await.unwrap();
+    assert_eq!(again.status.unwrap().value, OperationStatus::Completed);
+}
