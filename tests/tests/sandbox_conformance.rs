@@ -620,6 +620,26 @@ async fn payin_extras(sandbox: &RunningSandbox, client: &payin::Client) {
         .send()
         .await
         .unwrap();
+    // QIWI's documented QR requests, one per operation, as its examples answer them.
+    let documented: payin::types::CreateQrCodeRequest =
+        body(documented_request("payin", "createQrCodeWithId", json!({})));
+    client
+        .create_qr_code_with_id()
+        .site_id(site)
+        .qr_code_uid("q-doc")
+        .body(documented)
+        .send()
+        .await
+        .unwrap();
+    let documented: payin::types::CreateQrCodeWithUidRequest =
+        body(documented_request("payin", "createQrCode", json!({})));
+    client
+        .create_qr_code()
+        .site_id(site)
+        .body(documented)
+        .send()
+        .await
+        .unwrap();
     let token_qr: payin::types::CreateQrCodeWithUidRequest = body(json!({
         "qrCodeUid": "q-2", "qrCode": {"type": "TOKEN"}, "flags": ["CREATE_TOKEN"],
         "tokenizationAccount": "acc-9"

@@ -112,17 +112,18 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
             .locked()
             .tokens
             .insert(value.expose_secret().to_owned(), account.clone());
+        let expires = crate::cards::token_expiry(&s);
         token = Some(SbpToken {
             status: Some("CREATED".into()),
             value: Some(value.clone()),
-            expired_date: None,
+            expired_date: Some(expires.clone()),
         });
         let n = PayinNotification::Token(Box::new(TokenNotification {
             merchant_site_uid: s.config.credentials.payin_site_id.clone(),
             account,
             status: PayinStatus::new(OperationStatus::Created, Some(now.clone())),
             value: Some(value),
-            expired_date: None,
+            expired_date: Some(expires),
             tokenization_source: Some(TokenizationSource {
                 source_type: Some("QR_CODE".into()),
                 uid: Some(uid.clone()),
