@@ -112,7 +112,7 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
             .locked()
             .tokens
             .insert(value.expose_secret().to_owned(), account.clone());
-        let expires = crate::cards::token_expiry(&s);
+        let expires = crate::cards::token_expiry(s);
         token = Some(SbpToken {
             status: Some("CREATED".into()),
             value: Some(value.clone()),
