@@ -293,13 +293,9 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let started = Instant::now();
     let expired = async {
         create(&client, "demo-expiring", "10.00", Duration::from_secs(60)).await?;
-        control(
-            &controls,
-            sandbox.base_url(),
-            "/sandbox/clock/advance",
-            r#"{"seconds":120}"#,
-        )
-        .await?;
+        sandbox
+            .advance_clock(Duration::from_secs(120))
+            .map_err(|e| e.to_string())?;
         let bill = client
             .bills()
             .wait_paid("demo-expiring")
@@ -319,13 +315,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let started = Instant::now();
     let retried = async {
         create(&client, FLAKY, "25.00", Duration::from_secs(600)).await?;
-        control(
-            &controls,
-            sandbox.base_url(),
-            &format!("/sandbox/p2p/bills/{FLAKY}/pay"),
-            "",
-        )
-        .await?;
+        sandbox.pay_bill(FLAKY).map_err(|e| e.to_string())?;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let delivery = sandbox.callbacks().into_iter().find(|d| {
@@ -403,17 +393,6 @@ async fn create(client: &Client, id: &str, value: &str, lifetime: Duration) -> R
         .await
         .map(drop)
         .map_err(|e| e.to_string())
-}
-
-/// `POST`s `body` to one of the sandbox's controls.
-async fn control(http: &reqwest::Client, base: &str, path: &str, body: &str) -> Result<(), String> {
-    post(
-        http,
-        &format!("{base}{path}"),
-        "application/json",
-        body.to_owned(),
-    )
-    .await
 }
 
 /// `POST`s `body` of `media_type` to `url`; anything but a 2xx is an error.

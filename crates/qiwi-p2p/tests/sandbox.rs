@@ -18,18 +18,6 @@ fn client(sandbox: &RunningSandbox) -> Client {
         .unwrap()
 }
 
-async fn control(sandbox: &RunningSandbox, path: &str, body: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{}{path}", sandbox.base_url()))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 async fn create(client: &Client, id: &str, amount: &str, lifetime: Duration) -> qiwi_p2p::Bill {
     client
         .bills()
@@ -144,10 +132,7 @@ async fn rejected_and_expired_bills_end_the_wait_with_their_status() {
     );
 
     create(&client, "expiring-1", "10", Duration::from_secs(60)).await;
-    assert_eq!(
-        control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":120}"#).await,
-        200
-    );
+    sandbox.advance_clock(Duration::from_secs(120)).unwrap();
     let expired = client
         .bills()
         .wait_paid("expiring-1")
@@ -177,7 +162,9 @@ async fn a_503_is_retried_and_a_swapped_key_gets_the_hint() {
     let client = client(&sandbox);
     create(&client, "flaky-1", "10", Duration::from_secs(600)).await;
     let fault = r#"{"operation": "getBill", "count": 1, "status": 503}"#;
-    assert_eq!(control(&sandbox, "/sandbox/faults", fault).await, 201);
+    sandbox
+        .add_fault(serde_json::from_str(fault).unwrap())
+        .unwrap();
     let bill = client.bills().get("flaky-1").send().await.unwrap();
     assert_eq!(bill.bill_id, "flaky-1");
 

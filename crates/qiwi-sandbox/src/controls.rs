@@ -139,13 +139,10 @@ async fn advance_clock(State(s): State<SharedState>, body: axum::body::Bytes) ->
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
-    if let Err(why) = s.clock.advance(Duration::from_secs(advance.seconds)) {
-        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
-            .with_cause("seconds", &why)
-            .into_response();
+    match s.advance_clock(Duration::from_secs(advance.seconds)) {
+        Ok(now) => Json(serde_json::json!({"now": now})).into_response(),
+        Err(e) => e.into_response(),
     }
-    s.expire_due_bills();
-    Json(serde_json::json!({"now": s.clock.stamp()})).into_response()
 }
 
 async fn list_callbacks(State(s): State<SharedState>) -> Response {
@@ -171,12 +168,10 @@ async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Res
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    if let Err(why) = fault.check() {
-        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
-            .into_response();
+    match s.add_fault(fault) {
+        Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => e.into_response(),
     }
-    s.faults.locked().add(fault);
-    StatusCode::CREATED.into_response()
 }
 
 async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
@@ -184,12 +179,10 @@ async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Byte
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    if let Err(why) = fault.check() {
-        return QiwiError::new(StatusCode::BAD_REQUEST, "sandbox", "validation.error", &why)
-            .into_response();
+    match s.add_callback_fault(fault) {
+        Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => e.into_response(),
     }
-    s.callbacks.add_fault(fault);
-    StatusCode::CREATED.into_response()
 }
 
 async fn list_faults(State(s): State<SharedState>) -> Response {
@@ -197,11 +190,19 @@ async fn list_faults(State(s): State<SharedState>) -> Response {
 }
 
 async fn reset(State(s): State<SharedState>) -> Response {
-    *s.p2p.locked() = Default::default();
-    *s.payin.locked() = Default::default();
-    *s.wallet.locked() = crate::wallet::WalletState::new(&s.config.credentials.wallet_number);
-    *s.faults.locked() = Default::default();
-    s.callbacks.clear();
-    s.clock.reset();
+    s.reset();
     StatusCode::NO_CONTENT.into_response()
+}
+
+impl crate::Sandbox {
+    /// Forgets every bill, payment, delivery and fault; the clock back to real time.
+    pub(crate) fn reset(&self) {
+        *self.p2p.locked() = Default::default();
+        *self.payin.locked() = Default::default();
+        *self.wallet.locked() =
+            crate::wallet::WalletState::new(&self.config.credentials.wallet_number);
+        *self.faults.locked() = Default::default();
+        self.callbacks.clear();
+        self.clock.reset();
+    }
 }

@@ -34,6 +34,7 @@ mod cheque;
 pub mod cli;
 mod clock;
 pub mod config;
+mod control;
 mod controls;
 mod error;
 mod faults;
@@ -56,6 +57,7 @@ mod wallet_services;
 
 pub use callbacks::{Attempt, CallbackFault, Delivery};
 pub use config::{Config, Credentials};
+pub use control::ControlError;
 pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;

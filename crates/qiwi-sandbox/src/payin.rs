@@ -889,13 +889,20 @@ pub(crate) async fn set_deferred_refunds(
         enabled: bool,
     }
     let switch: Switch = read_json(&body, "sandbox")?;
-    let mut payin = s.payin.locked();
-    if switch.enabled {
-        payin.deferred_refunds.insert(site_id);
-    } else {
-        payin.deferred_refunds.remove(&site_id);
-    }
+    s.set_deferred_refunds(&site_id, switch.enabled);
     Ok(StatusCode::NO_CONTENT)
+}
+
+impl Sandbox {
+    /// Switches QIWI's deferred-refund scheme on or off for `site_id`.
+    pub(crate) fn set_deferred_refunds(&self, site_id: &str, enabled: bool) {
+        let mut payin = self.payin.locked();
+        if enabled {
+            payin.deferred_refunds.insert(site_id.to_owned());
+        } else {
+            payin.deferred_refunds.remove(site_id);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -439,25 +439,35 @@ pub(crate) async fn set_restrictions(
     Path(wallet): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, QiwiError> {
-    let list: Value = read_json(&body, "sandbox")?;
-    let _: qiwi_sys::wallet::types::RestrictionList = read_json(&body, "sandbox")?;
-    if list.as_array().is_some_and(|l| l.len() > MAX_RESTRICTIONS) {
-        return Err(QiwiError::new(
-            StatusCode::BAD_REQUEST,
-            "sandbox",
-            "validation.error",
-            "At most 16 restrictions",
-        ));
-    }
-    let mut w = s.wallet.locked();
-    if !w.wallets.contains_key(&wallet) {
-        return Err(QiwiError::new(
-            StatusCode::NOT_FOUND,
-            "sandbox",
-            "wallet.not.found",
-            "No such sandbox wallet",
-        ));
-    }
-    w.restrictions.insert(wallet, list);
+    let list: qiwi_sys::wallet::types::RestrictionList = read_json(&body, "sandbox")?;
+    s.set_restrictions(&wallet, &list)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+impl crate::Sandbox {
+    /// Sets what `wallet`'s `getRestrictions` answers.
+    pub(crate) fn set_restrictions(
+        &self,
+        wallet: &str,
+        list: &qiwi_sys::wallet::types::RestrictionList,
+    ) -> Result<(), QiwiError> {
+        if list.0.len() > MAX_RESTRICTIONS {
+            return Err(crate::control::refused(
+                StatusCode::BAD_REQUEST,
+                "validation.error",
+                "At most 16 restrictions",
+            ));
+        }
+        let mut w = self.wallet.locked();
+        if !w.wallets.contains_key(wallet) {
+            return Err(crate::control::refused(
+                StatusCode::NOT_FOUND,
+                "wallet.not.found",
+                "No such sandbox wallet",
+            ));
+        }
+        let value = serde_json::to_value(list).expect("a generated type serializes");
+        w.restrictions.insert(wallet.to_owned(), value);
+        Ok(())
+    }
 }

@@ -176,4 +176,31 @@ async fn restrictions_are_set_by_a_control_and_bad_lists_are_refused() {
     );
     assert_eq!(put(me.clone(), "[]".into()).await.status(), 204);
     assert_eq!(read().await, serde_json::json!([]), "lifted");
+
+    // The same control, typed and in process.
+    let list = |n: usize| -> qiwi_sys::wallet::types::RestrictionList {
+        serde_json::from_str(&format!(
+            "[{}]",
+            vec![r#"{"restrictionCode":"X"}"#; n].join(",")
+        ))
+        .unwrap()
+    };
+    sandbox.set_wallet_restrictions(&me, list(2)).unwrap();
+    assert_eq!(read().await.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        sandbox
+            .set_wallet_restrictions(&me, list(17))
+            .unwrap_err()
+            .status,
+        400
+    );
+    let unknown = sandbox
+        .set_wallet_restrictions("70000000000", list(0))
+        .unwrap_err();
+    assert_eq!(
+        (unknown.status, unknown.body.code()),
+        (404, Some("wallet.not.found"))
+    );
+    sandbox.reset();
+    assert_eq!(read().await, serde_json::json!([]), "reset forgets them");
 }

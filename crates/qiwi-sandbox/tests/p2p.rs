@@ -189,8 +189,9 @@ async fn bills_expire_on_the_sandbox_clock() {
     let sandbox = sandbox().await;
     let client = client(&sandbox);
     create(&client, "short", "1", 1).await;
-    let moved = control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":120}"#).await;
-    assert_eq!(moved.status(), 200);
+    sandbox
+        .advance_clock(std::time::Duration::from_secs(120))
+        .unwrap();
     let bill = client
         .get_bill()
         .bill_id("short")
@@ -199,8 +200,22 @@ async fn bills_expire_on_the_sandbox_clock() {
         .classify()
         .unwrap();
     assert_eq!(bill.status.value, BillStatusValue::Expired);
+    let refused = sandbox.pay_bill("short").unwrap_err();
+    assert_eq!(refused.status, 400, "an expired bill cannot be paid");
+    assert_eq!(
+        refused.body.field_errors(),
+        [("status", "the bill is EXPIRED, not WAITING")],
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .ends_with("; status: the bill is EXPIRED, not WAITING"),
+        "{refused}"
+    );
+    // The HTTP control says the same.
     let paid = control(&sandbox, "/sandbox/p2p/bills/short/pay", "").await;
-    assert_eq!(paid.status(), 400, "an expired bill cannot be paid");
+    assert_eq!(paid.status(), 400);
     // Recorded, though no notification URL is configured.
     let deliveries = sandbox.callbacks();
     assert_eq!(deliveries.len(), 1);
@@ -237,12 +252,7 @@ async fn refunds_never_exceed_what_was_paid() {
         matches!(err, ApiError::Rejected { .. }),
         "a waiting bill: {err}"
     );
-    assert_eq!(
-        control(&sandbox, "/sandbox/p2p/bills/paid/pay", "")
-            .await
-            .status(),
-        200
-    );
+    sandbox.pay_bill("paid").unwrap();
 
     let first = refund("r1", "4").await.unwrap();
     assert_eq!(first.status.as_ref().map(|s| s.as_str()), Some("PARTIAL"));
@@ -305,12 +315,7 @@ async fn notifications_are_signed_as_qiwi_signs_them_and_retried_until_acknowled
     .await
     .unwrap();
     create(&client(&sandbox), "notified", "5", 30).await;
-    assert_eq!(
-        control(&sandbox, "/sandbox/p2p/bills/notified/pay", "")
-            .await
-            .status(),
-        200
-    );
+    sandbox.pay_bill("notified").unwrap();
 
     // The handler runs before the receiver answers, and the sandbox records the answer after
     // it arrives: wait for both, not for the handler alone.

@@ -976,7 +976,7 @@ async fn a_full_identification_is_downgraded_once_confirmed_and_its_time_has_pas
             .downgrade_operation_id(id.as_str())
             .send()
     };
-    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":600}"#).await;
+    sandbox.advance_clock(Duration::from_secs(600)).unwrap();
     assert_eq!(status(read().await.classify().unwrap()), "IN_PROGRESS");
     assert_eq!(
         level().await,
@@ -994,7 +994,7 @@ async fn a_full_identification_is_downgraded_once_confirmed_and_its_time_has_pas
         .unwrap();
     assert_eq!(status(confirmed), "IN_PROGRESS");
     assert_eq!(level().await, "FULL");
-    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":61}"#).await;
+    sandbox.advance_clock(Duration::from_secs(61)).unwrap();
     assert_eq!(status(read().await.classify().unwrap()), "SUCCESS");
     assert_eq!(level().await, "VERIFIED");
 
@@ -1544,8 +1544,7 @@ async fn fund(sandbox: &RunningSandbox, bill_id: &str, amount: &str) {
     .unwrap();
     let created = p2p.create_bill().bill_id(bill_id).body(request).send();
     created.await.classify().unwrap();
-    let paid = common::control(sandbox, &format!("/sandbox/p2p/bills/{bill_id}/pay"), "").await;
-    assert!(paid.status().is_success());
+    sandbox.pay_bill(bill_id).unwrap();
 }
 
 #[tokio::test]
@@ -1593,7 +1592,7 @@ async fn the_history_window_is_the_last_day_by_default_and_at_most_90_days() {
         .await
         .unwrap();
     assert_eq!(history(&client, &me, 10, None).await.data.len(), 1);
-    common::control(&sandbox, "/sandbox/clock/advance", r#"{"seconds":172800}"#).await;
+    sandbox.advance_clock(Duration::from_secs(172800)).unwrap();
     assert!(
         history(&client, &me, 10, None).await.data.is_empty(),
         "two days later the default window (the last day) misses it"
