@@ -107,6 +107,21 @@ fn documented_request(stem: &str, id: &str, changes: Value) -> Value {
     body
 }
 
+/// The wallet's payment totals over the last day.
+async fn payment_totals(client: &qiwi_sys::wallet::Client, wallet: &str) {
+    let now = time::OffsetDateTime::now_utc();
+    client
+        .get_payment_totals()
+        .wallet(wallet)
+        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
+        .end_date(qiwi_core::QiwiDateTime::from(
+            now + time::Duration::hours(1),
+        ))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Every `operationId` of an API, from the table generated from its spec.
 fn every(table: &[(&'static str, &'static str, &'static str)]) -> BTreeSet<&'static str> {
     table.iter().map(|(_, _, id)| *id).collect()
@@ -984,17 +999,7 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .unwrap();
     let _ = client.get_active_webhook().send().await;
 
-    let now = time::OffsetDateTime::now_utc();
-    client
-        .get_payment_totals()
-        .wallet(me.as_str())
-        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
-        .end_date(qiwi_core::QiwiDateTime::from(
-            now + time::Duration::hours(1),
-        ))
-        .send()
-        .await
-        .unwrap();
+    payment_totals(&client, &me).await;
     client.get_cross_rates().send().await.unwrap();
     let quote: wallet::types::CommissionRequest = body(json!({
         "account": "4256000000000003", "paymentMethod": {"type": "Account", "accountId": "643"},
@@ -1154,7 +1159,8 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .base_url(sandbox.base_url())
         .build()
         .unwrap();
-    let expiry = qiwi_core::QiwiDateTime::from(now + time::Duration::hours(1));
+    let expiry =
+        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
     for id in ["w-1", "w-2"] {
         let bill: p2p::types::CreateBillRequest = body(json!({
             "amount": {"value": "5.00", "currency": "RUB"}, "expirationDateTime": expiry.as_str(),
@@ -1418,24 +1424,8 @@ async fn every_wallet_answer_fits_the_spec_and_its_generated_type() {
         .send()
         .await
         .unwrap();
-    raw(
-        &sandbox,
-        reqwest::Method::POST,
-        "/sandbox/p2p/bills/w-in/pay",
-        "{}",
-    )
-    .await;
-    let now = time::OffsetDateTime::now_utc();
-    client
-        .get_payment_totals()
-        .wallet(me.as_str())
-        .start_date(qiwi_core::QiwiDateTime::from(now - time::Duration::days(1)))
-        .end_date(qiwi_core::QiwiDateTime::from(
-            now + time::Duration::hours(1),
-        ))
-        .send()
-        .await
-        .unwrap();
+    sandbox.pay_bill("w-in").unwrap();
+    payment_totals(&client, &me).await;
 
     let answers: Vec<Answer> = sandbox
         .answers()

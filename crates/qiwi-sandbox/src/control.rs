@@ -45,6 +45,11 @@ impl From<QiwiError> for ControlError {
     }
 }
 
+/// A control's input the sandbox cannot apply (400), with the reason.
+fn invalid(why: &str) -> QiwiError {
+    refused(axum::http::StatusCode::BAD_REQUEST, "validation.error", why)
+}
+
 /// A refusal of the sandbox's own making.
 pub(crate) fn refused(status: axum::http::StatusCode, code: &str, why: &str) -> QiwiError {
     QiwiError::new(status, "sandbox", code, why)
@@ -155,25 +160,13 @@ impl crate::Sandbox {
     }
 
     pub(crate) fn add_fault(&self, fault: Fault) -> Result<(), QiwiError> {
-        fault.check().map_err(|why| {
-            refused(
-                axum::http::StatusCode::BAD_REQUEST,
-                "validation.error",
-                &why,
-            )
-        })?;
+        fault.check().map_err(|why| invalid(&why))?;
         self.faults.locked().add(fault);
         Ok(())
     }
 
     pub(crate) fn add_callback_fault(&self, fault: CallbackFault) -> Result<(), QiwiError> {
-        fault.check().map_err(|why| {
-            refused(
-                axum::http::StatusCode::BAD_REQUEST,
-                "validation.error",
-                &why,
-            )
-        })?;
+        fault.check().map_err(|why| invalid(&why))?;
         self.callbacks.add_fault(fault);
         Ok(())
     }

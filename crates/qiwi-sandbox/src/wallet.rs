@@ -326,11 +326,12 @@ async fn profile(
         .as_str()
         .to_owned()
     };
-    let first_txn = s.wallet.locked().wallets[&owner]
-        .1
-        .iter()
-        .map(|t| t.id)
-        .min();
+    let first_txn = s
+        .wallet
+        .locked()
+        .wallets
+        .get(&owner)
+        .and_then(|(_, txns)| txns.iter().map(|t| t.id).min());
     let mut profile = json!({
         "authInfo": {
             "boundEmail": null, "ip": "127.0.0.1", "lastLoginDate": at(0),
