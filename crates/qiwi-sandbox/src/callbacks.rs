@@ -70,6 +70,8 @@ pub struct Attempt {
     pub status: Option<u16>,
     /// What went wrong: no answer, or an answer that is not an acknowledgement.
     pub error: Option<String>,
+    /// The body the merchant answered (its first 200 characters), if it answered.
+    pub answer: Option<String>,
 }
 
 /// A callback and what became of it.
@@ -292,23 +294,29 @@ impl Callbacks {
         for (name, value) in &headers {
             request = request.header(name, value);
         }
-        let (status, error, acknowledged) = match request.send().await {
-            Err(e) => (None, Some(format!("no answer: {e}")), false),
+        let (status, error, answer, acknowledged) = match request.send().await {
+            Err(e) => (None, Some(format!("no answer: {e}")), None, false),
             Ok(r) => {
                 let status = r.status().as_u16();
                 let text = r.text().await.unwrap_or_default();
+                let answer = Some(clip(&text).to_owned());
                 if schedule.acknowledges(status, &text) {
-                    (Some(status), None, true)
+                    (Some(status), None, answer, true)
                 } else {
                     let why = format!("not acknowledged: HTTP {status} {}", clip(&text));
-                    (Some(status), Some(why), false)
+                    (Some(status), Some(why), answer, false)
                 }
             }
         };
         let at = self.clock.stamp().as_str().to_owned();
         let mut all = self.deliveries.locked();
         let d = all.iter_mut().find(|d| d.id == id)?;
-        d.attempts.push(Attempt { at, status, error });
+        d.attempts.push(Attempt {
+            at,
+            status,
+            error,
+            answer,
+        });
         d.acknowledged |= acknowledged;
         Some(acknowledged)
     }

@@ -175,6 +175,7 @@ pub async fn run(name: &str, args: Args) -> ExitCode {
         .collect();
     let ready = serde_json::json!({
         "base_url": sandbox.base_url(),
+        "dashboard": format!("{}/", sandbox.base_url()),
         "credentials": sandbox.credentials(),
         "sandbox_only_credentials": sandbox_only,
         "apis": ["p2p", "payin", "payout", "wallet"],

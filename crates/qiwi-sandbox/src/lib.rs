@@ -18,6 +18,7 @@
 //! | `PUT /sandbox/wallet/{wallet}/restrictions` `[{"restrictionCode": "OUTGOING_PAYMENTS", "restrictionDescription": "…"}]` | what the wallet's `getRestrictions` answers (`[]` lifts them) |
 //! | `PUT /sandbox/payin/sites/{siteId}/deferred-refunds` `{"enabled": true}` | QIWI's deferred-refund scheme for the site: refunds are `WAITING` for a day of sandbox time, `declineRefund` declines them until then |
 //! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
+//! | `GET /` (also `/sandbox/`) | the dashboard: bills, pay-in invoices and payments, payouts, wallet transactions and callback deliveries with their attempts, newest first, with buttons for the controls |
 //! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
 //! | `GET /create?publicKey=…&amount=…` | a no-API form link (`oplata.qiwi.com/create`): the bill it describes is made and its page shown |
 
@@ -36,8 +37,10 @@ mod clock;
 pub mod config;
 mod control;
 mod controls;
+mod dashboard;
 mod error;
 mod faults;
+mod html;
 mod invoices;
 mod ledger;
 mod p2p;
@@ -218,5 +221,7 @@ fn router(state: SharedState) -> Router {
         .merge(qiwi)
         .merge(controls::routes())
         .merge(page::routes())
+        .merge(dashboard::routes())
+        .merge(html::routes())
         .with_state(state)
 }

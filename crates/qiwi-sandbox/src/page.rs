@@ -4,13 +4,14 @@
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use qiwi_core::p2p::BillStatusValue;
 use qiwi_core::payin::OperationStatus;
 use serde::Deserialize;
 
 use crate::SharedState;
+use crate::html::esc;
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
@@ -35,24 +36,26 @@ struct Chosen {
     success_url: Option<String>,
 }
 
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// A payer's page: the sandbox frame, narrow.
+fn page(title: &str, body: &str) -> Response {
+    crate::html::page(
+        title,
+        "narrow",
+        false,
+        "",
+        &format!(
+            "<section class=\"card\"><h1>{}</h1>{body}</section>",
+            esc(title)
+        ),
+    )
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         </head><body><h1>{}</h1>{body}<p><small>qiwi-sandbox — not QIWI, no money moves.\
-         </small></p></body></html>",
-        esc(title),
-        esc(title)
-    ))
-}
+/// QIWI's pay sources, by the `paySource` value that preselects them, as its form names them.
+const PAY_SOURCES: [(&str, &str); 3] = [
+    ("qw", "QIWI Wallet"),
+    ("card", "Bank card"),
+    ("mobile", "Mobile phone balance"),
+];
 
 /// What the page shows of a P2P bill or a Payment Protocol invoice.
 struct View {
@@ -62,6 +65,8 @@ struct View {
     comment: Option<String>,
     expiry: Option<String>,
     payable: bool,
+    /// The bill's `customFields.paySourcesFilter` (`qw,card`), when it narrows the sources.
+    sources_filter: Option<String>,
 }
 
 fn view(s: &SharedState, uid: &str) -> Option<View> {
@@ -77,6 +82,9 @@ fn view(s: &SharedState, uid: &str) -> Option<View> {
             bill_id: bill.bill_id,
             comment: bill.comment,
             expiry: bill.expiration_date_time.map(|t| t.as_str().to_owned()),
+            sources_filter: bill
+                .custom_fields
+                .and_then(|f| f.0.get("paySourcesFilter").cloned()),
         });
     }
     let invoice = s.invoice_by_uid(uid)?;
@@ -94,6 +102,7 @@ fn view(s: &SharedState, uid: &str) -> Option<View> {
         bill_id: invoice.bill_id,
         comment: invoice.comment,
         expiry: invoice.expiration_date_time.map(|t| t.as_str().to_owned()),
+        sources_filter: None,
     })
 }
 
@@ -124,7 +133,7 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
     }
     details.push_str("</dl>");
     if !bill.payable {
-        return page(&format!("Bill {status}"), &details).into_response();
+        return page(&format!("Bill {status}"), &details);
     }
     let hidden = format!(
         "<input type=\"hidden\" name=\"invoice_uid\" value=\"{}\">{}",
@@ -134,26 +143,42 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
             esc(u)
         ))
     );
-    let sources = ["qw", "card", "mobile"]
+    let offered: Vec<_> = PAY_SOURCES
         .iter()
-        .map(|src| {
-            let checked = if q.pay_source.as_deref().unwrap_or("qw") == *src {
-                " checked"
-            } else {
-                ""
-            };
+        .filter(|(code, _)| {
+            // QIWI's form offers only the filter's sources; an unusable filter offers all.
+            bill.sources_filter.as_deref().is_none_or(|filter| {
+                let listed = filter.split(',').map(str::trim);
+                !listed
+                    .clone()
+                    .any(|l| PAY_SOURCES.iter().any(|(c, _)| *c == l))
+                    || listed.into_iter().any(|l| l == *code)
+            })
+        })
+        .collect();
+    let preselected = q
+        .pay_source
+        .as_deref()
+        .filter(|p| offered.iter().any(|(code, _)| code == p))
+        .or_else(|| offered.first().map(|(code, _)| *code))
+        .unwrap_or("qw");
+    let sources = offered
+        .iter()
+        .map(|(code, name)| {
+            let checked = if *code == preselected { " checked" } else { "" };
             format!(
-                "<label><input type=\"radio\" name=\"pay_source\" value=\"{src}\"{checked}> {src}</label> "
+                "<label><input type=\"radio\" name=\"pay_source\" value=\"{code}\"{checked}> {name}</label>"
             )
         })
         .collect::<String>();
     let forms = format!(
-        "<form method=\"post\" action=\"/form/pay\">{hidden}<p>{sources}</p>\
-         <button id=\"pay\" type=\"submit\">Pay</button></form>\
-         <form method=\"post\" action=\"/form/decline\">{hidden}\
-         <button id=\"decline\" type=\"submit\">Decline</button></form>"
+        "<form method=\"post\" action=\"/form/pay\">{hidden}<fieldset><legend>Pay with</legend>\
+         {sources}</fieldset><button id=\"pay\" class=\"primary big\" type=\"submit\">Pay {}</button>\
+         </form><form method=\"post\" action=\"/form/decline\">{hidden}\
+         <button id=\"decline\" class=\"big\" type=\"submit\">Decline</button></form>",
+        esc(&amount)
     );
-    page(&format!("Pay {amount}"), &format!("{details}{forms}")).into_response()
+    page(&format!("Pay {amount}"), &format!("{details}{forms}"))
 }
 
 /// The no-API form link (`oplata.qiwi.com/create`): makes the bill the link describes, with
@@ -204,7 +229,7 @@ async fn create(
         .find("/form/")
         .map_or_else(|| pay_url.clone(), |at| pay_url[at..].to_owned());
     if let Some(url) = &link.success_url {
-        to.push_str(&format!("&successUrl={}", form_encode(url)));
+        to.push_str(&format!("&successUrl={}", crate::html::url_encode(url)));
     }
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
@@ -295,19 +320,6 @@ fn moscow_lifetime(text: &str) -> Result<time::OffsetDateTime, String> {
         .map_err(|_| format!("lifetime: {text:?} is not YYYY-MM-DDThhmm"))
 }
 
-/// Percent-encodes a query value.
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 async fn pay(State(s): State<SharedState>, Form(c): Form<Chosen>) -> Response {
     choose(&s, c, BillStatusValue::Paid)
 }
@@ -334,9 +346,9 @@ fn choose(s: &SharedState, c: Chosen, to: BillStatusValue) -> Response {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
             }
-            _ => page("Paid", "<p id=\"result\">The bill is paid.</p>").into_response(),
+            _ => page("Paid", "<p id=\"result\">The bill is paid.</p>"),
         },
-        Ok(()) => page("Declined", "<p id=\"result\">The bill is declined.</p>").into_response(),
+        Ok(()) => page("Declined", "<p id=\"result\">The bill is declined.</p>"),
         Err(e) => (
             StatusCode::CONFLICT,
             page(

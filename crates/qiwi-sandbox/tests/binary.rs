@@ -37,6 +37,12 @@ async fn the_binary_prints_one_ready_line_with_its_url_and_credentials() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 404);
+    // The dashboard the line names is a page.
+    let dashboard = ready["dashboard"].as_str().unwrap();
+    assert_eq!(dashboard, format!("{base_url}/"));
+    let page = reqwest::get(dashboard).await.unwrap();
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.text().await.unwrap().contains("id=\"callbacks\""));
     child.kill().unwrap();
     let _ = child.wait();
 }

@@ -1,7 +1,10 @@
-//! The payer's page in a real browser: headless Chromium, driven over W3C WebDriver by
+//! The sandbox's pages in a real browser: headless Chromium, driven over W3C WebDriver by
 //! chromedriver (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs), opens a
 //! bill's `payUrl`, shows the bill, clicks Pay and follows `successUrl`; the bill is then `PAID`
 //! through the client and its notification reaches a qiwi-hooks receiver, verified.
+//!
+//! The dashboard the same way: a bill paid with its button, a callback resent and its second
+//! attempt shown, the clock advanced; text from bills and callbacks shown as text, never markup.
 //!
 //! Where the browser is not installed the test says so and passes, except under CI (`CI` set),
 //! where a missing browser is a failure: CI must never skip it silently.
@@ -14,114 +17,12 @@ use qiwi_core::secret::P2pSecretKey;
 use qiwi_sandbox::Config;
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::p2p;
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// The key W3C WebDriver names an element by.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+#[path = "browser/webdriver.rs"]
+mod webdriver;
 
-/// The browser and its driver, from `QIWI_CHROMIUM`/`QIWI_CHROMEDRIVER` or Debian's paths.
-fn browser() -> Option<(String, String)> {
-    let find = |var: &str, default: &str| {
-        let path = std::env::var(var).unwrap_or_else(|_| default.to_owned());
-        std::path::Path::new(&path).exists().then_some(path)
-    };
-    let found = find("QIWI_CHROMIUM", "/usr/bin/chromium")
-        .zip(find("QIWI_CHROMEDRIVER", "/usr/bin/chromedriver"));
-    if found.is_none() {
-        let hint = "Chromium and chromedriver are missing: apt-get install chromium chromium-driver \
-                    (.ci/run installs them)";
-        assert!(std::env::var_os("CI").is_none(), "{hint}");
-        eprintln!("skipped: {hint}");
-    }
-    found
-}
-
-/// A child process ended with the test, however it ends.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One WebDriver session.
-struct Session {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Session {
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(
-            answer["value"].get("error").is_none(),
-            "WebDriver {path}: {answer}"
-        );
-        answer["value"].clone()
-    }
-
-    async fn go(&self, url: &str) {
-        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
-            .await;
-    }
-
-    async fn current_url(&self) -> String {
-        let url = self.command(reqwest::Method::GET, "/url", None).await;
-        url.as_str().unwrap().to_owned()
-    }
-
-    /// The page's address once it is no longer `from`: a click's navigation may still be
-    /// under way when the click command returns.
-    async fn url_after(&self, from: &str) -> String {
-        for _ in 0..200 {
-            let url = self.current_url().await;
-            if url != from {
-                return url;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("still on {from} after 10 s")
-    }
-
-    async fn find(&self, css: &str) -> String {
-        let found = self
-            .command(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        found[ELEMENT].as_str().unwrap().to_owned()
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        let text = self
-            .command(
-                reqwest::Method::GET,
-                &format!("/element/{element}/text"),
-                None,
-            )
-            .await;
-        text.as_str().unwrap().to_owned()
-    }
-
-    async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        self.command(
-            reqwest::Method::POST,
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        )
-        .await;
-    }
-}
+use webdriver::{Session, browser, url_encode};
 
 #[tokio::test]
 async fn a_payer_pays_a_bill_on_the_page_in_headless_chromium() {
@@ -129,128 +30,33 @@ async fn a_payer_pays_a_bill_on_the_page_in_headless_chromium() {
         return;
     };
 
-    // A qiwi-hooks receiver that records what it verified.
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    let keys = qiwi_hooks::Keys {
-        p2p: Some(P2pSecretKey::new(qiwi_sandbox::config::DEFAULT_P2P_SECRET)),
-        ..qiwi_hooks::Keys::default()
-    };
-    let router = qiwi_hooks::Receiver::new(keys).router(move |event: qiwi_hooks::Event| {
-        let seen = seen2.clone();
-        async move {
-            seen.lock().unwrap().push((
-                event.id(),
-                event.status(),
-                event.status_is_authenticated(),
-            ));
-            Ok::<_, std::io::Error>(())
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let receiver_url = format!("http://{}/p2p", listener.local_addr().unwrap());
-    tokio::spawn(qiwi_hooks::serve(listener, router));
-    let sandbox = qiwi_sandbox::start(Config {
-        notify_p2p: Some(receiver_url),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
-
-    let client = p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
-        .base_url(sandbox.base_url())
-        .build()
-        .unwrap();
-    let expiry =
-        qiwi_core::QiwiDateTime::from(time::OffsetDateTime::now_utc() + time::Duration::hours(1));
-    let request: p2p::types::CreateBillRequest = serde_json::from_value(json!({
-        "amount": {"value": "149.90", "currency": "RUB"}, "comment": "Order 42: two tickets",
-        "expirationDateTime": expiry.as_str()
-    }))
-    .unwrap();
-    let bill = client
-        .create_bill()
-        .bill_id("browser-1")
-        .body(request)
-        .send()
-        .await
-        .classify()
-        .unwrap();
+    let world = World::start().await;
+    let (seen, sandbox, client) = (&world.seen, &world.sandbox, &world.client);
+    let bill = world.bill("browser-1", "Order 42: two tickets").await;
     let pay_url = bill.pay_url.unwrap();
     let uid = pay_url.split("invoice_uid=").nth(1).unwrap().to_owned();
     // After paying, the page sends the payer on to the merchant: here, the bill's own page.
     let success = format!("{}/form/?invoice_uid={uid}", sandbox.base_url());
     let success_encoded: String = url_encode(&success);
 
-    // chromedriver on a free port, gone when the test ends.
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let _driver = Killed(
-        std::process::Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let http = reqwest::Client::new();
-    let driver = format!("http://127.0.0.1:{port}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let ready = http.get(format!("{driver}/status")).send().await;
-        if let Ok(r) = ready
-            && r.json::<Value>().await.unwrap()["value"]["ready"] == true
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "chromedriver did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let profile = std::env::temp_dir().join(format!("qiwi-sandbox-chromium-{port}"));
-    let capabilities = json!({"capabilities": {"alwaysMatch": {
-        "browserName": "chrome",
-        "goog:chromeOptions": {"binary": chromium, "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
-        ]}
-    }}});
-    let created: Value = http
-        .post(format!("{driver}/session"))
-        .json(&capabilities)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no browser session: {created}"))
-        .to_owned();
-    let session = Session {
-        http: http.clone(),
-        url: format!("{driver}/session/{id}"),
-    };
-
+    let session = Session::start(&chromium, &chromedriver).await;
     session
         .go(&format!("{pay_url}&successUrl={success_encoded}"))
         .await;
     let shown = session.text("body").await;
     assert!(shown.contains("149.90"), "{shown}");
     assert!(shown.contains("Order 42: two tickets"), "{shown}");
+    // QIWI's pay sources by name, the wallet preselected.
+    for source in ["QIWI Wallet", "Bank card", "Mobile phone balance"] {
+        assert!(shown.contains(source), "{source}: {shown}");
+    }
+    session.screenshot("payer-page").await;
     let form = session.current_url().await;
     session.click("#pay").await;
     assert_eq!(session.url_after(&form).await, success, "on to successUrl");
     let after = session.text("body").await;
     assert!(after.contains("PAID"), "{after}");
-    session.command(reqwest::Method::DELETE, "", None).await;
-    let _ = std::fs::remove_dir_all(&profile);
+    session.end().await;
 
     let read = client
         .get_bill()
@@ -275,14 +81,199 @@ async fn a_payer_pays_a_bill_on_the_page_in_headless_chromium() {
     );
 }
 
-/// Percent-encodes everything but unreserved characters, for a URL inside a query.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+/// Verified notifications as a receiver saw them: (id, status, status authenticated).
+type Seen = Arc<Mutex<Vec<(String, String, bool)>>>;
+
+/// A sandbox whose P2P notifications go to a qiwi-hooks receiver, and a client of it.
+struct World {
+    seen: Seen,
+    sandbox: qiwi_sandbox::RunningSandbox,
+    client: p2p::Client,
+}
+
+impl World {
+    async fn start() -> World {
+        let seen: Seen = Arc::default();
+        let seen2 = seen.clone();
+        let keys = qiwi_hooks::Keys {
+            p2p: Some(P2pSecretKey::new(qiwi_sandbox::config::DEFAULT_P2P_SECRET)),
+            ..qiwi_hooks::Keys::default()
+        };
+        let router = qiwi_hooks::Receiver::new(keys).router(move |event: qiwi_hooks::Event| {
+            let seen = seen2.clone();
+            async move {
+                seen.lock().unwrap().push((
+                    event.id(),
+                    event.status(),
+                    event.status_is_authenticated(),
+                ));
+                Ok::<_, std::io::Error>(())
             }
-            _ => format!("%{b:02X}"),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver_url = format!("http://{}/p2p", listener.local_addr().unwrap());
+        tokio::spawn(qiwi_hooks::serve(listener, router));
+        let sandbox = qiwi_sandbox::start(Config {
+            notify_p2p: Some(receiver_url),
+            ..Config::default()
         })
-        .collect()
+        .await
+        .unwrap();
+        let client = p2p::Client::builder(sandbox.credentials().p2p_secret.clone())
+            .base_url(sandbox.base_url())
+            .build()
+            .unwrap();
+        World {
+            seen,
+            sandbox,
+            client,
+        }
+    }
+
+    /// A waiting bill of 149.90 RUB, payable for an hour.
+    async fn bill(&self, id: &str, comment: &str) -> p2p::types::Bill {
+        let expiry = qiwi_core::QiwiDateTime::from(
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        );
+        let request: p2p::types::CreateBillRequest = serde_json::from_value(json!({
+            "amount": {"value": "149.90", "currency": "RUB"}, "comment": comment,
+            "expirationDateTime": expiry.as_str()
+        }))
+        .unwrap();
+        self.client
+            .create_bill()
+            .bill_id(id)
+            .body(request)
+            .send()
+            .await
+            .classify()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_pays_a_bill_resends_a_callback_and_moves_the_clock() {
+    // Without a browser, the page's own promises still hold: no external asset, a policy
+    // that runs only the sandbox's script, markup from a bill shown as text.
+    let world = World::start().await;
+    let hostile = "<img src=x onerror=alert(1)> & \"quotes\"";
+    world.bill("dash-1", hostile).await;
+    let base = world.sandbox.base_url().to_owned();
+    let page = reqwest::get(format!("{base}/")).await.unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
+    for attribute in ["src=\"", "href=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            let target = &html[at + attribute.len()..];
+            assert!(
+                target.starts_with('/'),
+                "an external asset: {}",
+                &target[..40.min(target.len())]
+            );
+        }
+    }
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let session = Session::start(&chromium, &chromedriver).await;
+    session.go(&format!("{base}/")).await;
+    let row = "tr[data-bill=\"dash-1\"]";
+    let shown = session.text(row).await;
+    assert!(
+        shown.contains("WAITING") && shown.contains("149.90 RUB"),
+        "{shown}"
+    );
+    assert!(shown.contains(hostile), "the comment as text: {shown}");
+
+    // Pay it with its button: the page reloads with the bill PAID, and the receiver verifies
+    // the notification.
+    session
+        .click(&format!("{row} button[data-action=\"pay\"]"))
+        .await;
+    session.wait_text(row, false, |t| t.contains("PAID")).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while world.seen.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            world.sandbox.callbacks()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let delivery = world.sandbox.callbacks().pop().unwrap();
+    let callback = format!("tr[data-callback=\"{}\"]", delivery.id);
+    let attempts = format!("{callback} ol.attempts li");
+    session
+        .wait_text(&callback, true, |t| t.contains("acknowledged"))
+        .await;
+    assert_eq!(session.find_all(&attempts).await.len(), 1);
+    session.screenshot("dashboard").await;
+
+    // Resend it: the second attempt, acknowledged again (the receiver dedupes it), is shown.
+    session
+        .click(&format!("{callback} button[data-action=\"resend\"]"))
+        .await;
+    for _ in 0..50 {
+        if session.find_all(&attempts).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        session
+            .command(reqwest::Method::POST, "/refresh", Some(json!({})))
+            .await;
+    }
+    assert_eq!(
+        session.find_all(&attempts).await.len(),
+        2,
+        "{:?}",
+        world.sandbox.callbacks()
+    );
+    let second = session
+        .text(&format!("{callback} ol.attempts li:nth-child(2)"))
+        .await;
+    assert!(second.contains("HTTP 200"), "{second}");
+    assert_eq!(world.sandbox.callbacks().pop().unwrap().attempts.len(), 2);
+    assert_eq!(world.seen.lock().unwrap().len(), 1, "handled once");
+    let scroll = "document.getElementById('callbacks').scrollIntoView()";
+    session
+        .command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": scroll, "args": []})),
+        )
+        .await;
+    session.screenshot("dashboard-callbacks").await;
+
+    // Advance the clock by an hour from the page.
+    let before = session.text("#clock").await;
+    session.click("#advance").await;
+    let after = session.wait_text("#clock", false, |t| t != before).await;
+    let read = |t: &str| {
+        qiwi_core::QiwiDateTime::parse(t)
+            .unwrap()
+            .instant()
+            .unwrap()
+    };
+    assert!(
+        read(&after) - read(&before) >= time::Duration::hours(1),
+        "{before} → {after}"
+    );
+
+    // Reset: every section empty again.
+    session.click("#reset").await;
+    session
+        .wait_text("#bills", false, |t| t.contains("None yet"))
+        .await;
+    assert!(world.sandbox.callbacks().is_empty());
+    session.end().await;
 }
