@@ -75,6 +75,11 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/payment-history/v2/transactions/{txn_id}",
             get(transaction),
         )
+        // QIWI's own Python example reads a transaction at v1 (wallet-api.md §3.3).
+        .route(
+            "/payment-history/v1/transactions/{txn_id}",
+            get(transaction),
+        )
         .route("/payment-notifier/v1/hooks", put(register_hook))
         .route("/payment-notifier/v1/hooks/active", get(active_hook))
         .route("/payment-notifier/v1/hooks/test", get(test_hook))
@@ -345,6 +350,10 @@ async fn profile(
             "identificationInfo": [
                 {"bankAlias": "QIWI", "identificationLevel": level, "passportExpired": false}
             ],
+            // Beyond QIWI's example, as its answers carry them (spec/README.md).
+            "nickname": crate::wallet_services::nickname_of(&owner),
+            "smsNotification": {"price": {"amount": 0, "currency": 643}, "enabled": false,
+                                "active": false, "endDate": null},
         },
         "userInfo": {
             "defaultPayCurrency": 643, "defaultPaySource": 7, "email": null,

@@ -215,10 +215,17 @@ async fn nickname(
     headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
     own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
-    let tail = &wallet[wallet.len().saturating_sub(4)..];
-    Ok(typed::<qiwi_sys::wallet::types::Nickname>(json!({
+    Ok(typed::<qiwi_sys::wallet::types::Nickname>(nickname_of(
+        &wallet,
+    )))
+}
+
+/// A sandbox wallet's nickname, as `getNickname` and the profile answer it.
+pub(crate) fn nickname_of(wallet: &str) -> Value {
+    let tail = wallet.get(wallet.len().saturating_sub(4)..).unwrap_or("");
+    json!({
         "nickname": format!("SANDBOX{tail}"), "canChange": true, "canUse": true, "description": ""
-    })))
+    })
 }
 
 /// A new P2P key pair: its secret key works with the sandbox's P2P API at once, and bills

@@ -596,6 +596,15 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub identification_info: ::std::vec::Vec<IdentificationInfo>,
+        ///The wallet's nickname, as `getNickname` answers it. Not in QIWI's example; QIWI's answers carry it (glQiwiApi's profile model requires it).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nickname: ::std::option::Option<Nickname>,
+        ///The paid SMS-notification service. Not in QIWI's example; QIWI's answers carry it (glQiwiApi's profile model requires it).
+        #[serde(
+            rename = "smsNotification",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sms_notification: ::std::option::Option<SmsNotification>,
     }
     impl ContractInfo {
         pub fn builder() -> builder::ContractInfo {
@@ -1837,6 +1846,27 @@ pub mod types {
     }
     impl SinapMoney {
         pub fn builder() -> builder::SinapMoney {
+            Default::default()
+        }
+    }
+    ///The wallet's paid SMS-notification service.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SmsNotification {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        ///When the paid period ends; `null` when the service is off.
+        #[serde(
+            rename = "endDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub end_date: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
+    }
+    impl SmsNotification {
+        pub fn builder() -> builder::SmsNotification {
             Default::default()
         }
     }
@@ -4655,6 +4685,14 @@ pub mod types {
                 ::std::vec::Vec<super::IdentificationInfo>,
                 ::std::string::String,
             >,
+            nickname: ::std::result::Result<
+                ::std::option::Option<super::Nickname>,
+                ::std::string::String,
+            >,
+            sms_notification: ::std::result::Result<
+                ::std::option::Option<super::SmsNotification>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ContractInfo {
             fn default() -> Self {
@@ -4664,6 +4702,8 @@ pub mod types {
                     creation_date: Ok(Default::default()),
                     features: Ok(Default::default()),
                     identification_info: Ok(Default::default()),
+                    nickname: Ok(Default::default()),
+                    sms_notification: Ok(Default::default()),
                 }
             }
         }
@@ -4736,6 +4776,34 @@ pub mod types {
                     });
                 self
             }
+            pub fn nickname<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Nickname>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nickname = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for nickname: {e}")
+                    });
+                self
+            }
+            pub fn sms_notification<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SmsNotification>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sms_notification = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sms_notification: {e}"
+                        )
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ContractInfo> for super::ContractInfo {
             type Error = super::error::ConversionError;
@@ -4748,6 +4816,8 @@ pub mod types {
                     creation_date: value.creation_date?,
                     features: value.features?,
                     identification_info: value.identification_info?,
+                    nickname: value.nickname?,
+                    sms_notification: value.sms_notification?,
                 })
             }
         }
@@ -4759,6 +4829,8 @@ pub mod types {
                     creation_date: Ok(value.creation_date),
                     features: Ok(value.features),
                     identification_info: Ok(value.identification_info),
+                    nickname: Ok(value.nickname),
+                    sms_notification: Ok(value.sms_notification),
                 }
             }
         }
@@ -8691,6 +8763,110 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SmsNotification {
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            end_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SmsNotification {
+            fn default() -> Self {
+                Self {
+                    active: Ok(Default::default()),
+                    enabled: Ok(Default::default()),
+                    end_date: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                }
+            }
+        }
+        impl SmsNotification {
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn end_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_date: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::qiwi_core::wallet::WalletMoney>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SmsNotification> for super::SmsNotification {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SmsNotification,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active: value.active?,
+                    enabled: value.enabled?,
+                    end_date: value.end_date?,
+                    price: value.price?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SmsNotification> for SmsNotification {
+            fn from(value: super::SmsNotification) -> Self {
+                Self {
+                    active: Ok(value.active),
+                    enabled: Ok(value.enabled),
+                    end_date: Ok(value.end_date),
+                    price: Ok(value.price),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Transaction {
             account: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -9872,6 +10048,9 @@ pub mod schema_registry {
                 "ContractInfo" => {
                     crate::spec_support::debug::<super::types::ContractInfo>(value)
                 }
+                "SmsNotification" => {
+                    crate::spec_support::debug::<super::types::SmsNotification>(value)
+                }
                 "UserInfo" => crate::spec_support::debug::<super::types::UserInfo>(value),
                 "Profile" => crate::spec_support::debug::<super::types::Profile>(value),
                 "IdentificationRequest" => {
@@ -10189,6 +10368,11 @@ pub mod schema_registry {
                 }
                 "ContractInfo" => {
                     crate::spec_support::round_trip::<super::types::ContractInfo>(value)
+                }
+                "SmsNotification" => {
+                    crate::spec_support::round_trip::<
+                        super::types::SmsNotification,
+                    >(value)
                 }
                 "UserInfo" => {
                     crate::spec_support::round_trip::<super::types::UserInfo>(value)
