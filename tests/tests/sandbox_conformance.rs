@@ -594,6 +594,11 @@ async fn payin_extras(sandbox: &RunningSandbox, client: &payin::Client) {
         .send()
         .await
         .unwrap();
+    // A payer's SBP payment is declined, then a card pays: the invoice lists both, as QIWI's
+    // example does.
+    sandbox
+        .settle_invoice_by("i-1", false, qiwi_sandbox::PaySource::Sbp)
+        .unwrap();
     reqwest::Client::new()
         .post(format!(
             "{}/sandbox/payin/bills/i-1/pay",
@@ -625,7 +630,8 @@ async fn payin_extras(sandbox: &RunningSandbox, client: &payin::Client) {
 
     let qr: payin::types::CreateQrCodeRequest = body(json!({
         "amount": {"value": "200.00", "currency": "RUB"}, "paymentPurpose": "order",
-        "qrCode": {"type": "DYNAMIC", "ttl": 60, "image": {"mediaType": "image/png", "width": 300, "height": 300}}
+        "qrCode": {"type": "DYNAMIC", "ttl": 60, "image": {"mediaType": "image/png", "width": 300, "height": 300}},
+        "redirectUrl": "https://example.com/return"
     }));
     client
         .create_qr_code_with_id()

@@ -45,6 +45,17 @@ impl From<QiwiError> for ControlError {
     }
 }
 
+/// How a payer pays a pay-in invoice on QIWI's form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaySource {
+    /// A bank card (`paymentMethod.type` `CARD`).
+    #[default]
+    Card,
+    /// The Faster Payments System (`SBP`, with the payer's phone).
+    Sbp,
+}
+
 /// A control's input the sandbox cannot apply (400), with the reason.
 fn invalid(why: &str) -> QiwiError {
     refused(axum::http::StatusCode::BAD_REQUEST, "validation.error", why)
@@ -84,7 +95,21 @@ impl RunningSandbox {
         bill_id: &str,
         pay: bool,
     ) -> Result<qiwi_sys::payin::types::Bill, ControlError> {
-        Ok(self.state.pay_invoice(bill_id, pay)?)
+        self.settle_invoice_by(bill_id, pay, PaySource::Card)
+    }
+
+    /// [`RunningSandbox::settle_invoice`] with the payer's choice of card or SBP
+    /// (`{"paySource": "sbp"}` to the routes).
+    ///
+    /// # Errors
+    /// As [`RunningSandbox::settle_invoice`].
+    pub fn settle_invoice_by(
+        &self,
+        bill_id: &str,
+        pay: bool,
+        source: PaySource,
+    ) -> Result<qiwi_sys::payin::types::Bill, ControlError> {
+        Ok(self.state.pay_invoice(bill_id, pay, source)?)
     }
 
     /// Moves the sandbox clock forward (`POST /sandbox/clock/advance`); due bills expire.

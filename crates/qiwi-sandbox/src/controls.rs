@@ -114,15 +114,40 @@ fn settle(s: &SharedState, bill_id: &str, to: BillStatusValue) -> Response {
     }
 }
 
-async fn pay_invoice(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
-    match s.pay_invoice(&bill_id, true) {
-        Ok(bill) => Json(bill).into_response(),
-        Err(e) => e.into_response(),
-    }
+async fn pay_invoice(
+    State(s): State<SharedState>,
+    Path(bill_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    settle_invoice(&s, &bill_id, true, &body)
 }
 
-async fn decline_invoice(State(s): State<SharedState>, Path(bill_id): Path<String>) -> Response {
-    match s.pay_invoice(&bill_id, false) {
+async fn decline_invoice(
+    State(s): State<SharedState>,
+    Path(bill_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    settle_invoice(&s, &bill_id, false, &body)
+}
+
+/// The payer's choice, `{"paySource": "card" | "sbp"}`; no body is a card.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct InvoicePayer {
+    #[serde(default)]
+    pay_source: crate::PaySource,
+}
+
+fn settle_invoice(s: &SharedState, bill_id: &str, pay: bool, body: &[u8]) -> Response {
+    let payer: InvoicePayer = if body.is_empty() {
+        InvoicePayer::default()
+    } else {
+        match crate::p2p::read_json(body, "sandbox") {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        }
+    };
+    match s.pay_invoice(bill_id, pay, payer.pay_source) {
         Ok(bill) => Json(bill).into_response(),
         Err(e) => e.into_response(),
     }

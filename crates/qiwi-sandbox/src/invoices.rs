@@ -167,9 +167,14 @@ impl Sandbox {
             .cloned()
     }
 
-    /// A payer pays (or fails to pay) invoice `bill_id` on QIWI's form: a card payment of its
-    /// amount is made for it, `PAID` on success; a declined one leaves it payable.
-    pub(crate) fn pay_invoice(&self, bill_id: &str, pay: bool) -> Result<Bill, QiwiError> {
+    /// A payer pays (or fails to pay) invoice `bill_id` on QIWI's form: a payment of its amount
+    /// by card or SBP is made for it, `PAID` on success; a declined one leaves it payable.
+    pub(crate) fn pay_invoice(
+        &self,
+        bill_id: &str,
+        pay: bool,
+        source: crate::PaySource,
+    ) -> Result<Bill, QiwiError> {
         let mut payin = self.payin.locked();
         let bill = payin.invoices.get(bill_id).cloned().ok_or_else(not_found)?;
         let open = bill
@@ -192,9 +197,52 @@ impl Sandbox {
             PayinStatus::new(OperationStatus::Completed, Some(now.clone()))
         } else {
             let mut s = PayinStatus::new(OperationStatus::Declined, Some(now.clone()));
-            s.reason = Some(ReasonCode::parse("ACQUIRING_INSUFFICIENT_FUNDS"));
+            let (reason, message) = match source {
+                crate::PaySource::Card => ("ACQUIRING_INSUFFICIENT_FUNDS", "Insufficient funds"),
+                // QIWI's documented declined SBP payment of an invoice.
+                crate::PaySource::Sbp => ("GATEWAY_INTEGRATION_ERROR", "I07999 OPKC_TECH_ERROR"),
+            };
+            s.reason = Some(ReasonCode::parse(reason));
+            s.reason_message = Some(message.to_owned());
             s
         };
+        let payment_method = match source {
+            crate::PaySource::Card => PaymentMethod {
+                method_type: Some("CARD".into()),
+                masked_pan: Some("444444******1049".into()),
+                ..PaymentMethod::default()
+            },
+            // The payer's phone as QIWI writes it for SBP (`0079031232001`): the bill's
+            // customer's, else the sandbox wallet's.
+            crate::PaySource::Sbp => {
+                let phone = bill
+                    .customer
+                    .as_ref()
+                    .and_then(|c| c.phone.as_deref())
+                    .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| self.config.credentials.wallet_number.clone());
+                PaymentMethod {
+                    method_type: Some("SBP".into()),
+                    phone: Some(format!("00{phone}")),
+                    ..PaymentMethod::default()
+                }
+            }
+        };
+        // QIWI adds these to an invoice's payments (payin-payout-api.md §4.3): one-step, and how
+        // the invoice was made (the sandbox's come from `createInvoice`; QIWI documents only
+        // `PUBLIC_KEY`, spec/README.md).
+        let mut custom_fields = bill
+            .custom_fields
+            .clone()
+            .unwrap_or_else(|| qiwi_sys::payin::types::CustomFields(Default::default()));
+        custom_fields
+            .0
+            .insert("auto_capture".to_owned(), "true".to_owned());
+        custom_fields
+            .0
+            .entry("invoice_creation_type".to_owned())
+            .or_insert_with(|| "API".to_owned());
         let currency = bill.amount.as_ref().map(|a| a.currency.clone());
         let zero = currency.clone().map(|c| qiwi_core::money::Money {
             value: "0.00".parse::<qiwi_core::Amount>().expect("zero").into(),
@@ -212,15 +260,11 @@ impl Sandbox {
                 zero.clone()
             },
             refunded_amount: zero,
-            payment_method: Some(PaymentMethod {
-                method_type: Some("CARD".into()),
-                masked_pan: Some("444444******1049".into()),
-                ..PaymentMethod::default()
-            }),
+            payment_method: Some(payment_method),
             payment_card_info: None,
             customer: bill.customer.clone(),
             device_data: None,
-            custom_fields: bill.custom_fields.clone(),
+            custom_fields: Some(custom_fields),
             flags: Some(Flags(vec!["SALE".into()])),
             callback_url: None,
             comment: bill.comment.clone(),

@@ -6,8 +6,8 @@
 //! |---|---|
 //! | `POST /sandbox/p2p/bills/{billId}/pay` | pay a waiting bill as a payer would |
 //! | `POST /sandbox/p2p/bills/{billId}/decline` | decline it (the bill becomes `REJECTED`) |
-//! | `POST /sandbox/payin/bills/{billId}/pay` | pay a Payment Protocol invoice (a card payment; the invoice becomes `PAID`) |
-//! | `POST /sandbox/payin/bills/{billId}/decline` | a declined payment of it (the invoice stays payable) |
+//! | `POST /sandbox/payin/bills/{billId}/pay` | pay a Payment Protocol invoice (a card payment, or SBP with `{"paySource": "sbp"}`; the invoice becomes `PAID`) |
+//! | `POST /sandbox/payin/bills/{billId}/decline` | a declined payment of it (same body; the invoice stays payable) |
 //! | `POST /sandbox/clock/advance` `{"seconds": N}` | move the sandbox clock forward (bills expire) |
 //! | `GET /sandbox/callbacks` | every callback delivery and the answer each attempt got |
 //! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
@@ -60,7 +60,7 @@ mod wallet_services;
 
 pub use callbacks::{Attempt, CallbackFault, Delivery};
 pub use config::{Config, Credentials};
-pub use control::ControlError;
+pub use control::{ControlError, PaySource};
 pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use record::Answer;

@@ -34,6 +34,7 @@ struct Shown {
 struct Chosen {
     invoice_uid: String,
     success_url: Option<String>,
+    pay_source: Option<String>,
 }
 
 /// A payer's page: the sandbox frame, narrow.
@@ -50,11 +51,18 @@ fn page(title: &str, body: &str) -> Response {
     )
 }
 
-/// QIWI's pay sources, by the `paySource` value that preselects them, as its form names them.
-const PAY_SOURCES: [(&str, &str); 3] = [
+/// QIWI's pay sources for a P2P bill, by the `paySource` value that preselects them, as its
+/// form names them.
+const PAY_SOURCES: &[(&str, &str)] = &[
     ("qw", "QIWI Wallet"),
     ("card", "Bank card"),
     ("mobile", "Mobile phone balance"),
+];
+
+/// The Payment Protocol form's: a card or the Faster Payments System.
+const INVOICE_SOURCES: &[(&str, &str)] = &[
+    ("card", "Bank card"),
+    ("sbp", "SBP (Faster Payments System)"),
 ];
 
 /// What the page shows of a P2P bill or a Payment Protocol invoice.
@@ -67,6 +75,8 @@ struct View {
     payable: bool,
     /// The bill's `customFields.paySourcesFilter` (`qw,card`), when it narrows the sources.
     sources_filter: Option<String>,
+    /// The sources the form offers.
+    sources: &'static [(&'static str, &'static str)],
 }
 
 fn view(s: &SharedState, uid: &str) -> Option<View> {
@@ -85,6 +95,7 @@ fn view(s: &SharedState, uid: &str) -> Option<View> {
             sources_filter: bill
                 .custom_fields
                 .and_then(|f| f.0.get("paySourcesFilter").cloned()),
+            sources: PAY_SOURCES,
         });
     }
     let invoice = s.invoice_by_uid(uid)?;
@@ -103,6 +114,7 @@ fn view(s: &SharedState, uid: &str) -> Option<View> {
         comment: invoice.comment,
         expiry: invoice.expiration_date_time.map(|t| t.as_str().to_owned()),
         sources_filter: None,
+        sources: INVOICE_SOURCES,
     })
 }
 
@@ -143,7 +155,8 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
             esc(u)
         ))
     );
-    let offered: Vec<_> = PAY_SOURCES
+    let offered: Vec<_> = bill
+        .sources
         .iter()
         .filter(|(code, _)| {
             // QIWI's form offers only the filter's sources; an unusable filter offers all.
@@ -161,7 +174,7 @@ async fn show(State(s): State<SharedState>, Query(q): Query<Shown>) -> Response 
         .as_deref()
         .filter(|p| offered.iter().any(|(code, _)| code == p))
         .or_else(|| offered.first().map(|(code, _)| *code))
-        .unwrap_or("qw");
+        .unwrap_or("card");
     let sources = offered
         .iter()
         .map(|(code, name)| {
@@ -335,7 +348,13 @@ fn choose(s: &SharedState, c: Chosen, to: BillStatusValue) -> Response {
         s.invoice_by_uid(&c.invoice_uid),
     ) {
         (Some(bill), _) => s.settle_bill(&bill.bill_id, to).map(drop),
-        (None, Some(invoice)) => s.pay_invoice(&invoice.bill_id, pay).map(drop),
+        (None, Some(invoice)) => {
+            let source = match c.pay_source.as_deref() {
+                Some("sbp") => crate::PaySource::Sbp,
+                _ => crate::PaySource::Card,
+            };
+            s.pay_invoice(&invoice.bill_id, pay, source).map(drop)
+        }
         (None, None) => {
             return (StatusCode::NOT_FOUND, page("Bill not found", "")).into_response();
         }

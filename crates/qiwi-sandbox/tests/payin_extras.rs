@@ -40,6 +40,7 @@ async fn invoices_are_paid_on_the_payers_page_and_list_their_payments() {
         "amount": {"value": "42.24", "currency": "RUB"},
         "expirationDateTime": expiry.as_str(),
         "comment": "Invoice",
+        "customer": {"phone": "+7 903 123-20-01"},
     }));
     let bill = client
         .create_invoice()
@@ -60,8 +61,9 @@ async fn invoices_are_paid_on_the_payers_page_and_list_their_payments() {
         page.contains("42.24 RUB") && page.contains("id=\"pay\""),
         "{page}"
     );
+    assert!(page.contains("Bank card") && page.contains("SBP"), "{page}");
 
-    // A declined attempt leaves the invoice payable; then the payer pays.
+    // A declined attempt (by SBP) leaves the invoice payable; then the payer pays by card.
     let uid = pay_url.rsplit('=').next().unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -69,7 +71,7 @@ async fn invoices_are_paid_on_the_payers_page_and_list_their_payments() {
         .unwrap();
     let declined = http
         .post(format!("{}/form/decline", sandbox.base_url()))
-        .form(&[("invoice_uid", uid)])
+        .form(&[("invoice_uid", uid), ("pay_source", "sbp")])
         .send()
         .await
         .unwrap();
@@ -110,6 +112,43 @@ async fn invoices_are_paid_on_the_payers_page_and_list_their_payments() {
         [OperationStatus::Completed, OperationStatus::Declined]
     );
     assert_eq!(callbacks_of(&sandbox, "PAYMENT").len(), 2);
+    // As QIWI's example: the SBP payer's phone, the decline's reason and message, and the
+    // fields QIWI adds to an invoice's payments.
+    let declined = payments
+        .0
+        .iter()
+        .find(|p| p.status.as_ref().unwrap().value == OperationStatus::Declined)
+        .unwrap();
+    let method = declined.payment_method.as_ref().unwrap();
+    assert_eq!(method.method_type.as_deref(), Some("SBP"));
+    assert_eq!(method.phone.as_deref(), Some("0079031232001"));
+    let status = declined.status.as_ref().unwrap();
+    assert_eq!(
+        status.reason.as_ref().unwrap().as_str(),
+        "GATEWAY_INTEGRATION_ERROR"
+    );
+    assert_eq!(
+        status.reason_message.as_deref(),
+        Some("I07999 OPKC_TECH_ERROR")
+    );
+    for p in &payments.0 {
+        let fields = &p.custom_fields.as_ref().unwrap().0;
+        assert_eq!(fields["auto_capture"], "true");
+        assert_eq!(fields["invoice_creation_type"], "API");
+    }
+    // The control takes the same choice; an unknown one is refused, naming the field.
+    let refused = http
+        .post(format!(
+            "{}/sandbox/payin/bills/inv-1/pay",
+            sandbox.base_url()
+        ))
+        .header("content-type", "application/json")
+        .body(r#"{"paySource": "cash"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("paySource"));
 }
 
 #[tokio::test]
