@@ -30,45 +30,29 @@ use std::time::Duration;
 use axum::Router;
 
 mod callbacks;
-mod cards;
-mod cheque;
 pub mod cli;
 mod clock;
 pub mod config;
-mod control;
-mod controls;
-mod dashboard;
 mod error;
-mod faults;
-mod html;
-mod invoices;
-mod ledger;
 mod p2p;
-mod page;
 mod payin;
 mod payout;
-mod record;
-mod sbp;
+mod sandbox;
 mod sync;
 mod wallet;
-mod wallet_cards;
-mod wallet_checkout;
-mod wallet_identity;
-mod wallet_payments;
-mod wallet_providers;
-mod wallet_services;
+mod wire;
 
 pub use callbacks::{Attempt, CallbackFault, Delivery};
 pub use config::{Config, Credentials};
-pub use control::{ControlError, PaySource};
-pub use faults::Fault;
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
-pub use record::Answer;
+pub use sandbox::control::{ControlError, PaySource};
+pub use sandbox::faults::Fault;
+pub use sandbox::record::Answer;
 pub use wallet::COUNTERPART as COUNTERPART_WALLET;
-pub use wallet_cards::{CARD_OFFERS, PACKAGE_PRICE};
-pub use wallet_identity::TURNOVER_LIMITS;
-pub use wallet_providers::{PROVIDERS, Provider, ProviderKind};
-pub use wallet_services::{COMMISSIONS, CROSS_RATES};
+pub use wallet::cards::{CARD_OFFERS, PACKAGE_PRICE};
+pub use wallet::identity::TURNOVER_LIMITS;
+pub use wallet::providers::{PROVIDERS, Provider, ProviderKind};
+pub use wallet::services::{COMMISSIONS, CROSS_RATES};
 
 /// The largest amount the sandbox takes anywhere, in any currency. QIWI's own limits are far
 /// lower; up to it, sums of refunds, conversions and fees never overflow a decimal.
@@ -95,7 +79,7 @@ pub(crate) struct Sandbox {
     pub payin: Mutex<payin::PayinState>,
     pub wallet: Mutex<wallet::WalletState>,
     pub answers: Mutex<Vec<Answer>>,
-    pub faults: Mutex<faults::Faults>,
+    pub faults: Mutex<sandbox::faults::Faults>,
 }
 
 /// A sandbox serving on 127.0.0.1; it stops when dropped.
@@ -159,7 +143,7 @@ pub async fn start_on(
         payin: Mutex::new(payin::PayinState::default()),
         wallet: Mutex::new(wallet),
         answers: Mutex::new(Vec::new()),
-        faults: Mutex::new(faults::Faults::default()),
+        faults: Mutex::new(sandbox::faults::Faults::default()),
     });
     let app = router(state.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -193,35 +177,22 @@ fn router(state: SharedState) -> Router {
     let qiwi = p2p::routes()
         .merge(payin::routes())
         .merge(payout::routes())
-        .merge(cards::routes())
-        .merge(sbp::routes())
-        .merge(invoices::routes())
         .merge(wallet::routes())
-        .merge(wallet_services::routes())
-        .merge(wallet_identity::routes())
-        .merge(wallet_checkout::routes())
-        .merge(cheque::routes())
-        .merge(wallet_providers::routes())
-        .merge(wallet_payments::routes())
-        .merge(wallet_cards::routes())
         .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            faults::inject,
+            sandbox::faults::inject,
         ));
     let qiwi = if state.config.record_answers {
         qiwi.layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            record::answers,
+            sandbox::record::answers,
         ))
     } else {
         qiwi
     };
     Router::new()
         .merge(qiwi)
-        .merge(controls::routes())
-        .merge(page::routes())
-        .merge(dashboard::routes())
-        .merge(html::routes())
+        .merge(sandbox::routes())
         .with_state(state)
 }

@@ -5,9 +5,9 @@
 //! the card's number and CVV, and its name.
 
 use crate::sync::Locked as _;
-use axum::body::Bytes;
+use crate::wire::{Cards, OwnWallet, Owner, QiwiJson, typed};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -19,9 +19,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::error::{QiwiError, uuid};
-use crate::ledger::WalletState;
-use crate::p2p::read_json;
-use crate::wallet::{own_wallet, typed};
+use crate::wallet::ledger::WalletState;
 use crate::{Sandbox, SharedState};
 
 /// The provider that sells the `qvc-master` package.
@@ -223,12 +221,9 @@ fn order_json(id: &str, o: &CardOrder) -> Json<Value> {
 
 async fn create_order(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    OwnWallet(wallet): OwnWallet,
+    QiwiJson(request, _): QiwiJson<CardOrderRequest, Cards>,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
-    let request: CardOrderRequest = read_json(&body, "cards")?;
     let Some((alias, _, _)) = CARD_OFFERS
         .iter()
         .find(|(a, _, _)| *a == request.card_alias)
@@ -258,10 +253,9 @@ async fn create_order(
 
 async fn submit_order(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, order_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let now = s.clock.now();
     let mut w = s.wallet.locked();
     {
@@ -294,9 +288,8 @@ struct ListQuery {
 async fn list(
     State(s): State<SharedState>,
     Query(q): Query<ListQuery>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     let w = s.wallet.locked();
     let stamp = |t: OffsetDateTime| {
         crate::clock::stamp_as(t, crate::clock::Style::Seconds)
@@ -358,11 +351,10 @@ struct Period {
 
 async fn statement(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, card_id)): Path<(String, String)>,
     Query(q): Query<Period>,
-    headers: HeaderMap,
 ) -> Result<Response, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let card = s.card_of(&wallet, &card_id)?;
     let instant = |t: &Option<QiwiDateTime>, field: &str| {
         t.as_ref()
@@ -385,17 +377,16 @@ async fn statement(
     ];
     Ok((
         [(header::CONTENT_TYPE, "application/pdf")],
-        crate::cheque::pdf(&lines),
+        crate::wallet::cheque::pdf(&lines),
     )
         .into_response())
 }
 
 async fn block(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, card_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let card = s.card_of(&wallet, &card_id)?;
     let now = s.clock.now();
     s.update_card(card.id, |c| {
@@ -406,10 +397,9 @@ async fn block(
 
 async fn unblock(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, card_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let card = s.card_of(&wallet, &card_id)?;
     let now = s.clock.now();
     let status = match card.blocked {
@@ -427,11 +417,9 @@ async fn unblock(
 async fn details(
     State(s): State<SharedState>,
     Path(card_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    Owner(owner): Owner,
+    QiwiJson(request, _): QiwiJson<CardDetailsRequest, Cards>,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
-    let request: CardDetailsRequest = read_json(&body, "cards")?;
     if request.operation_id.trim().is_empty() {
         return Err(invalid("operationId", "a random UUID"));
     }
@@ -444,11 +432,9 @@ async fn details(
 async fn rename(
     State(s): State<SharedState>,
     Path(card_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    Owner(owner): Owner,
+    QiwiJson(request, _): QiwiJson<CardAliasRequest, Cards>,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
-    let request: CardAliasRequest = read_json(&body, "cards")?;
     let name = request.alias.trim();
     if name.is_empty() || name.chars().count() > 50 {
         return Err(invalid("alias", "1 to 50 characters"));

@@ -12,7 +12,7 @@ use qiwi_core::money::Money;
 use time::OffsetDateTime;
 
 use crate::SharedState;
-use crate::html::{badge, esc, page, url_encode};
+use crate::sandbox::html::{badge, esc, page, url_encode};
 use crate::sync::Locked as _;
 
 /// Rows shown per section: the page stays small however long the sandbox has run.

@@ -3,7 +3,12 @@
 //! captures, refunds, and PAYMENT / CAPTURE / REFUND callbacks signed with `Signature`
 //! (payin-payout-api.md §1.3, §4, §5, §10).
 
+pub(crate) mod cards;
+pub(crate) mod invoices;
+pub(crate) mod sbp;
+
 use crate::sync::Locked as _;
+use crate::wire::{PayinCore, PayinSite, QiwiJson, SandboxControls, constant_time_eq, read_json};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -31,7 +36,6 @@ use rust_decimal::Decimal;
 
 use crate::callbacks::Schedule;
 use crate::error::{QiwiError, uuid};
-use crate::p2p::{constant_time_eq, read_json};
 use crate::{Sandbox, SharedState};
 
 const SERVICE: &str = "payin-core";
@@ -76,7 +80,15 @@ pub(crate) struct PayinState {
 pub(crate) const DEFERRED_REFUND_WAIT: time::Duration = time::Duration::days(1);
 
 /// QIWI's routes for card payments.
+/// Every route of this API, its parts' included.
 pub(crate) fn routes() -> Router<SharedState> {
+    own_routes()
+        .merge(cards::routes())
+        .merge(sbp::routes())
+        .merge(invoices::routes())
+}
+
+fn own_routes() -> Router<SharedState> {
     const P: &str = "/partner/payin/v1/sites/{site_id}/payments/{payment_id}";
     Router::new()
         .route(P, get(get_payment).put(create_payment))
@@ -120,14 +132,9 @@ fn invalid_state(why: &str) -> QiwiError {
     validation().with_cause("status", &format!("INVALID_STATE: {why}"))
 }
 
-/// The API key of the site as a bearer token (401 otherwise), and the site itself (403 for
-/// another site: one key per site).
-fn authorize(s: &Sandbox, headers: &HeaderMap, site_id: &str) -> Result<(), QiwiError> {
-    s.authorize_payin(headers, site_id)
-}
-
 impl Sandbox {
-    /// [`authorize`] for the other Payment Protocol modules.
+    /// The API key of the site as a bearer token (401 otherwise), and the site itself (403 for
+    /// another site: one key per site); the [`crate::wire::PayinSite`] extractor.
     pub(crate) fn authorize_payin(
         &self,
         headers: &HeaderMap,
@@ -379,15 +386,13 @@ fn check_amount(field: &str, amount: &Money) -> Result<Decimal, QiwiError> {
 
 async fn create_payment(
     State(s): State<SharedState>,
-    Path((site_id, payment_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id)): Path<(String, String)>,
+    QiwiJson(request, _): QiwiJson<CreatePaymentRequest, PayinCore>,
 ) -> Result<Json<Payment>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     if let Some(existing) = s.payin.locked().payments.get(&payment_id) {
         return Ok(Json(existing.payment.clone()));
     }
-    let request: CreatePaymentRequest = read_json(&body, SERVICE)?;
     let value = check_amount("amount", &request.amount)?;
     let flags: Vec<String> = request
         .flags
@@ -444,7 +449,7 @@ async fn create_payment(
                 issuing_bank: Some("Sandbox Bank".into()),
                 payment_system: Some(system.into()),
                 funding_source: Some("DEBIT".into()),
-                payment_system_product: Some(crate::cards::product(system).into()),
+                payment_system_product: Some(crate::payin::cards::product(system).into()),
             };
             (
                 card_rule(&expiry, method.holder_name.as_deref()),
@@ -483,7 +488,7 @@ async fn create_payment(
     let created_token = (bind && method.type_ == "CARD").then(|| CreatedToken {
         token: PaymentToken::new(uuid()),
         name: payment_method.masked_pan.clone(),
-        expired_date: Some(crate::cards::token_expiry(&s)),
+        expired_date: Some(crate::payin::cards::token_expiry(&s)),
         account: account.clone(),
     });
     if let (Some(t), Some(a)) = (&created_token, &account) {
@@ -588,21 +593,18 @@ fn with_payment<T>(
 
 async fn get_payment(
     State(s): State<SharedState>,
-    Path((site_id, payment_id)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id)): Path<(String, String)>,
 ) -> Result<Json<Payment>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     with_payment(&s, &payment_id, |_, r| Ok(Json(r.payment.clone())))
 }
 
 async fn complete_3ds(
     State(s): State<SharedState>,
-    Path((site_id, payment_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id)): Path<(String, String)>,
+    QiwiJson(_, _): QiwiJson<Complete3dsRequest, PayinCore>,
 ) -> Result<Json<Payment>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
-    let _: Complete3dsRequest = read_json(&body, SERVICE)?;
     with_payment(&s, &payment_id, |s, r| {
         if r.payment.requirements.is_none() {
             return Err(invalid_state("the payment is not waiting for 3-D Secure"));
@@ -621,11 +623,10 @@ fn is_completed(r: &PaymentRecord) -> bool {
 
 async fn capture(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, capture_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, capture_id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Json<Capture>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     let request: CaptureRequest = if body.is_empty() {
         CaptureRequest {
             callback_url: None,
@@ -672,10 +673,9 @@ async fn capture(
 
 async fn get_capture(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, capture_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, capture_id)): Path<(String, String, String)>,
 ) -> Result<Json<Capture>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     with_payment(&s, &payment_id, |_, r| {
         r.captures
             .get(&capture_id)
@@ -687,12 +687,10 @@ async fn get_capture(
 
 async fn create_refund(
     State(s): State<SharedState>,
+    PayinSite(_): PayinSite,
     Path((site_id, payment_id, refund_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    QiwiJson(request, _): QiwiJson<CreateRefundRequest, PayinCore>,
 ) -> Result<Json<Refund>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
-    let request: CreateRefundRequest = read_json(&body, SERVICE)?;
     let deferred = s.payin.locked().deferred_refunds.contains(&site_id);
     with_payment(&s, &payment_id, |s, r| {
         if let Some(existing) = r.refunds.get(&refund_id) {
@@ -749,10 +747,9 @@ async fn create_refund(
 
 async fn get_refund(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, refund_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, refund_id)): Path<(String, String, String)>,
 ) -> Result<Json<Refund>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     with_payment(&s, &payment_id, |s, r| {
         settle_deferred_refunds(s, r);
         r.refunds
@@ -830,10 +827,9 @@ impl Sandbox {
 
 async fn list_refunds(
     State(s): State<SharedState>,
-    Path((site_id, payment_id)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id)): Path<(String, String)>,
 ) -> Result<Json<RefundList>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     with_payment(&s, &payment_id, |s, r| {
         settle_deferred_refunds(s, r);
         Ok(Json(RefundList(r.refunds.values().cloned().collect())))
@@ -845,10 +841,9 @@ async fn list_refunds(
 /// again. A refund already made is `INVALID_STATE`, as QIWI answers.
 async fn decline_refund(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, refund_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, refund_id)): Path<(String, String, String)>,
 ) -> Result<Json<Refund>, QiwiError> {
-    authorize(&s, &headers, &site_id)?;
     with_payment(&s, &payment_id, |s, r| {
         settle_deferred_refunds(s, r);
         let refund = r
@@ -877,18 +872,19 @@ async fn decline_refund(
     })
 }
 
+/// A control's on/off body, `{"enabled": true}`.
+#[derive(serde::Deserialize)]
+pub(crate) struct Switch {
+    enabled: bool,
+}
+
 /// `PUT /sandbox/payin/sites/{siteId}/deferred-refunds` `{"enabled": true}`: the site's
 /// refunds wait a day (sandbox time) before they are made, and can be declined until then.
 pub(crate) async fn set_deferred_refunds(
     State(s): State<SharedState>,
     Path(site_id): Path<String>,
-    body: Bytes,
+    QiwiJson(switch, _): QiwiJson<Switch, SandboxControls>,
 ) -> Result<StatusCode, QiwiError> {
-    #[derive(serde::Deserialize)]
-    struct Switch {
-        enabled: bool,
-    }
-    let switch: Switch = read_json(&body, "sandbox")?;
     s.set_deferred_refunds(&site_id, switch.enabled);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,12 +1,22 @@
 //! The Wallet API, part one: the token owner's profile and balances, the payment history with
 //! QIWI's pagination and rate limit, a transaction, and webhooks whose notifications are signed
-//! with the hook key (wallet-api.md §1–4, §8). Payments are in `wallet_payments`, the money
-//! behind them in `ledger`.
+//! with the hook key (wallet-api.md §1–4, §8). Payments are in [`payments`], the money
+//! behind them in [`ledger`]; each other area of the API has its own file here.
 //!
 //! Two wallets exist: the token's (`--wallet-number`, 10 000 RUB) and a counterpart,
 //! [`COUNTERPART`] (token [`COUNTERPART_TOKEN`], empty), to send money to and watch from.
 
+pub(crate) mod cards;
+mod checkout;
+pub(crate) mod cheque;
+pub(crate) mod identity;
+pub(crate) mod ledger;
+mod payments;
+pub(crate) mod providers;
+pub(crate) mod services;
+
 use crate::sync::Locked as _;
+use crate::wire::{FundingSources, OwnWallet, Owner, QiwiJson, constant_time_eq, typed};
 use std::time::Duration;
 
 use axum::extract::{Path, Query, RawQuery, State};
@@ -23,14 +33,12 @@ use qiwi_core::{Amount, Currency};
 use qiwi_sys::wallet::types::Transaction;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::callbacks::Schedule;
 use crate::error::{QiwiError, uuid};
-use crate::ledger::ACCOUNT_OFFERS;
-pub(crate) use crate::ledger::{Txn, WalletState};
-use crate::p2p::{constant_time_eq, read_json};
+use crate::wallet::ledger::ACCOUNT_OFFERS;
+pub(crate) use crate::wallet::ledger::{Txn, WalletState};
 use crate::{Sandbox, SharedState};
 
 /// The second sandbox wallet, which transfers can go to.
@@ -52,7 +60,19 @@ pub(crate) struct Hook {
     pub key: [u8; 32],
 }
 
+/// Every route of this API, its parts' included.
 pub(crate) fn routes() -> Router<SharedState> {
+    own_routes()
+        .merge(services::routes())
+        .merge(identity::routes())
+        .merge(checkout::routes())
+        .merge(cheque::routes())
+        .merge(providers::routes())
+        .merge(payments::routes())
+        .merge(cards::routes())
+}
+
+fn own_routes() -> Router<SharedState> {
     Router::new()
         .route("/person-profile/v1/profile/current", get(profile))
         .route(
@@ -119,23 +139,6 @@ pub(crate) fn refused(code: u32) -> Response {
         .into_response()
 }
 
-/// Checks that `v` reads as the generated type `T` (what the sandbox answers is always a shape
-/// the spec allows) and answers `v` itself: written back through `T`, the `null`s, `[]`s and
-/// `{}`s QIWI sends would be dropped, and real clients read them.
-pub(crate) fn typed<T: DeserializeOwned>(v: Value) -> Json<Value> {
-    let _: T = serde_json::from_value(v.clone()).expect("the sandbox builds spec-shaped answers");
-    Json(v)
-}
-
-/// `v` with `key` set to `value`, or without `key` when there is none: fields QIWI omits
-/// rather than nulls (the specs do not let them be `null`).
-pub(crate) fn with_optional(mut v: Value, key: &str, value: Option<&str>) -> Value {
-    if let (Some(value), Some(map)) = (value, v.as_object_mut()) {
-        map.insert(key.to_owned(), Value::from(value));
-    }
-    v
-}
-
 fn money(amount: Decimal, currency: u16) -> Value {
     json!({"amount": AmountNumber(Amount::new(amount)), "currency": currency})
 }
@@ -173,7 +176,7 @@ impl Sandbox {
     }
 
     fn txn_json(&self, owner: &str, t: &Txn) -> Value {
-        let name = crate::wallet_providers::find(t.provider).map_or("QIWI Wallet", |p| p.name);
+        let name = crate::wallet::providers::find(t.provider).map_or("QIWI Wallet", |p| p.name);
         json!({
             "txnId": t.id,
             "personId": owner.parse::<i64>().unwrap_or_default(),
@@ -314,9 +317,8 @@ impl Sandbox {
 
 async fn profile(
     State(s): State<SharedState>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     let id: i64 = owner.parse().unwrap_or_default();
     let level = s.level(&owner);
     // Every member QIWI's documented profile has, dates as it writes them (UTC, milliseconds):
@@ -351,7 +353,7 @@ async fn profile(
                 {"bankAlias": "QIWI", "identificationLevel": level, "passportExpired": false}
             ],
             // Beyond QIWI's example, as its answers carry them (spec/README.md).
-            "nickname": crate::wallet_services::nickname_of(&owner),
+            "nickname": crate::wallet::services::nickname_of(&owner),
             "smsNotification": {"price": {"amount": 0, "currency": 643}, "enabled": false,
                                 "active": false, "endDate": null},
         },
@@ -370,12 +372,10 @@ async fn profile(
 
 async fn accounts(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
-    headers: HeaderMap,
+    OwnWallet(person_id): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let w = s.wallet.locked();
-    let balance = w.balance(&person_id, crate::ledger::RUB);
+    let balance = w.balance(&person_id, crate::wallet::ledger::RUB);
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let default = w
         .default_account
@@ -403,10 +403,8 @@ async fn accounts(
 
 async fn account_offers(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
-    headers: HeaderMap,
+    OwnWallet(person_id): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let w = s.wallet.locked();
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     let offers: Vec<Value> = ACCOUNT_OFFERS
@@ -421,13 +419,9 @@ async fn account_offers(
 
 async fn create_account(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    OwnWallet(person_id): OwnWallet,
+    QiwiJson(request, _): QiwiJson<qiwi_sys::wallet::types::CreateAccountRequest, FundingSources>,
 ) -> Result<StatusCode, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let request: qiwi_sys::wallet::types::CreateAccountRequest =
-        read_json(&body, "funding-sources")?;
     let mut w = s.wallet.locked();
     let opened = w.accounts.entry(person_id).or_default();
     if !ACCOUNT_OFFERS.iter().any(|(a, _)| *a == request.alias) || opened.contains(&request.alias) {
@@ -444,13 +438,13 @@ async fn create_account(
 
 async fn set_default_account(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((person_id, alias)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    QiwiJson(request, _): QiwiJson<
+        qiwi_sys::wallet::types::SetDefaultAccountRequest,
+        FundingSources,
+    >,
 ) -> Result<StatusCode, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
-    let request: qiwi_sys::wallet::types::SetDefaultAccountRequest =
-        read_json(&body, "funding-sources")?;
     let mut w = s.wallet.locked();
     let opened = w.accounts.get(&person_id).cloned().unwrap_or_default();
     if alias != "qw_wallet_rub" && !opened.contains(&alias) {
@@ -569,12 +563,10 @@ pub(crate) fn history_sources(raw: Option<&str>) -> Result<Option<Vec<u16>>, Qiw
 
 async fn history(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
+    OwnWallet(wallet): OwnWallet,
     Query(q): Query<HistoryQuery>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     s.history_allowed()?;
     let (start, end) = history_window(&q, s.clock.now())?;
     let sources = history_sources(raw.as_deref())?;
@@ -641,9 +633,8 @@ async fn history(
 async fn transaction(
     State(s): State<SharedState>,
     Path(txn_id): Path<i64>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     let w = s.wallet.locked();
     let t = w.wallets[&owner]
         .1
@@ -692,9 +683,8 @@ fn hook_json(h: &Hook) -> Json<Value> {
 async fn register_hook(
     State(s): State<SharedState>,
     Query(q): Query<HookQuery>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     let unprocessable = |why: &str| {
         error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -742,18 +732,16 @@ fn the_hook(s: &Sandbox, owner: &str, hook_id: Option<&str>) -> Result<Hook, Qiw
 
 async fn active_hook(
     State(s): State<SharedState>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     Ok(hook_json(&the_hook(&s, &owner, None)?))
 }
 
 async fn delete_hook(
     State(s): State<SharedState>,
     Path(hook_id): Path<String>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     the_hook(&s, &owner, Some(&hook_id))?;
     s.wallet.locked().hooks.remove(&owner);
     Ok(typed::<qiwi_sys::wallet::types::HookResponse>(
@@ -805,9 +793,8 @@ async fn new_hook_key(
 
 async fn test_hook(
     State(s): State<SharedState>,
-    headers: HeaderMap,
+    Owner(owner): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let owner = s.authorize_wallet(&headers)?;
     let hook = the_hook(&s, &owner, None)?;
     let probe = Txn {
         id: 0,
@@ -815,7 +802,7 @@ async fn test_hook(
         incoming: true,
         account: "+79000000000".into(),
         amount: Decimal::ONE,
-        currency: crate::ledger::RUB,
+        currency: crate::wallet::ledger::RUB,
         fee: Decimal::ZERO,
         client_id: "0".into(),
         provider: 7,

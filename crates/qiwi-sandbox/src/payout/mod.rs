@@ -4,6 +4,7 @@
 //! the outcome (payin-payout-api.md §1, §1.3, §8), and each status change is a PAYOUT callback.
 
 use crate::sync::Locked as _;
+use crate::wire::{PayinSite, read_json};
 use std::time::Duration;
 
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
@@ -24,7 +25,6 @@ use qiwi_sys::payout::types::{CreatePayoutRequest, Payout};
 use rust_decimal::Decimal;
 
 use crate::error::QiwiError;
-use crate::p2p::read_json;
 use crate::{Sandbox, SharedState};
 
 const SERVICE: &str = "payin-core";
@@ -161,11 +161,12 @@ impl Sandbox {
 
 async fn create_payout(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
+    PayinSite(_): PayinSite,
+    Path((_, payment_id, payout_id)): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Payout>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
+    // The signature is over the exact body bytes, so the body is read here, after it.
     check_signature(&s, &headers, &body)?;
     let key = (payment_id.clone(), payout_id.clone());
     if let Some(existing) = s.payin.locked().payouts.get(&key) {
@@ -300,10 +301,9 @@ impl Sandbox {
 
 async fn get_payout(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, payout_id)): Path<(String, String, String)>,
 ) -> Result<Json<Payout>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     s.payin
         .locked()
         .payouts
@@ -323,10 +323,9 @@ async fn get_payout(
 /// it is.
 async fn complete_payout(
     State(s): State<SharedState>,
-    Path((site_id, payment_id, payout_id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, payment_id, payout_id)): Path<(String, String, String)>,
 ) -> Result<Json<Payout>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     let key = (payment_id, payout_id);
     s.finish_payout(&key);
     s.payin

@@ -3,11 +3,11 @@
 //! payments (PAYMENT callbacks with the `qrCodeUid`) (payin-payout-api.md §1.3, §6, §10).
 
 use crate::sync::Locked as _;
+use crate::wire::{PayinCore, PayinSite, QiwiJson};
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qiwi_core::notification::payin::{
@@ -22,7 +22,6 @@ use qiwi_sys::payin::types::{
 use rust_decimal::Decimal;
 
 use crate::error::{QiwiError, uuid};
-use crate::p2p::read_json;
 use crate::payin::validation;
 use crate::{Sandbox, SharedState};
 
@@ -52,12 +51,9 @@ fn not_found() -> QiwiError {
 
 async fn create_with_uid_in_body(
     State(s): State<SharedState>,
-    Path(site_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_site_id): PayinSite,
+    QiwiJson(r, _): QiwiJson<CreateQrCodeWithUidRequest, PayinCore>,
 ) -> Result<Json<SbpQr>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
-    let r: CreateQrCodeWithUidRequest = read_json(&body, SERVICE)?;
     let request = CreateQrCodeRequest {
         amount: r.amount,
         flags: r.flags,
@@ -72,12 +68,10 @@ async fn create_with_uid_in_body(
 
 async fn create_with_uid_in_path(
     State(s): State<SharedState>,
-    Path((site_id, uid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, uid)): Path<(String, String)>,
+    QiwiJson(request, _): QiwiJson<CreateQrCodeRequest, PayinCore>,
 ) -> Result<Json<SbpQr>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
-    let request: CreateQrCodeRequest = read_json(&body, SERVICE)?;
     create(&s, uid, request).map(Json)
 }
 
@@ -112,7 +106,7 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
             .locked()
             .tokens
             .insert(value.expose_secret().to_owned(), account.clone());
-        let expires = crate::cards::token_expiry(s);
+        let expires = crate::payin::cards::token_expiry(s);
         token = Some(SbpToken {
             status: Some("CREATED".into()),
             value: Some(value.clone()),
@@ -164,10 +158,9 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
 
 async fn get_qr(
     State(s): State<SharedState>,
-    Path((site_id, uid)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, uid)): Path<(String, String)>,
 ) -> Result<Json<SbpQr>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     s.payin
         .locked()
         .qr_codes
@@ -179,12 +172,10 @@ async fn get_qr(
 
 async fn pay_by_token(
     State(s): State<SharedState>,
-    Path((site_id, uid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, uid)): Path<(String, String)>,
+    QiwiJson(r, _): QiwiJson<PaySbpTokenRequest, PayinCore>,
 ) -> Result<Json<SbpQr>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
-    let r: PaySbpTokenRequest = read_json(&body, SERVICE)?;
     let mut payin = s.payin.locked();
     let owner = payin.tokens.get(r.token.expose_secret()).cloned();
     if owner.as_deref() != Some(r.tokenization_account.as_str()) {

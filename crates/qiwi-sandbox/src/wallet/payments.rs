@@ -5,6 +5,7 @@
 //! (wallet-api.md §5.3–5.12). Money that leaves the sandbox is an `OUT` only.
 
 use crate::sync::Locked as _;
+use crate::wire::{Owner, QiwiJson, Sinap, read_json, typed};
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -20,12 +21,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
 use crate::error::QiwiError;
-use crate::ledger::{Credit, Outgoing, RUB};
-use crate::p2p::read_json;
 use crate::payin::luhn;
-use crate::wallet::{refused, typed};
-use crate::wallet_providers::{ProviderKind, find, operator_of};
-use crate::wallet_services::{commission_of, rate};
+use crate::wallet::ledger::{Credit, Outgoing, RUB};
+use crate::wallet::providers::{ProviderKind, find, operator_of};
+use crate::wallet::refused;
+use crate::wallet::services::{commission_of, rate};
 use crate::{Sandbox, SharedState};
 
 /// QIWI's provider id of transfers to Kazakhstan cards.
@@ -321,12 +321,12 @@ impl Sandbox {
             "account_643"
         };
         let kind = find(provider).map(|p| p.kind);
-        let admit = |w: &mut crate::ledger::WalletState, now| {
+        let admit = |w: &mut crate::wallet::ledger::WalletState, now| {
             if matches!(
                 kind,
                 Some(ProviderKind::CardPackage | ProviderKind::CardOrder)
             ) {
-                crate::wallet_cards::admit_card_payment(
+                crate::wallet::cards::admit_card_payment(
                     w,
                     from,
                     provider,
@@ -356,7 +356,7 @@ impl Sandbox {
             "transaction": {"id": txn.id.to_string(), "state": {"code": "Accepted"}},
             "source": source,
         });
-        let answer = crate::wallet::with_optional(answer, "comment", request.comment.as_deref());
+        let answer = crate::wire::with_optional(answer, "comment", request.comment.as_deref());
         typed::<qiwi_sys::wallet::types::PaymentInfo>(answer).into_response()
     }
 }
@@ -400,12 +400,10 @@ fn pan_of(text: &str, field: &str) -> Result<String, QiwiError> {
 }
 
 async fn find_card_provider(
-    State(s): State<SharedState>,
-    headers: HeaderMap,
-    body: Bytes,
+    State(_s): State<SharedState>,
+    Owner(_): Owner,
+    QiwiJson(request, _): QiwiJson<CardProviderRequest, Sinap>,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
-    let request: CardProviderRequest = read_json(&body, "sinap")?;
     let pan = pan_of(&request.account, "account")?;
     let id = card_provider(&pan)
         .ok_or_else(|| invalid("account", "a Visa, MasterCard or Mir card issued in Russia"))?;
@@ -416,11 +414,9 @@ async fn find_card_provider(
 
 async fn lookup_kz_card(
     State(s): State<SharedState>,
-    headers: HeaderMap,
-    body: Bytes,
+    Owner(_): Owner,
+    QiwiJson(request, _): QiwiJson<KzCardLookupRequest, Sinap>,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
-    let request: KzCardLookupRequest = read_json(&body, "sinap")?;
     let pan = pan_of(&request.card_number, "cardNumber")?;
     let ev = crate::error::uuid().replace('-', "");
     let masked = format!("{}******{}", &pan[..6], &pan[pan.len() - 4..]);

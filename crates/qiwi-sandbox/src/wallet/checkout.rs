@@ -3,6 +3,7 @@
 //! (wallet-api.md §7.2–7.4).
 
 use crate::sync::Locked as _;
+use crate::wire::{Owner, read_json, typed};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,8 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::QiwiError;
-use crate::p2p::{BillRecord, read_json};
-use crate::wallet::typed;
+use crate::p2p::BillRecord;
 use crate::{Sandbox, SharedState};
 
 pub(crate) fn routes() -> Router<SharedState> {
@@ -62,9 +62,8 @@ struct Search {
 async fn search(
     State(s): State<SharedState>,
     Query(q): Query<Search>,
-    headers: HeaderMap,
+    Owner(wallet): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    let wallet = s.authorize_wallet(&headers)?;
     if q.statuses.as_deref() != Some("READY_FOR_PAY") {
         return Err(QiwiError::new(
             StatusCode::BAD_REQUEST,
@@ -100,7 +99,7 @@ async fn search(
                              "logo_url": null},
                 "pay_url": r.bill.pay_url,
             });
-            crate::wallet::with_optional(bill, "comment", r.bill.comment.as_deref())
+            crate::wire::with_optional(bill, "comment", r.bill.comment.as_deref())
         })
         .collect();
     Ok(typed::<qiwi_sys::wallet::types::BillSearch>(
@@ -135,12 +134,12 @@ async fn pay(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> R
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let out = crate::ledger::Outgoing {
+    let out = crate::wallet::ledger::Outgoing {
         client_id: bill_id.clone(),
         account: bill_id.clone(),
         provider: 1_001,
         amount,
-        currency: crate::ledger::RUB,
+        currency: crate::wallet::ledger::RUB,
         fee: Decimal::ZERO,
         comment: None,
     };

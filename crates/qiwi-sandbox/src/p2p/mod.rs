@@ -2,9 +2,9 @@
 //! signed notifications, following p2p-bills-api.md.
 
 use crate::sync::Locked as _;
+use crate::wire::{InvoicingApi, QiwiJson, constant_time_eq};
 use std::collections::{BTreeMap, HashMap};
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,6 @@ use qiwi_core::secret::{P2pPublicKey, P2pSecretKey};
 use qiwi_core::signature::sign_p2p_notification;
 use qiwi_sys::p2p::types::{Bill, CreateBillRequest, CreateRefundRequest, Refund};
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::callbacks::Schedule;
@@ -138,43 +137,6 @@ impl Sandbox {
         self.key_pairs()
             .find(|k| constant_time_eq(k.public.as_str().as_bytes(), public.as_bytes()))
     }
-}
-
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Reads a JSON body as QIWI does: unreadable JSON and wrong types are 400s whose `cause`
-/// names the field.
-pub(crate) fn read_json<T: DeserializeOwned>(body: &[u8], service: &str) -> Result<T, QiwiError> {
-    let bad = |field: &str, reason: String| {
-        QiwiError::new(
-            StatusCode::BAD_REQUEST,
-            service,
-            "http.message.conversion.failed",
-            "Bad request",
-        )
-        .with_cause(field, &reason)
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let at = e.path().to_string();
-        let message = e.into_inner().to_string();
-        // A missing field is reported at its parent; name the field itself.
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split_once('`'))
-            .map(|(name, _)| name.to_owned());
-        let field = match (at.as_str(), missing) {
-            ("." | "?" | "", Some(name)) => name,
-            (parent, Some(name)) => format!("{parent}.{name}"),
-            ("." | "?" | "", None) => "body".to_owned(),
-            (path, None) => path.to_owned(),
-        };
-        bad(&field, message)
-    })?;
-    de.end().map_err(|e| bad("body", e.to_string()))?;
-    Ok(value)
 }
 
 /// A `billId` QIWI accepts: letters, digits, `_` and `-`, at most 200.
@@ -333,7 +295,7 @@ async fn create_bill(
     State(sandbox): State<SharedState>,
     Path(bill_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    QiwiJson(request, _): QiwiJson<CreateBillRequest, InvoicingApi>,
 ) -> Result<Json<Bill>, QiwiError> {
     let keys = authorize(&sandbox, &headers)?;
     check_id("billId", &bill_id)?;
@@ -341,7 +303,6 @@ async fn create_bill(
         // QIWI answers a repeated billId with the bill it has.
         return Ok(Json(bill));
     }
-    let request: CreateBillRequest = read_json(&body, SERVICE)?;
     sandbox.issue_bill(bill_id, request, keys).map(Json)
 }
 
@@ -452,11 +413,10 @@ async fn create_refund(
     State(sandbox): State<SharedState>,
     Path((bill_id, refund_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    QiwiJson(request, _): QiwiJson<CreateRefundRequest, InvoicingApi>,
 ) -> Result<Json<Refund>, QiwiError> {
     authorize(&sandbox, &headers)?;
     check_id("refundId", &refund_id)?;
-    let request: CreateRefundRequest = read_json(&body, SERVICE)?;
     let mut p2p = sandbox.p2p.locked();
     let record = p2p.bills.get_mut(&bill_id).ok_or_else(not_found)?;
     if let Some(existing) = record.refunds.get(&refund_id) {

@@ -57,7 +57,7 @@ pub(crate) struct WalletState {
     /// Wallets identified at the `FULL` level (`POST /sandbox/wallet/{wallet}/full-identification`).
     pub full: BTreeSet<String>,
     /// Identification downgrades by id.
-    pub downgrades: BTreeMap<String, crate::wallet_identity::Downgrade>,
+    pub downgrades: BTreeMap<String, crate::wallet::identity::Downgrade>,
     /// Kazakhstan card look-ups: `ev_account1` → the card number it was given for.
     pub kz_lookups: BTreeMap<String, String>,
     /// Restrictions set by `PUT /sandbox/wallet/{wallet}/restrictions`, as QIWI lists them.
@@ -65,8 +65,8 @@ pub(crate) struct WalletState {
     /// Wallets that bought the `qvc-master` card package.
     pub packages: BTreeSet<String>,
     /// QIWI Master card orders by id, and the cards issued.
-    pub card_orders: BTreeMap<String, crate::wallet_cards::CardOrder>,
-    pub cards: Vec<crate::wallet_cards::Card>,
+    pub card_orders: BTreeMap<String, crate::wallet::cards::CardOrder>,
+    pub cards: Vec<crate::wallet::cards::Card>,
     /// Each wallet's webhook (one per wallet, as at QIWI).
     pub hooks: BTreeMap<String, Hook>,
     pub next_txn: i64,
@@ -189,8 +189,8 @@ impl Sandbox {
         }
         w.may_pay(wallet, &out.client_id, out.amount + out.fee, out.currency)?;
         if out.currency == RUB {
-            let due = self.clock.scaled(crate::wallet_identity::DOWNGRADE_TIME);
-            crate::wallet_identity::within_limits(&mut w, wallet, out.amount, now, due)?;
+            let due = self.clock.scaled(crate::wallet::identity::DOWNGRADE_TIME);
+            crate::wallet::identity::within_limits(&mut w, wallet, out.amount, now, due)?;
         }
         admit(&mut w, now)?;
         w.next_txn += 1;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::SharedState;
 use crate::error::QiwiError;
-use crate::p2p::read_json;
+use crate::wire::read_json;
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()

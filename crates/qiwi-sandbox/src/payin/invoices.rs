@@ -3,11 +3,11 @@
 //! its payments, and a PAYMENT callback for each payment (payin-payout-api.md §3).
 
 use crate::sync::Locked as _;
+use crate::wire::{PayinCore, PayinSite, QiwiJson};
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use qiwi_core::payin::{OperationStatus, PayinStatus, PaymentMethod};
@@ -18,7 +18,6 @@ use qiwi_sys::payin::types::{
 use rust_decimal::Decimal;
 
 use crate::error::{QiwiError, uuid};
-use crate::p2p::read_json;
 use crate::payin::{PaymentRecord, validation};
 use crate::{Sandbox, SharedState};
 
@@ -42,15 +41,13 @@ fn not_found() -> QiwiError {
 
 async fn create_invoice(
     State(s): State<SharedState>,
+    PayinSite(_): PayinSite,
     Path((site_id, bill_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    QiwiJson(r, _): QiwiJson<CreateInvoiceRequest, PayinCore>,
 ) -> Result<Json<Bill>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     if let Some(existing) = s.payin.locked().invoices.get(&bill_id) {
         return Ok(Json(existing.clone()));
     }
-    let r: CreateInvoiceRequest = read_json(&body, SERVICE)?;
     let amount = r
         .amount
         .clone()
@@ -115,10 +112,9 @@ fn payments_of(s: &Sandbox, bill_id: &str) -> Vec<Payment> {
 
 async fn list_payments(
     State(s): State<SharedState>,
-    Path((site_id, bill_id)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, bill_id)): Path<(String, String)>,
 ) -> Result<Json<PaymentList>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     if !s.payin.locked().invoices.contains_key(&bill_id) {
         return Err(not_found());
     }
@@ -127,10 +123,9 @@ async fn list_payments(
 
 async fn get_invoice(
     State(s): State<SharedState>,
-    Path((site_id, bill_id)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, bill_id)): Path<(String, String)>,
 ) -> Result<Json<BillDetails>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     let bill = s
         .payin
         .locked()

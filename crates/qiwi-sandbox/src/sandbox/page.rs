@@ -11,7 +11,7 @@ use qiwi_core::payin::OperationStatus;
 use serde::Deserialize;
 
 use crate::SharedState;
-use crate::html::esc;
+use crate::sandbox::html::esc;
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
@@ -39,7 +39,7 @@ struct Chosen {
 
 /// A payer's page: the sandbox frame, narrow.
 fn page(title: &str, body: &str) -> Response {
-    crate::html::page(
+    crate::sandbox::html::page(
         title,
         "narrow",
         false,
@@ -242,7 +242,10 @@ async fn create(
         .find("/form/")
         .map_or_else(|| pay_url.clone(), |at| pay_url[at..].to_owned());
     if let Some(url) = &link.success_url {
-        to.push_str(&format!("&successUrl={}", crate::html::url_encode(url)));
+        to.push_str(&format!(
+            "&successUrl={}",
+            crate::sandbox::html::url_encode(url)
+        ));
     }
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }

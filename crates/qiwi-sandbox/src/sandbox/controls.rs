@@ -31,11 +31,11 @@ pub(crate) fn routes() -> Router<SharedState> {
         .route("/sandbox/callback-faults", post(add_callback_fault))
         .route(
             "/sandbox/wallet/{wallet}/full-identification",
-            post(crate::wallet_identity::identify_fully),
+            post(crate::wallet::identity::identify_fully),
         )
         .route(
             "/sandbox/wallet/{wallet}/restrictions",
-            axum::routing::put(crate::wallet_identity::set_restrictions),
+            axum::routing::put(crate::wallet::identity::set_restrictions),
         )
         .route(
             "/sandbox/payin/sites/{site_id}/deferred-refunds",
@@ -142,7 +142,7 @@ fn settle_invoice(s: &SharedState, bill_id: &str, pay: bool, body: &[u8]) -> Res
     let payer: InvoicePayer = if body.is_empty() {
         InvoicePayer::default()
     } else {
-        match crate::p2p::read_json(body, "sandbox") {
+        match crate::wire::read_json(body, "sandbox") {
             Ok(p) => p,
             Err(e) => return e.into_response(),
         }
@@ -160,7 +160,7 @@ struct Advance {
 }
 
 async fn advance_clock(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let advance: Advance = match crate::p2p::read_json(&body, "sandbox") {
+    let advance: Advance = match crate::wire::read_json(&body, "sandbox") {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -189,7 +189,7 @@ async fn resend_callback(State(s): State<SharedState>, Path(id): Path<u64>) -> R
 }
 
 async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let fault: crate::Fault = match crate::p2p::read_json(&body, "sandbox") {
+    let fault: crate::Fault = match crate::wire::read_json(&body, "sandbox") {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
@@ -200,7 +200,7 @@ async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Res
 }
 
 async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let fault: crate::callbacks::CallbackFault = match crate::p2p::read_json(&body, "sandbox") {
+    let fault: crate::callbacks::CallbackFault = match crate::wire::read_json(&body, "sandbox") {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };

@@ -5,9 +5,11 @@
 //! [`DOWNGRADE_TIME`] after they are confirmed, on the sandbox clock.
 
 use crate::sync::Locked as _;
-use axum::body::Bytes;
+use crate::wire::{
+    Identification, IdentificationDowngrade, OwnWallet, QiwiJson, SandboxControls, typed,
+};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use qiwi_core::Amount;
@@ -19,9 +21,7 @@ use time::OffsetDateTime;
 
 use crate::SharedState;
 use crate::error::QiwiError;
-use crate::ledger::WalletState;
-use crate::p2p::read_json;
-use crate::wallet::{own_wallet, typed};
+use crate::wallet::ledger::WalletState;
 
 /// How long a confirmed identification downgrade takes (at QIWI's pace; the time scale and
 /// `POST /sandbox/clock/advance` shorten it).
@@ -116,7 +116,7 @@ fn spent_in(
         .map(|entry| entry.1.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|t| !t.incoming && t.currency == crate::ledger::RUB && t.date >= start);
+        .filter(|t| !t.incoming && t.currency == crate::wallet::ledger::RUB && t.date >= start);
     let (sum, count) = out.fold((Decimal::ZERO, 0), |(sum, n), t| {
         (sum + t.amount, n + usize::from(t.provider == 99))
     });
@@ -211,13 +211,12 @@ pub(crate) async fn identify_fully(
 
 async fn create_downgrade(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    OwnWallet(wallet): OwnWallet,
+    QiwiJson(r, _): QiwiJson<
+        qiwi_sys::wallet::types::IdentificationDowngradeRequest,
+        IdentificationDowngrade,
+    >,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
-    let r: qiwi_sys::wallet::types::IdentificationDowngradeRequest =
-        read_json(&body, "identification-downgrade")?;
     if r.identification_level != "VERIFIED" {
         return Err(QiwiError::new(
             StatusCode::BAD_REQUEST,
@@ -250,10 +249,9 @@ async fn create_downgrade(
 
 async fn confirm_downgrade(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let now = s.clock.now();
     if let Some(d) = s
         .wallet
@@ -269,10 +267,9 @@ async fn confirm_downgrade(
 
 async fn get_downgrade(
     State(s): State<SharedState>,
+    OwnWallet(_): OwnWallet,
     Path((wallet, id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     s.downgrade_answer(&wallet, &id)
 }
 
@@ -295,10 +292,8 @@ fn mask(text: &str) -> String {
 
 async fn get_identification(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
-    headers: HeaderMap,
+    OwnWallet(wallet): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let level = s.level(&wallet);
     let w = s.wallet.locked();
     let id: i64 = wallet.parse().unwrap_or_default();
@@ -315,12 +310,9 @@ async fn get_identification(
 
 async fn set_identification(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    OwnWallet(wallet): OwnWallet,
+    QiwiJson(r, _): QiwiJson<IdentificationRequest, Identification>,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
-    let r: IdentificationRequest = read_json(&body, "identification")?;
     let invalid = |field: &str, why: &str| {
         QiwiError::new(
             StatusCode::BAD_REQUEST,
@@ -363,11 +355,9 @@ fn this_month(s: &crate::Sandbox, wallet: &str) -> (Decimal, usize, OffsetDateTi
 
 async fn limits(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
+    OwnWallet(person_id): OwnWallet,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     // QIWI's indexed array: `types[0]=TURNOVER&types[1]=PAYMENTS_P2P`.
     let types: Vec<String> = query
         .unwrap_or_default()
@@ -405,10 +395,8 @@ async fn limits(
 
 async fn p2p_count(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
-    headers: HeaderMap,
+    OwnWallet(person_id): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let (_, count, _) = this_month(&s, &person_id);
     Ok(typed::<qiwi_sys::wallet::types::P2pPaymentCountLimit>(
         json!({"p2pPaymentCountLimit": count}),
@@ -418,10 +406,8 @@ async fn p2p_count(
 /// The wallet's restrictions: none until a control sets some.
 async fn restrictions(
     State(s): State<SharedState>,
-    Path(person_id): Path<String>,
-    headers: HeaderMap,
+    OwnWallet(person_id): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &person_id)?;
     let set = s.wallet.locked().restrictions.get(&person_id).cloned();
     Ok(typed::<qiwi_sys::wallet::types::RestrictionList>(
         set.unwrap_or_else(|| json!([])),
@@ -437,9 +423,8 @@ const MAX_RESTRICTIONS: usize = 16;
 pub(crate) async fn set_restrictions(
     State(s): State<SharedState>,
     Path(wallet): Path<String>,
-    body: Bytes,
+    QiwiJson(list, _): QiwiJson<qiwi_sys::wallet::types::RestrictionList, SandboxControls>,
 ) -> Result<StatusCode, QiwiError> {
-    let list: qiwi_sys::wallet::types::RestrictionList = read_json(&body, "sandbox")?;
     s.set_restrictions(&wallet, &list)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -452,7 +437,7 @@ impl crate::Sandbox {
         list: &qiwi_sys::wallet::types::RestrictionList,
     ) -> Result<(), QiwiError> {
         if list.0.len() > MAX_RESTRICTIONS {
-            return Err(crate::control::refused(
+            return Err(crate::sandbox::control::refused(
                 StatusCode::BAD_REQUEST,
                 "validation.error",
                 "At most 16 restrictions",
@@ -460,7 +445,7 @@ impl crate::Sandbox {
         }
         let mut w = self.wallet.locked();
         if !w.wallets.contains_key(wallet) {
-            return Err(crate::control::refused(
+            return Err(crate::sandbox::control::refused(
                 StatusCode::NOT_FOUND,
                 "wallet.not.found",
                 "No such sandbox wallet",

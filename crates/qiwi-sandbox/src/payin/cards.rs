@@ -2,6 +2,7 @@
 //! (`DELETE …/tokens`), with CHECK_CARD callbacks (payin-payout-api.md §7, §10).
 
 use crate::sync::Locked as _;
+use crate::wire::{PayinCore, PayinSite, QiwiJson, read_json};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +18,6 @@ use qiwi_sys::payin::types::{
 };
 
 use crate::error::{QiwiError, uuid};
-use crate::p2p::read_json;
 use crate::payin::{card_outcome, luhn, masked, validation};
 use crate::{Sandbox, SharedState};
 
@@ -68,15 +68,13 @@ impl Sandbox {
 
 async fn check_card(
     State(s): State<SharedState>,
-    Path((site_id, request_uid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, request_uid)): Path<(String, String)>,
+    QiwiJson(request, _): QiwiJson<CheckCardRequest, PayinCore>,
 ) -> Result<Json<CardCheck>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     if let Some(existing) = s.payin.locked().checks.get(&request_uid) {
         return Ok(Json(existing.clone()));
     }
-    let request: CheckCardRequest = read_json(&body, SERVICE)?;
     let pan = request.card_data.pan.expose_secret().to_owned();
     if !luhn(&pan) {
         return Err(validation().with_cause("cardData.pan", "not a valid card number (Luhn)"));
@@ -157,10 +155,9 @@ fn settle(
 
 async fn get_check(
     State(s): State<SharedState>,
-    Path((site_id, request_uid)): Path<(String, String)>,
-    headers: HeaderMap,
+    PayinSite(_): PayinSite,
+    Path((_site_id, request_uid)): Path<(String, String)>,
 ) -> Result<Json<CardCheck>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
     s.payin
         .locked()
         .checks
@@ -172,12 +169,10 @@ async fn get_check(
 
 async fn complete_check(
     State(s): State<SharedState>,
-    Path((site_id, request_uid)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    PayinSite(_): PayinSite,
+    Path((_site_id, request_uid)): Path<(String, String)>,
+    QiwiJson(_, _): QiwiJson<CompleteCardCheckRequest, PayinCore>,
 ) -> Result<Json<CardCheck>, QiwiError> {
-    s.authorize_payin(&headers, &site_id)?;
-    let _: CompleteCardCheckRequest = read_json(&body, SERVICE)?;
     let (mut check, (mask, account)) = {
         let payin = s.payin.locked();
         let check = payin

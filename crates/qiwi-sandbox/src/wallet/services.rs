@@ -3,11 +3,11 @@
 //! API at once (wallet-api.md §3.2, §5.2, §5.5, §5.15, §7.1).
 
 use crate::sync::Locked as _;
-use axum::body::Bytes;
+use crate::wire::{OwnWallet, Owner, QiwiJson, Sinap, WidgetsApi, typed};
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qiwi_core::money::AmountNumber;
@@ -20,8 +20,7 @@ use serde_json::{Value, json};
 
 use crate::SharedState;
 use crate::error::{QiwiError, uuid};
-use crate::p2p::{IssuedKeys, read_json};
-use crate::wallet::{own_wallet, typed};
+use crate::p2p::IssuedKeys;
 
 /// The sandbox's cross rates, as `(from, to, rate)`: `rate` units of `from` buy one unit of
 /// `to` (QIWI's example: 6.22665 tenge for a rouble).
@@ -115,12 +114,10 @@ struct Period {
 
 async fn totals(
     State(s): State<SharedState>,
-    Path(wallet): Path<String>,
+    OwnWallet(wallet): OwnWallet,
     Query(q): Query<Period>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     let sources = crate::wallet::history_sources(raw.as_deref())?;
     let (want_in, want_out) = match q.operation.as_deref().unwrap_or("ALL") {
         "ALL" => (true, true),
@@ -166,10 +163,9 @@ async fn totals(
 }
 
 async fn cross_rates(
-    State(s): State<SharedState>,
-    headers: HeaderMap,
+    State(_s): State<SharedState>,
+    Owner(_): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
     let result: Vec<Value> = CROSS_RATES
         .iter()
         .map(|(from, to, rate)| {
@@ -183,13 +179,11 @@ async fn cross_rates(
 }
 
 async fn commission(
-    State(s): State<SharedState>,
+    State(_s): State<SharedState>,
     Path(provider_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    Owner(_): Owner,
+    QiwiJson(request, _): QiwiJson<CommissionRequest, Sinap>,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
-    let request: CommissionRequest = read_json(&body, "sinap")?;
     let total: Decimal = request.purchase_totals.total.amount.0.into();
     if total <= Decimal::ZERO || total > Decimal::from(crate::MAX_AMOUNT) {
         return Err(validation(
@@ -210,11 +204,9 @@ async fn commission(
 }
 
 async fn nickname(
-    State(s): State<SharedState>,
-    Path(wallet): Path<String>,
-    headers: HeaderMap,
+    State(_s): State<SharedState>,
+    OwnWallet(wallet): OwnWallet,
 ) -> Result<Json<Value>, QiwiError> {
-    own_wallet(&s.authorize_wallet(&headers)?, &wallet)?;
     Ok(typed::<qiwi_sys::wallet::types::Nickname>(nickname_of(
         &wallet,
     )))
@@ -232,11 +224,9 @@ pub(crate) fn nickname_of(wallet: &str) -> Value {
 /// made with it are notified to its `serverNotificationsUrl`, signed with it.
 async fn create_p2p_keys(
     State(s): State<SharedState>,
-    headers: HeaderMap,
-    body: Bytes,
+    Owner(_): Owner,
+    QiwiJson(request, _): QiwiJson<P2pKeysRequest, WidgetsApi>,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
-    let request: P2pKeysRequest = read_json(&body, "widgets-api")?;
     if request.keys_pair_name.trim().is_empty() {
         return Err(validation("keysPairName", "a name"));
     }

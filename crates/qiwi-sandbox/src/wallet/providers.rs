@@ -2,7 +2,7 @@
 //! phone-number prefix, and providers found by name (wallet-api.md §5, §5.13, §5.14).
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::SharedState;
 use crate::error::QiwiError;
-use crate::wallet::typed;
+use crate::wire::{Owner, typed};
 
 /// What a provider takes payments to, and so which `fields` it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,11 +222,10 @@ struct Phone {
 }
 
 async fn resolve(
-    State(s): State<SharedState>,
+    State(_s): State<SharedState>,
     Query(q): Query<Phone>,
-    headers: HeaderMap,
+    Owner(_): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
     let phone = q.phone_number.unwrap_or_default();
     let id = operator_of(&phone).ok_or_else(|| {
         QiwiError::new(
@@ -252,11 +251,10 @@ struct Words {
 }
 
 async fn search(
-    State(s): State<SharedState>,
+    State(_s): State<SharedState>,
     Query(q): Query<Words>,
-    headers: HeaderMap,
+    Owner(_): Owner,
 ) -> Result<Json<Value>, QiwiError> {
-    s.authorize_wallet(&headers)?;
     let words = q.query.unwrap_or_default().to_lowercase();
     let items: Vec<Value> = PROVIDERS
         .iter()
