@@ -188,56 +188,9 @@ impl Sandbox {
         }
         // The payment is written as payments are; the invoice as invoices are.
         let now = self.clock.stamp_as(crate::clock::Style::Seconds);
-        let status = if pay {
-            PayinStatus::new(OperationStatus::Completed, Some(now.clone()))
-        } else {
-            let mut s = PayinStatus::new(OperationStatus::Declined, Some(now.clone()));
-            let (reason, message) = match source {
-                crate::PaySource::Card => ("ACQUIRING_INSUFFICIENT_FUNDS", "Insufficient funds"),
-                // QIWI's documented declined SBP payment of an invoice.
-                crate::PaySource::Sbp => ("GATEWAY_INTEGRATION_ERROR", "I07999 OPKC_TECH_ERROR"),
-            };
-            s.reason = Some(ReasonCode::parse(reason));
-            s.reason_message = Some(message.to_owned());
-            s
-        };
-        let payment_method = match source {
-            crate::PaySource::Card => PaymentMethod {
-                method_type: Some("CARD".into()),
-                masked_pan: Some("444444******1049".into()),
-                ..PaymentMethod::default()
-            },
-            // The payer's phone as QIWI writes it for SBP (`0079031232001`): the bill's
-            // customer's, else the sandbox wallet's.
-            crate::PaySource::Sbp => {
-                let phone = bill
-                    .customer
-                    .as_ref()
-                    .and_then(|c| c.phone.as_deref())
-                    .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
-                    .filter(|p| !p.is_empty())
-                    .unwrap_or_else(|| self.config.credentials.wallet_number.clone());
-                PaymentMethod {
-                    method_type: Some("SBP".into()),
-                    phone: Some(format!("00{phone}")),
-                    ..PaymentMethod::default()
-                }
-            }
-        };
-        // QIWI adds these to an invoice's payments (payin-payout-api.md §4.3): one-step, and how
-        // the invoice was made (the sandbox's come from `createInvoice`; QIWI documents only
-        // `PUBLIC_KEY`, spec/README.md).
-        let mut custom_fields = bill
-            .custom_fields
-            .clone()
-            .unwrap_or_else(|| qiwi_sys::payin::types::CustomFields(Default::default()));
-        custom_fields
-            .0
-            .insert("auto_capture".to_owned(), "true".to_owned());
-        custom_fields
-            .0
-            .entry("invoice_creation_type".to_owned())
-            .or_insert_with(|| "API".to_owned());
+        let status = invoice_payment_status(pay, source, now.clone());
+        let payment_method = self.invoice_payment_method(&bill, source);
+        let custom_fields = invoice_payment_fields(&bill);
         let currency = bill.amount.as_ref().map(|a| a.currency.clone());
         let zero = currency.clone().map(|c| qiwi_core::money::Money {
             value: "0.00".parse::<qiwi_core::Amount>().expect("zero").into(),
@@ -290,4 +243,68 @@ impl Sandbox {
         self.notify_payment_record(&record);
         Ok(answer)
     }
+    /// How the payer paid: a card (masked), or SBP with the payer's phone as QIWI writes it
+    /// (`0079031232001`): the bill's customer's, else the sandbox wallet's.
+    fn invoice_payment_method(&self, bill: &Bill, source: crate::PaySource) -> PaymentMethod {
+        match source {
+            crate::PaySource::Card => PaymentMethod {
+                method_type: Some("CARD".into()),
+                masked_pan: Some("444444******1049".into()),
+                ..PaymentMethod::default()
+            },
+            crate::PaySource::Sbp => {
+                let phone = bill
+                    .customer
+                    .as_ref()
+                    .and_then(|c| c.phone.as_deref())
+                    .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| self.config.credentials.wallet_number.clone());
+                PaymentMethod {
+                    method_type: Some("SBP".into()),
+                    phone: Some(format!("00{phone}")),
+                    ..PaymentMethod::default()
+                }
+            }
+        }
+    }
+}
+
+/// An invoice payment's status: completed, or declined with the reason QIWI gives for the
+/// pay source.
+fn invoice_payment_status(
+    pay: bool,
+    source: crate::PaySource,
+    now: qiwi_core::QiwiDateTime,
+) -> PayinStatus {
+    if pay {
+        return PayinStatus::new(OperationStatus::Completed, Some(now));
+    }
+    let mut s = PayinStatus::new(OperationStatus::Declined, Some(now));
+    let (reason, message) = match source {
+        crate::PaySource::Card => ("ACQUIRING_INSUFFICIENT_FUNDS", "Insufficient funds"),
+        // QIWI's documented declined SBP payment of an invoice.
+        crate::PaySource::Sbp => ("GATEWAY_INTEGRATION_ERROR", "I07999 OPKC_TECH_ERROR"),
+    };
+    s.reason = Some(ReasonCode::parse(reason));
+    s.reason_message = Some(message.to_owned());
+    s
+}
+
+/// The invoice's custom fields plus those QIWI adds to its payments (payin-payout-api.md §4.3):
+/// one-step, and how the invoice was made (the sandbox's come from `createInvoice`; QIWI
+/// documents only `PUBLIC_KEY`, spec/README.md).
+fn invoice_payment_fields(bill: &Bill) -> qiwi_sys::payin::types::CustomFields {
+    let mut custom_fields = bill
+        .custom_fields
+        .clone()
+        .unwrap_or_else(|| qiwi_sys::payin::types::CustomFields(Default::default()));
+    custom_fields
+        .0
+        .insert("auto_capture".to_owned(), "true".to_owned());
+    custom_fields
+        .0
+        .entry("invoice_creation_type".to_owned())
+        .or_insert_with(|| "API".to_owned());
+    custom_fields
 }

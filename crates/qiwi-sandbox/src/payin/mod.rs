@@ -399,7 +399,6 @@ async fn create_payment(
         .as_ref()
         .map(|f| f.0.clone())
         .unwrap_or_default();
-    let sale = flags.iter().any(|f| f == "SALE");
     let bind = flags.iter().any(|f| f == "BIND_PAYMENT_TOKEN");
     let account = request.customer.as_ref().and_then(|c| c.account.clone());
     if bind && account.is_none() {
@@ -409,75 +408,9 @@ async fn create_payment(
         ));
     }
     let method = &request.payment_method;
-    let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let (rule, payment_method, card_info) = match method.type_.as_str() {
-        "CARD" => {
-            let pan = method
-                .pan
-                .as_ref()
-                .map(|p| p.expose_secret().to_owned())
-                .unwrap_or_default();
-            if !luhn(&pan) {
-                return Err(
-                    validation().with_cause("paymentMethod.pan", "not a valid card number (Luhn)")
-                );
-            }
-            let expiry = method.expiry_date.clone().unwrap_or_default();
-            let month_ok = expiry.len() == 5
-                && expiry.as_bytes()[2] == b'/'
-                && expiry[..2]
-                    .parse::<u8>()
-                    .is_ok_and(|m| (1..=12).contains(&m));
-            if !month_ok {
-                return Err(validation().with_cause("paymentMethod.expiryDate", "MM/YY"));
-            }
-            let system = match pan.as_bytes()[0] {
-                b'2' => "MIR",
-                b'4' => "VISA",
-                b'5' => "MASTERCARD",
-                _ => "UNKNOWN",
-            };
-            let pm = PaymentMethod {
-                method_type: Some("CARD".into()),
-                masked_pan: Some(masked(&pan)),
-                card_holder: method.holder_name.clone(),
-                card_expire_date: Some(expiry.clone()),
-                ..PaymentMethod::default()
-            };
-            let info = CardInfo {
-                issuing_country: Some("643".into()),
-                issuing_bank: Some("Sandbox Bank".into()),
-                payment_system: Some(system.into()),
-                funding_source: Some("DEBIT".into()),
-                payment_system_product: Some(crate::payin::cards::product(system).into()),
-            };
-            (
-                card_rule(&expiry, method.holder_name.as_deref()),
-                pm,
-                Some(info),
-            )
-        }
-        "TOKEN" => {
-            let token = method
-                .payment_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned());
-            let known = token
-                .as_ref()
-                .and_then(|t| s.payin.locked().tokens.get(t).cloned());
-            if known.is_none() || known != account {
-                return Err(validation().with_cause(
-                    "paymentToken",
-                    "Exchange token error. Token disabled, please create new one",
-                ));
-            }
-            let pm = PaymentMethod {
-                method_type: Some("TOKEN".into()),
-                payment_token: token.map(PaymentToken::new),
-                ..PaymentMethod::default()
-            };
-            (CardRule::Succeed, pm, None)
-        }
+        "CARD" => card_method(method)?,
+        "TOKEN" => token_method(&s, method, account.as_ref())?,
         other => {
             return Err(validation().with_cause(
                 "paymentMethod.type",
@@ -497,8 +430,8 @@ async fn create_payment(
             .tokens
             .insert(t.token.expose_secret().to_owned(), a.clone());
     }
+    let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let currency = request.amount.currency.clone();
-    let waiting = status(OperationStatus::Waiting, now.clone(), None);
     let payment = Payment {
         payment_id: payment_id.clone(),
         bill_id: Some(
@@ -517,32 +450,121 @@ async fn create_payment(
         // QIWI answers `"deviceData": {}` when the request sent none.
         device_data: Some(request.device_data.clone().unwrap_or_default()),
         custom_fields: request.custom_fields.clone(),
-        flags: Some(Flags(flags.clone())),
+        flags: Some(Flags(flags)),
         callback_url: request.callback_url.clone(),
         comment: request.comment.clone(),
         created_token,
-        status: Some(waiting),
+        status: Some(status(OperationStatus::Waiting, now, None)),
         requirements: None,
         cheque_data: None,
         payment_splits: Vec::new(),
     };
     let mut record = PaymentRecord {
+        sale: flags_have(&payment, "SALE"),
         payment,
         callback_url: request.callback_url.clone(),
         captures: BTreeMap::new(),
         refunds: BTreeMap::new(),
-        sale,
     };
+    apply_rule(&s, rule, &mut record);
+    let mut payin = s.payin.locked();
+    // The first create wins, as at QIWI.
+    let stored = payin.payments.entry(payment_id).or_insert(record);
+    Ok(Json(stored.payment.clone()))
+}
+
+fn flags_have(p: &Payment, flag: &str) -> bool {
+    p.flags
+        .as_ref()
+        .is_some_and(|f| f.0.iter().any(|x| x == flag))
+}
+
+/// A card payment method: the number checked (Luhn) and masked, the expiry checked, the
+/// card's system told by its first digit, and the test-mode rule its expiry and holder pick.
+fn card_method(
+    method: &qiwi_sys::payin::types::PaymentMethodRequest,
+) -> Result<(CardRule, PaymentMethod, Option<CardInfo>), QiwiError> {
+    let pan = method
+        .pan
+        .as_ref()
+        .map(|p| p.expose_secret().to_owned())
+        .unwrap_or_default();
+    if !luhn(&pan) {
+        return Err(validation().with_cause("paymentMethod.pan", "not a valid card number (Luhn)"));
+    }
+    let expiry = method.expiry_date.clone().unwrap_or_default();
+    let month_ok = expiry.len() == 5
+        && expiry.as_bytes()[2] == b'/'
+        && expiry[..2]
+            .parse::<u8>()
+            .is_ok_and(|m| (1..=12).contains(&m));
+    if !month_ok {
+        return Err(validation().with_cause("paymentMethod.expiryDate", "MM/YY"));
+    }
+    let system = match pan.as_bytes()[0] {
+        b'2' => "MIR",
+        b'4' => "VISA",
+        b'5' => "MASTERCARD",
+        _ => "UNKNOWN",
+    };
+    let pm = PaymentMethod {
+        method_type: Some("CARD".into()),
+        masked_pan: Some(masked(&pan)),
+        card_holder: method.holder_name.clone(),
+        card_expire_date: Some(expiry.clone()),
+        ..PaymentMethod::default()
+    };
+    let info = CardInfo {
+        issuing_country: Some("643".into()),
+        issuing_bank: Some("Sandbox Bank".into()),
+        payment_system: Some(system.into()),
+        funding_source: Some("DEBIT".into()),
+        payment_system_product: Some(crate::payin::cards::product(system).into()),
+    };
+    let rule = card_rule(&expiry, method.holder_name.as_deref());
+    Ok((rule, pm, Some(info)))
+}
+
+/// A saved-card payment method: the token must be one the sandbox issued to this payer.
+fn token_method(
+    s: &Sandbox,
+    method: &qiwi_sys::payin::types::PaymentMethodRequest,
+    account: Option<&String>,
+) -> Result<(CardRule, PaymentMethod, Option<CardInfo>), QiwiError> {
+    let token = method
+        .payment_token
+        .as_ref()
+        .map(|t| t.expose_secret().to_owned());
+    let known = token
+        .as_ref()
+        .and_then(|t| s.payin.locked().tokens.get(t).cloned());
+    if known.is_none() || known.as_ref() != account {
+        return Err(validation().with_cause(
+            "paymentToken",
+            "Exchange token error. Token disabled, please create new one",
+        ));
+    }
+    let pm = PaymentMethod {
+        method_type: Some("TOKEN".into()),
+        payment_token: token.map(PaymentToken::new),
+        ..PaymentMethod::default()
+    };
+    Ok((CardRule::Succeed, pm, None))
+}
+
+/// Plays QIWI's test-mode rule on a new payment: settles it now, asks for 3-D Secure, or
+/// settles it after [`TEST_MODE_DELAY`] unless something else settled it first.
+fn apply_rule(s: &SharedState, rule: CardRule, record: &mut PaymentRecord) {
     match rule {
-        CardRule::Succeed => s.finish_payment(&mut record, true, None),
+        CardRule::Succeed => s.finish_payment(record, true, None),
         CardRule::Decline => {
             // A synchronous decline is `DECLINED` in the answer (§2).
             record.payment.status = Some(status(
                 OperationStatus::Declined,
-                now,
+                s.clock.stamp_as(crate::clock::Style::Seconds),
                 Some(ReasonCode::parse("ACQUIRING_NOT_PERMITTED")),
             ));
-            s.notify_payment(&record);
+            s.notify_payment(record);
         }
         CardRule::ThreeDs => {
             record.payment.requirements = Some(Requirements {
@@ -554,7 +576,7 @@ async fn create_payment(
         }
         CardRule::SucceedLater | CardRule::DeclineLater => {
             let sandbox = s.clone();
-            let id = payment_id.clone();
+            let id = record.payment.payment_id.clone();
             let success = rule == CardRule::SucceedLater;
             tokio::spawn(async move {
                 tokio::time::sleep(sandbox.clock.scaled(TEST_MODE_DELAY)).await;
@@ -572,10 +594,6 @@ async fn create_payment(
             });
         }
     }
-    let mut payin = s.payin.locked();
-    // The first create wins, as at QIWI.
-    let stored = payin.payments.entry(payment_id).or_insert(record);
-    Ok(Json(stored.payment.clone()))
 }
 
 fn with_payment<T>(

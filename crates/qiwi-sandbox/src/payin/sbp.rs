@@ -75,6 +75,34 @@ async fn create_with_uid_in_path(
     create(&s, uid, request).map(Json)
 }
 
+/// A payer's SBP token made by QR code `uid`: kept for payments and notified as QIWI does.
+fn issue_token(s: &Sandbox, uid: &str, account: String, now: qiwi_core::QiwiDateTime) -> SbpToken {
+    let value = PaymentToken::new(uuid());
+    s.payin
+        .locked()
+        .tokens
+        .insert(value.expose_secret().to_owned(), account.clone());
+    let expires = crate::payin::cards::token_expiry(s);
+    let n = PayinNotification::Token(Box::new(TokenNotification {
+        merchant_site_uid: s.config.credentials.payin_site_id.clone(),
+        account,
+        status: PayinStatus::new(OperationStatus::Created, Some(now)),
+        value: Some(value.clone()),
+        expired_date: Some(expires.clone()),
+        tokenization_source: Some(TokenizationSource {
+            source_type: Some("QR_CODE".into()),
+            uid: Some(uid.to_owned()),
+        }),
+        bank_member_id: Some("100000000008".into()),
+    }));
+    s.send_payin(None, &n);
+    SbpToken {
+        status: Some("CREATED".into()),
+        value: Some(value),
+        expired_date: Some(expires),
+    }
+}
+
 fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, QiwiError> {
     if let Some(existing) = s.payin.locked().qr_codes.get(&uid) {
         return Ok(existing.clone());
@@ -98,34 +126,10 @@ fn create(s: &Sandbox, uid: String, r: CreateQrCodeRequest) -> Result<SbpQr, Qiw
     let kopecks = value
         .map(|v| (v * Decimal::from(100)).trunc().to_string())
         .unwrap_or_default();
-    let mut token = None;
-    if created && wants_token {
-        let value = PaymentToken::new(uuid());
+    let token = (created && wants_token).then(|| {
         let account = r.tokenization_account.clone().unwrap_or_default();
-        s.payin
-            .locked()
-            .tokens
-            .insert(value.expose_secret().to_owned(), account.clone());
-        let expires = crate::payin::cards::token_expiry(s);
-        token = Some(SbpToken {
-            status: Some("CREATED".into()),
-            value: Some(value.clone()),
-            expired_date: Some(expires.clone()),
-        });
-        let n = PayinNotification::Token(Box::new(TokenNotification {
-            merchant_site_uid: s.config.credentials.payin_site_id.clone(),
-            account,
-            status: PayinStatus::new(OperationStatus::Created, Some(now.clone())),
-            value: Some(value),
-            expired_date: Some(expires),
-            tokenization_source: Some(TokenizationSource {
-                source_type: Some("QR_CODE".into()),
-                uid: Some(uid.clone()),
-            }),
-            bank_member_id: Some("100000000008".into()),
-        }));
-        s.send_payin(None, &n);
-    }
+        issue_token(s, &uid, account, now.clone())
+    });
     let qr = SbpQr {
         qr_code_uid: Some(uid.clone()),
         amount: r.amount,

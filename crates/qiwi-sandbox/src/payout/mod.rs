@@ -86,14 +86,7 @@ pub fn public_key_from_pem(pem: &str) -> Result<Vec<u8>, String> {
 
 /// `X-Digital-Sign` over the exact body bytes, or QIWI's error.
 fn check_signature(s: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), QiwiError> {
-    let refused = |why: &str| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "validation.error",
-            "Validation error",
-        )
-        .with_cause("X-Digital-Sign", why)
-    };
+    let refused = |why: &str| crate::payin::validation().with_cause("X-Digital-Sign", why);
     let Some(key) = &s.config.payout_public_key else {
         return Err(refused(
             "the sandbox was started without --payout-public-key",
@@ -159,6 +152,21 @@ impl Sandbox {
     }
 }
 
+/// The receiver as QIWI answers it: the card number masked, the rest as sent.
+fn receiver_answer(receiver: &qiwi_sys::payout::types::ReceiverDataRequest) -> ReceiverData {
+    ReceiverData {
+        receiver_type: Some(receiver.type_.clone()),
+        masked_pan: receiver
+            .pan
+            .as_ref()
+            .map(|p| crate::payin::masked(p.expose_secret())),
+        phone: receiver.phone.clone(),
+        bank_member_id: receiver.bank_member_id.clone(),
+        receiver_first_name: receiver.receiver_first_name.clone(),
+        receiver_last_name: receiver.receiver_last_name.clone(),
+    }
+}
+
 async fn create_payout(
     State(s): State<SharedState>,
     PayinSite(_): PayinSite,
@@ -175,32 +183,12 @@ async fn create_payout(
     let request: CreatePayoutRequest = read_json(&body, SERVICE)?;
     let value: Decimal = request.amount.value.0.into();
     if !crate::is_amount(value) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "validation.error",
-            "Validation error",
-        )
-        .with_cause("amount", "Incorrect payout amount"));
+        return Err(crate::payin::validation().with_cause("amount", "Incorrect payout amount"));
     }
     if !s.payment_is_completed(&payment_id) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "validation.error",
-            "Validation error",
-        )
-        .with_cause("paymentId", "a payout needs a completed payment"));
+        return Err(crate::payin::validation()
+            .with_cause("paymentId", "a payout needs a completed payment"));
     }
-    let receiver = &request.receiver_data;
-    let masked_pan = receiver.pan.as_ref().map(|p| {
-        let pan = p.expose_secret();
-        let n = pan.len();
-        format!(
-            "{}{}{}",
-            &pan[..6.min(n)],
-            "*".repeat(n.saturating_sub(10)),
-            &pan[n.saturating_sub(4)..]
-        )
-    });
     let now = s.clock.stamp_as(crate::clock::Style::Seconds);
     let rule = amount_rule(value);
     let first = match rule {
@@ -218,24 +206,20 @@ async fn create_payout(
             currency: request.amount.currency.clone(),
         }),
         status: Some(payout_status(first, now)),
-        receiver_data: Some(ReceiverData {
-            receiver_type: Some(receiver.type_.clone()),
-            masked_pan,
-            phone: receiver.phone.clone(),
-            bank_member_id: receiver.bank_member_id.clone(),
-            receiver_first_name: receiver.receiver_first_name.clone(),
-            receiver_last_name: receiver.receiver_last_name.clone(),
-        }),
+        receiver_data: Some(receiver_answer(&request.receiver_data)),
         comment: request.comment.clone(),
         callback_url: request.callback_url.clone(),
         flags: vec!["TEST".to_owned()],
         payout_splits: request.payout_splits.iter().map(with_commission).collect(),
     };
-    s.payin
-        .locked()
-        .payouts
-        .entry(key.clone())
-        .or_insert_with(|| payout.clone());
+    {
+        // Two creates racing with one id: the first wins and only it is notified, as at QIWI.
+        let mut payin = s.payin.locked();
+        if let Some(first) = payin.payouts.get(&key) {
+            return Ok(Json(first.clone()));
+        }
+        payin.payouts.insert(key.clone(), payout.clone());
+    }
     s.notify_payout(&payout_id, &payout);
     if matches!(rule, AmountRule::SucceedLater | AmountRule::DeclineLater) {
         let sandbox = s.clone();

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::SharedState;
 use crate::error::QiwiError;
+use crate::wire::{QiwiJson, SandboxControls};
 
 pub(crate) fn routes() -> Router<SharedState> {
     Router::new()
@@ -159,11 +160,10 @@ struct Advance {
     seconds: u64,
 }
 
-async fn advance_clock(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let advance: Advance = match crate::wire::read_json(&body, "sandbox") {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
+async fn advance_clock(
+    State(s): State<SharedState>,
+    QiwiJson(advance, _): QiwiJson<Advance, SandboxControls>,
+) -> Response {
     match s.advance_clock(Duration::from_secs(advance.seconds)) {
         Ok(now) => Json(serde_json::json!({"now": now})).into_response(),
         Err(e) => e.into_response(),
@@ -188,22 +188,20 @@ async fn resend_callback(State(s): State<SharedState>, Path(id): Path<u64>) -> R
     }
 }
 
-async fn add_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let fault: crate::Fault = match crate::wire::read_json(&body, "sandbox") {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+async fn add_fault(
+    State(s): State<SharedState>,
+    QiwiJson(fault, _): QiwiJson<crate::Fault, SandboxControls>,
+) -> Response {
     match s.add_fault(fault) {
         Ok(()) => StatusCode::CREATED.into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-async fn add_callback_fault(State(s): State<SharedState>, body: axum::body::Bytes) -> Response {
-    let fault: crate::callbacks::CallbackFault = match crate::wire::read_json(&body, "sandbox") {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+async fn add_callback_fault(
+    State(s): State<SharedState>,
+    QiwiJson(fault, _): QiwiJson<crate::callbacks::CallbackFault, SandboxControls>,
+) -> Response {
     match s.add_callback_fault(fault) {
         Ok(()) => StatusCode::CREATED.into_response(),
         Err(e) => e.into_response(),

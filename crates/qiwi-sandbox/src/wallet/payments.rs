@@ -163,33 +163,7 @@ fn account_for(
             // QIWI has stopped transfers to cards issued abroad.
             Err(Refusal::Code(131))
         }
-        ProviderKind::Bank => {
-            let kind = field("account_type");
-            if !["1", "2", "3", "5", "6", "7", "9"].contains(&kind) {
-                return Err(Refusal::field(
-                    "fields.account_type",
-                    "1, 2, 3, 5, 6, 7 or 9",
-                ));
-            }
-            if luhn(account) {
-                if [464, 821].contains(&provider) {
-                    let exp = field("exp_date");
-                    let month: u8 = exp.get(..2).and_then(|m| m.parse().ok()).unwrap_or(0);
-                    if !is_digits(exp, &[4]) || !(1..=12).contains(&month) {
-                        return Err(Refusal::Code(547));
-                    }
-                }
-                return Ok(mask(account));
-            }
-            if !is_digits(account, &[20]) {
-                return Err(Refusal::Code(4));
-            }
-            if !is_digits(field("mfo"), &[9]) {
-                return Err(Refusal::field("fields.mfo", "the bank's BIK: 9 digits"));
-            }
-            required(&["lname", "fname"])?;
-            Ok(account.to_owned())
-        }
+        ProviderKind::Bank => bank_account(provider, &field, &required),
         ProviderKind::Requisites => {
             required(&["name", "to_name", "goal", "from_name", "from_name_f"])?;
             if !is_digits(field("to_bik"), &[9]) {
@@ -209,6 +183,41 @@ fn account_for(
         }
         ProviderKind::Wallet | ProviderKind::Conversion => Ok(format!("+{}", wallet_of(account))),
     }
+}
+
+/// A transfer to a bank: by card number (with the expiry for the banks that ask for it) or by
+/// a 20-digit account with the bank's BIK and the receiver's name.
+fn bank_account<'a>(
+    provider: i64,
+    field: &impl Fn(&str) -> &'a str,
+    required: &impl Fn(&[&str]) -> Result<(), Refusal>,
+) -> Result<String, Refusal> {
+    let account = field("account");
+    let kind = field("account_type");
+    if !["1", "2", "3", "5", "6", "7", "9"].contains(&kind) {
+        return Err(Refusal::field(
+            "fields.account_type",
+            "1, 2, 3, 5, 6, 7 or 9",
+        ));
+    }
+    if luhn(account) {
+        if [464, 821].contains(&provider) {
+            let exp = field("exp_date");
+            let month: u8 = exp.get(..2).and_then(|m| m.parse().ok()).unwrap_or(0);
+            if !is_digits(exp, &[4]) || !(1..=12).contains(&month) {
+                return Err(Refusal::Code(547));
+            }
+        }
+        return Ok(mask(account));
+    }
+    if !is_digits(account, &[20]) {
+        return Err(Refusal::Code(4));
+    }
+    if !is_digits(field("mfo"), &[9]) {
+        return Err(Refusal::field("fields.mfo", "the bank's BIK: 9 digits"));
+    }
+    required(&["lname", "fname"])?;
+    Ok(account.to_owned())
 }
 
 fn wallet_of(account: &str) -> &str {
