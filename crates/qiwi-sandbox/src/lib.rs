@@ -1,26 +1,4 @@
 #![doc = include_str!("../README.md")]
-//!
-//! ## Controls (not QIWI's API)
-//!
-//! | route | what |
-//! |---|---|
-//! | `POST /sandbox/p2p/bills/{billId}/pay` | pay a waiting bill as a payer would |
-//! | `POST /sandbox/p2p/bills/{billId}/decline` | decline it (the bill becomes `REJECTED`) |
-//! | `POST /sandbox/payin/bills/{billId}/pay` | pay a Payment Protocol invoice (a card payment, or SBP with `{"paySource": "sbp"}`; the invoice becomes `PAID`) |
-//! | `POST /sandbox/payin/bills/{billId}/decline` | a declined payment of it (same body; the invoice stays payable) |
-//! | `POST /sandbox/clock/advance` `{"seconds": N}` | move the sandbox clock forward (bills expire) |
-//! | `GET /sandbox/callbacks` | every callback delivery and the answer each attempt got |
-//! | `POST /sandbox/callbacks/{id}/resend` | deliver one again |
-//! | `POST /sandbox/faults` `{"operation": "getBill", "count": 2, "status": 503, "retry_after_seconds": 1}` | the next `count` requests of the operation fail so (also `delay_ms`, `drop_connection`) |
-//! | `GET /sandbox/faults` | the faults still pending |
-//! | `POST /sandbox/callback-faults` `{"family": "p2p", "count": 1, "duplicate": true, "delay_ms": 500}` | the next callbacks are sent twice and/or held back (so later ones overtake them) |
-//! | `POST /sandbox/wallet/{wallet}/full-identification` | an identified wallet becomes `FULL` (as at a QIWI office), so that downgrades can be tried |
-//! | `PUT /sandbox/wallet/{wallet}/restrictions` `[{"restrictionCode": "OUTGOING_PAYMENTS", "restrictionDescription": "…"}]` | what the wallet's `getRestrictions` answers (`[]` lifts them) |
-//! | `PUT /sandbox/payin/sites/{siteId}/deferred-refunds` `{"enabled": true}` | QIWI's deferred-refund scheme for the site: refunds are `WAITING` for a day of sandbox time, `declineRefund` declines them until then |
-//! | `POST /sandbox/reset` | forget every bill, delivery and fault; the clock back to real time |
-//! | `GET /` (also `/sandbox/`) | the dashboard: bills, pay-in invoices and payments, payouts, wallet transactions and callback deliveries with their attempts, newest first, with buttons for the controls |
-//! | `GET /form/?invoice_uid=…` | the payer's page behind a bill's `payUrl` |
-//! | `GET /create?publicKey=…&amount=…` | a no-API form link (`oplata.qiwi.com/create`): the bill it describes is made and its page shown |
 
 use crate::sync::Locked as _;
 use std::net::SocketAddr;
