@@ -288,10 +288,15 @@ async fn get_payout(
     PayinSite(_): PayinSite,
     Path((_site_id, payment_id, payout_id)): Path<(String, String, String)>,
 ) -> Result<Json<Payout>, QiwiError> {
+    stored(&s, &(payment_id, payout_id))
+}
+
+/// A payout as the sandbox holds it, or QIWI's 404.
+fn stored(s: &Sandbox, key: &(String, String)) -> Result<Json<Payout>, QiwiError> {
     s.payin
         .locked()
         .payouts
-        .get(&(payment_id, payout_id))
+        .get(key)
         .cloned()
         .map(Json)
         .ok_or_else(|| {
@@ -312,19 +317,7 @@ async fn complete_payout(
 ) -> Result<Json<Payout>, QiwiError> {
     let key = (payment_id, payout_id);
     s.finish_payout(&key);
-    s.payin
-        .locked()
-        .payouts
-        .get(&key)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "payin.resource.not.found",
-                "Payout not found",
-            )
-        })
+    stored(&s, &key)
 }
 
 #[cfg(test)]
