@@ -292,6 +292,14 @@ impl Transport {
                 let result = client.execute(request).await;
                 let Some(next) = spare else { break result };
                 let retry_after = match &result {
+                    // QIWI's history lock lasts 5 minutes: a retry within seconds cannot
+                    // pass and counts against the wallet's budget.
+                    Ok(r)
+                        if r.status().as_u16() == 423
+                            && WALLET_HISTORY_OPERATIONS.contains(&operation) =>
+                    {
+                        break result;
+                    }
                     Ok(r) if retry_safe && is_retryable_status(r.status()) => retry_after(r),
                     Ok(_) => break result,
                     // Never reached the server: safe to send again, whatever the operation.

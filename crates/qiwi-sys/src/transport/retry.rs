@@ -11,7 +11,9 @@ use reqwest::header;
 /// Operations that are safe to repeat (see [`Rules::retry_safe`](super::Rules::retry_safe): every `GET`, and the `PUT`s
 /// keyed by an id the caller chose) are retried after connection failures, timeouts and
 /// connections lost mid-request, and after
-/// `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503` and `504`. Any other
+/// `423` (QIWI's "too many requests"), `429`, `500`, `502`, `503` and `504` — but not after
+/// a `423` of the wallet history ([`WALLET_HISTORY_OPERATIONS`](super::WALLET_HISTORY_OPERATIONS)),
+/// QIWI's five-minute lock, which no quick retry passes. Any other
 /// operation — a payment `POST` — is sent again only when it provably never left: the
 /// connection could not be established (refused, DNS, TLS). Once it may have reached QIWI, a
 /// failure is returned as [`ApiError::OutcomeUnknown`](crate::error::ApiError::OutcomeUnknown), never retried.

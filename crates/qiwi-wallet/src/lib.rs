@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod balances;
+mod client;
+mod error;
+mod history;
+mod profile;
+
+pub use client::{HISTORY_LOCK, Wallet, WalletBuilder};
+pub use error::{ApiError, Error};
+pub use history::{History, HistoryCursor, HistoryPage, MAX_ROWS, MAX_WINDOW};
+pub use profile::ALL_LIMIT_TYPES;
+pub use qiwi_core::secret::WalletToken;
+pub use qiwi_core::{Amount, Currency, QiwiDateTime};
+pub use qiwi_sys::transport::{RateLimit, RetryPolicy};
+pub use qiwi_sys::wallet::types::{
+    Account, HistoryOperation, HistorySource, Identification, IdentificationRequest, LimitType,
+    Limits, P2pPaymentCountLimit, PaymentTotals, Profile, Restriction, Transaction, TxnDirection,
+};
