@@ -1,15 +1,12 @@
-//! `qiwi wallet history`: the wallet's payment history, every page, as CSV (or JSON lines).
-//! It calls qiwi-sys's generated Wallet API client until the qiwi-wallet crate exists.
+//! `qiwi wallet history`: the wallet's payment history, every page, as CSV (or JSON lines),
+//! streamed by qiwi-wallet.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use futures_util::StreamExt as _;
-use qiwi_core::QiwiDateTime;
 use qiwi_core::secret::WalletToken;
-use qiwi_sys::error::{ApiError, Classify as _};
-use qiwi_sys::transport::{RateLimit, pages};
-use qiwi_sys::wallet::{self, types::HistoryOperation, types::Transaction};
+use qiwi_wallet::{HistoryOperation, Transaction, Wallet};
 use time::OffsetDateTime;
 
 use crate::Failure;
@@ -85,9 +82,6 @@ pub const COLUMNS: [&str; 11] = [
     "comment",
 ];
 
-/// QIWI's largest page.
-const ROWS: u32 = 50;
-
 pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     let WalletCommand::History(history) = args.command;
     let target = args.target;
@@ -119,7 +113,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         let base = target
             .base_url
             .clone()
-            .unwrap_or_else(|| wallet::BASE_URL.to_owned());
+            .unwrap_or_else(|| qiwi_wallet::BASE_URL.to_owned());
         (base, token, number, None)
     };
     let number = history.wallet.clone().unwrap_or(number);
@@ -129,14 +123,13 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             "the wallet's number is digits without '+'",
         ));
     }
-    // The history throttle keeps the export under QIWI's 100 requests a minute, which would
-    // otherwise lock the wallet's history for 5 minutes on a long export.
-    let client = wallet::Client::builder(token)
+    // qiwi-wallet's history throttle (on by default) keeps the export under QIWI's 100
+    // requests a minute, which would otherwise lock the wallet's history for 5 minutes.
+    let client = Wallet::builder(token, &number)
         .base_url(&base)
         .allow_insecure_http(target.allow_insecure_http)
-        .throttle(RateLimit::wallet_history())
         .build()
-        .map_err(|e| Failure::new("building the Wallet API client", e))?;
+        .map_err(|e| wallet_failure("building the Wallet API client", &e))?;
 
     let mut out = std::io::stdout().lock();
     let write_failed = |e: std::io::Error| -> Failure { crate::output::ended(&e) };
@@ -144,47 +137,23 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
         writeln!(out, "{}", COLUMNS.join(",")).map_err(write_failed)?;
     }
     let limit = history.limit.unwrap_or(usize::MAX);
-    let window = history.from.zip(history.to);
-    let operation = HistoryOperation::from(history.operation);
-    let pages = pages(|cursor: Option<(QiwiDateTime, i64)>| {
-        let mut request = client
-            .get_payment_history()
-            .wallet(number.as_str())
-            .rows(ROWS)
-            .operation(operation);
-        if let Some((from, to)) = window {
-            request = request
-                .start_date(QiwiDateTime::from(from))
-                .end_date(QiwiDateTime::from(to));
-        }
-        if let Some((date, id)) = cursor {
-            request = request.next_txn_date(date).next_txn_id(id);
-        }
-        async move {
-            let page = request.send().await.classify()?;
-            let next = match (page.next_txn_date, page.next_txn_id) {
-                (Some(date), Some(id)) => Some((QiwiDateTime::from_wire(date), id)),
-                _ => None,
-            };
-            Ok::<_, ApiError>((page.data, next))
-        }
-    });
-    let mut pages = std::pin::pin!(pages);
-    let mut written = 0;
-    'pages: while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| api_failure("read the payment history", &e))?;
-        for txn in &page {
-            if written == limit {
-                break 'pages;
-            }
-            if target.json {
-                let line = serde_json::to_string(txn).map_err(|e| Failure::new("JSON", e))?;
-                let line = crate::output::json_line(line);
-                writeln!(out, "{line}").map_err(write_failed)?;
-            } else {
-                writeln!(out, "{}", csv_row(txn)).map_err(write_failed)?;
-            }
-            written += 1;
+    let mut request = client
+        .history()
+        .rows(qiwi_wallet::MAX_ROWS)
+        .operation(HistoryOperation::from(history.operation));
+    if let Some((from, to)) = history.from.zip(history.to) {
+        request = request.between(from, to);
+    }
+    let rows = request.stream().take(limit);
+    let mut rows = std::pin::pin!(rows);
+    while let Some(txn) = rows.next().await {
+        let txn = txn.map_err(|e| wallet_failure("read the payment history", &e))?;
+        if target.json {
+            let line = serde_json::to_string(&txn).map_err(|e| Failure::new("JSON", e))?;
+            let line = crate::output::json_line(line);
+            writeln!(out, "{line}").map_err(write_failed)?;
+        } else {
+            writeln!(out, "{}", csv_row(&txn)).map_err(write_failed)?;
         }
     }
     out.flush().map_err(write_failed)?;
@@ -192,8 +161,13 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
 }
 
 /// A failed Wallet API call as one line.
-fn api_failure(what: &str, e: &ApiError) -> Failure {
-    Failure::api(what, e, "QIWI_WALLET_TOKEN (tokens last 180 days)")
+fn wallet_failure(what: &str, e: &qiwi_wallet::Error) -> Failure {
+    match e {
+        qiwi_wallet::Error::Api(e) => {
+            Failure::api(what, e, "QIWI_WALLET_TOKEN (tokens last 180 days)")
+        }
+        other => Failure::usage(what, other),
+    }
 }
 
 /// One transaction as a CSV row (RFC 4180), the columns of [`COLUMNS`].

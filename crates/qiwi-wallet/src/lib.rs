@@ -13,6 +13,8 @@ pub use profile::ALL_LIMIT_TYPES;
 pub use qiwi_core::secret::WalletToken;
 pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::{RateLimit, RetryPolicy};
+/// QIWI's Wallet API server.
+pub use qiwi_sys::wallet::BASE_URL;
 pub use qiwi_sys::wallet::types::{
     Account, HistoryOperation, HistorySource, Identification, IdentificationRequest, LimitType,
     Limits, P2pPaymentCountLimit, PaymentTotals, Profile, Restriction, Transaction, TxnDirection,
