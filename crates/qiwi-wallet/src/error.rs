@@ -1,7 +1,10 @@
 //! What can go wrong with a Wallet API call, on the classification every qiwi-rs client shares.
 
 use qiwi_core::ErrorBody;
+use qiwi_core::vocabulary::{ErrorClass, WalletPaymentError};
 pub use qiwi_sys::error::ApiError;
+
+use crate::payments::ClientId;
 
 /// A failed Wallet API call: QIWI's answer or the transport's verdict, classified once for
 /// every qiwi-rs client ([`ApiError`], QIWI's body verbatim; QIWI's history lock, `423`, is
@@ -31,6 +34,31 @@ pub enum Error {
         /// What is wrong and what is allowed.
         reason: String,
     },
+    /// QIWI refused the payment (it was not made): the code of QIWI's payment error table,
+    /// its meaning when QIWI documents it, and QIWI's answer verbatim.
+    #[error("payment {client_id} refused: QIWI error {code}: {}", reason.map_or("not in QIWI's table", |r| r.message))]
+    PaymentRejected {
+        /// The payment's client id.
+        client_id: ClientId,
+        /// QIWI's code (`220`; `QWPRC-220` in the answer).
+        code: u32,
+        /// The table's entry: QIWI's meaning and what can be done about it.
+        reason: Option<&'static WalletPaymentError>,
+        /// QIWI's answer.
+        answer: ApiError,
+    },
+    /// The payment may or may not have been made (the connection dropped after sending, or a
+    /// 5xx): it was not sent again. Look it up by its client id
+    /// ([`crate::Wallet::find_payment`]) before paying again.
+    #[error(
+        "payment {client_id}: outcome unknown ({answer}); look it up by its client id before paying again"
+    )]
+    OutcomeUnknown {
+        /// The payment's client id, to look up in the history.
+        client_id: ClientId,
+        /// What the transport saw.
+        answer: ApiError,
+    },
 }
 
 impl Error {
@@ -43,33 +71,35 @@ impl Error {
 
     /// Whether the same call can succeed later, as the shared classification says (rate limits
     /// and QIWI's history lock, transport failures, `500`/`502`/`503`/`504`).
+    ///
+    /// A refused payment can be tried again (with a new client id) only when QIWI's table says
+    /// the failure was technical; an unknown outcome never: look it up first.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_retryable(),
-            Error::InvalidInput { .. } => false,
+            Error::PaymentRejected { reason, .. } => {
+                reason.is_some_and(|r| r.class == ErrorClass::RetryLater)
+            }
+            Error::InvalidInput { .. } | Error::OutcomeUnknown { .. } => false,
         }
     }
 
     /// The HTTP status, when the failure was an answer.
     pub fn status(&self) -> Option<u16> {
-        match self {
-            Error::Api(e) => e.status(),
-            Error::InvalidInput { .. } => None,
-        }
+        self.api().and_then(ApiError::status)
     }
 
     /// QIWI's error body, verbatim, when QIWI answered with one.
     pub fn body(&self) -> Option<&ErrorBody> {
-        match self {
-            Error::Api(e) => e.body(),
-            Error::InvalidInput { .. } => None,
-        }
+        self.api().and_then(ApiError::body)
     }
 
     /// The shared classification, when the failure is one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e) => Some(e),
+            Error::Api(e)
+            | Error::PaymentRejected { answer: e, .. }
+            | Error::OutcomeUnknown { answer: e, .. } => Some(e),
             Error::InvalidInput { .. } => None,
         }
     }

@@ -164,10 +164,11 @@ impl<'a> History<'a> {
     /// 90 days; QIWI's history lock is [`crate::ApiError::RateLimited`] (`423`) with the wait.
     pub async fn send(self) -> Result<HistoryPage, Error> {
         self.check_rows()?;
-        if let Some((start, end)) = self.window {
+        let window = self.window.map(|(start, end)| whole_seconds(start, end));
+        if let Some((start, end)) = window {
             check_window(start, end)?;
         }
-        let (transactions, next) = self.page(self.window, self.after.clone()).await?;
+        let (transactions, next) = self.page(window, self.after.clone()).await?;
         Ok(HistoryPage { transactions, next })
     }
 
@@ -284,12 +285,23 @@ fn check_window(start: OffsetDateTime, end: OffsetDateTime) -> Result<(), Error>
     Ok(())
 }
 
+/// The window widened to whole seconds, as QIWI's dates are written: the start down, the end
+/// up, so that a transaction in the end's second (a payment just made, read with `now`) is in.
+fn whole_seconds(start: OffsetDateTime, end: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    let floor = |t: OffsetDateTime| t.replace_nanosecond(0).unwrap_or(t);
+    let end = if end.nanosecond() == 0 {
+        end
+    } else {
+        floor(end) + Duration::SECOND
+    };
+    (floor(start), end)
+}
+
 /// `start..=end` as consecutive windows of at most [`MAX_WINDOW`], newest first. QIWI's
 /// dates have whole seconds, so a window ends a second before the next one starts: no
 /// transaction falls in two windows or between them.
 fn split(start: OffsetDateTime, end: OffsetDateTime) -> Vec<(OffsetDateTime, OffsetDateTime)> {
-    let start = start.replace_nanosecond(0).unwrap_or(start);
-    let mut end = end.replace_nanosecond(0).unwrap_or(end);
+    let (start, mut end) = whole_seconds(start, end);
     let mut windows = Vec::new();
     loop {
         let from = (end - MAX_WINDOW).max(start);
@@ -312,7 +324,8 @@ mod tests {
         let end = datetime!(2026-12-01 12:30:00.750 +03:00);
         let windows = split(start, end);
         assert_eq!(windows.len(), 4);
-        assert_eq!(windows[0].1, datetime!(2026-12-01 12:30:00 +03:00));
+        // The end's second is in: it rounds up.
+        assert_eq!(windows[0].1, datetime!(2026-12-01 12:30:01 +03:00));
         assert_eq!(windows.last().unwrap().0, start);
         for w in &windows {
             assert!(w.0 <= w.1 && w.1 - w.0 <= MAX_WINDOW, "{w:?}");

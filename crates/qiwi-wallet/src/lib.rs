@@ -4,18 +4,22 @@ mod balances;
 mod client;
 mod error;
 mod history;
+mod payments;
 mod profile;
 
 pub use client::{HISTORY_LOCK, Wallet, WalletBuilder};
 pub use error::{ApiError, Error};
 pub use history::{History, HistoryCursor, HistoryPage, MAX_ROWS, MAX_WINDOW};
+pub use payments::{ClientId, Payment, SentPayment, WALLET_PROVIDER};
 pub use profile::ALL_LIMIT_TYPES;
 pub use qiwi_core::secret::WalletToken;
+pub use qiwi_core::vocabulary::{ErrorClass, WalletPaymentError};
 pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::{RateLimit, RetryPolicy};
 /// QIWI's Wallet API server.
 pub use qiwi_sys::wallet::BASE_URL;
 pub use qiwi_sys::wallet::types::{
     Account, HistoryOperation, HistorySource, Identification, IdentificationRequest, LimitType,
-    Limits, P2pPaymentCountLimit, PaymentTotals, Profile, Restriction, Transaction, TxnDirection,
+    Limits, P2pPaymentCountLimit, PaymentInfo, PaymentTotals, Profile, Restriction, Transaction,
+    TxnDirection,
 };

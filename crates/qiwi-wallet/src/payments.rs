@@ -1,0 +1,437 @@
+//! Payments from the wallet (wallet-api.md §5): to a QIWI wallet, a card, a mobile number,
+//! each with a client id the caller may choose, sent once, and found again by that id when
+//! the outcome is unknown.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::TryStreamExt as _;
+use qiwi_core::vocabulary::WalletPaymentError;
+use qiwi_core::{Amount, Currency};
+use qiwi_sys::error::Classify as _;
+use qiwi_sys::wallet::types::{
+    HistoryOperation, PaymentFields, PaymentInfo, PaymentMethod, PaymentRequest, SinapMoney,
+    Transaction,
+};
+use time::OffsetDateTime;
+
+use crate::{ApiError, Error, Wallet};
+
+/// QIWI's provider for transfers to QIWI wallets.
+pub const WALLET_PROVIDER: i64 = 99;
+
+/// A payment's client id: QIWI's `id`, at most 20 digits, unique per wallet. QIWI refuses a
+/// second payment with the same id (error 408), which is what makes a payment safe to look up
+/// and impossible to make twice by mistake.
+///
+/// ```
+/// use qiwi_wallet::ClientId;
+///
+/// let id = ClientId::new("1700000000000001")?;
+/// assert_eq!(id.as_str(), "1700000000000001");
+/// assert!(ClientId::new("order-1").is_err());
+/// assert_ne!(ClientId::generate(), ClientId::generate());
+/// # Ok::<(), qiwi_wallet::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// A client id of your own: 1 to 20 digits.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for anything else.
+    pub fn new(id: impl Into<String>) -> Result<ClientId, Error> {
+        let id = id.into();
+        if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(
+                "id",
+                "a payment's client id is 1 to 20 digits",
+            ));
+        }
+        Ok(ClientId(id))
+    }
+
+    /// A new id, as QIWI recommends (the time in milliseconds), with three more digits so
+    /// that ids made in the same millisecond, here or in another process, differ; each id this
+    /// process makes is greater than the last.
+    pub fn generate() -> ClientId {
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        let millis = u64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or_default();
+        let fresh = millis * 1000 + fastrand::u64(0..1000);
+        let previous = LAST
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(fresh.max(last + 1))
+            })
+            .unwrap_or_default();
+        ClientId(fresh.max(previous + 1).to_string())
+    }
+
+    /// The id's digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a payment goes.
+#[derive(Debug, Clone)]
+enum Destination {
+    /// A QIWI wallet, `+` and digits.
+    Wallet(String),
+    /// A card number, digits.
+    Card(String),
+    /// A mobile number, the 10 digits after `7`.
+    Mobile(String),
+}
+
+/// A payment to make: [`Wallet::pay_to_wallet`], [`Wallet::pay_to_card`] or
+/// [`Wallet::pay_to_mobile`], then [`Payment::send`]. Its client id exists before it is sent
+/// ([`Payment::id`]): keep it, it is how an unknown outcome is looked up.
+///
+/// ```no_run
+/// # async fn run(wallet: qiwi_wallet::Wallet) -> Result<(), qiwi_wallet::Error> {
+/// use qiwi_wallet::{Amount, Error};
+///
+/// let payment = wallet.pay_to_wallet("+79001234567", "10.50".parse::<Amount>().unwrap()).comment("lunch");
+/// let id = payment.id().clone();
+/// match payment.send().await {
+///     Ok(sent) => println!("sent as QIWI transaction {:?}", sent.transaction_id),
+///     Err(Error::OutcomeUnknown { .. }) => {
+///         // Never pay again blindly: the first payment may have been made.
+///         let found = wallet.find_payment(&id, time::Duration::days(1)).await?;
+///         println!("found: {}", found.is_some());
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Payment<'a> {
+    wallet: &'a Wallet,
+    destination: Destination,
+    amount: Amount,
+    comment: Option<String>,
+    id: ClientId,
+    refused: Option<Error>,
+}
+
+/// A payment QIWI accepted. Its final status comes later, in the history or a webhook
+/// (QIWI's answer only says `Accepted`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentPayment {
+    /// The payment's client id.
+    pub client_id: ClientId,
+    /// The provider it went through (99 for wallets, the card's or operator's).
+    pub provider_id: i64,
+    /// QIWI's transaction id.
+    pub transaction_id: Option<String>,
+    /// QIWI's answer, whole (card numbers masked as QIWI masks them).
+    pub answer: PaymentInfo,
+}
+
+impl Wallet {
+    /// A transfer to QIWI wallet `to` (`+79001234567`; digits without `+` too).
+    pub fn pay_to_wallet(&self, to: &str, amount: Amount) -> Payment<'_> {
+        let digits = to.strip_prefix('+').unwrap_or(to);
+        let refused = (!is_digits(digits, 10..=15))
+            .then(|| Error::invalid("fields.account", "a wallet number: + and 10 to 15 digits"));
+        self.payment(Destination::Wallet(format!("+{digits}")), amount, refused)
+    }
+
+    /// A transfer to a Russian card: the number (spaces allowed) is checked (Luhn) and the
+    /// provider is the one QIWI names for it (Visa, Mastercard, Mir, QIWI card).
+    pub fn pay_to_card(&self, card_number: &str, amount: Amount) -> Payment<'_> {
+        let digits: String = card_number.chars().filter(|c| *c != ' ').collect();
+        let refused = (!is_digits(&digits, 12..=19) || !luhn(&digits))
+            .then(|| Error::invalid("fields.account", "a card number: 12 to 19 digits, Luhn"));
+        self.payment(Destination::Card(digits), amount, refused)
+    }
+
+    /// A mobile top-up of `phone` (`+79161112233`, `79161112233` or `9161112233`); the
+    /// operator's provider is the one QIWI resolves for the number.
+    pub fn pay_to_mobile(&self, phone: &str, amount: Amount) -> Payment<'_> {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let national = match digits.len() {
+            11 if digits.starts_with('7') || digits.starts_with('8') => digits[1..].to_owned(),
+            _ => digits.clone(),
+        };
+        let plausible = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+ -()".contains(c));
+        let refused = (!plausible || national.len() != 10).then(|| {
+            Error::invalid(
+                "fields.account",
+                "a Russian mobile number: 10 digits after 7",
+            )
+        });
+        self.payment(Destination::Mobile(national), amount, refused)
+    }
+
+    fn payment(
+        &self,
+        destination: Destination,
+        amount: Amount,
+        refused: Option<Error>,
+    ) -> Payment<'_> {
+        Payment {
+            wallet: self,
+            destination,
+            amount,
+            comment: None,
+            id: ClientId::generate(),
+            refused,
+        }
+    }
+
+    /// The outgoing transaction made by payment `client_id` within the last `within`, if there
+    /// is one: what to do after [`Error::OutcomeUnknown`] before paying again. Read through the
+    /// history (and its throttle).
+    pub async fn find_payment(
+        &self,
+        client_id: &ClientId,
+        within: time::Duration,
+    ) -> Result<Option<Transaction>, Error> {
+        let now = OffsetDateTime::now_utc();
+        let rows = self
+            .history()
+            .operation(HistoryOperation::Out)
+            .between(now - within, now)
+            .stream();
+        let mut rows = std::pin::pin!(rows);
+        while let Some(txn) = rows.try_next().await? {
+            if txn.trm_txn_id.as_deref() == Some(client_id.as_str()) {
+                return Ok(Some(txn));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Payment<'_> {
+    /// The payment's client id (generated unless [`Payment::client_id`] set it).
+    pub fn id(&self) -> &ClientId {
+        &self.id
+    }
+
+    /// Your own client id, e.g. one derived from your order: QIWI refuses it a second time.
+    pub fn client_id(mut self, id: ClientId) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// A comment for the recipient (transfers to wallets only; QIWI takes it nowhere else).
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+
+    /// Sends the payment, once: the transport never sends a payment again once it may have
+    /// reached QIWI.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a destination, amount (positive, at most two decimals, never
+    /// rounded) or comment refused before sending; [`Error::PaymentRejected`] with QIWI's code
+    /// and meaning; [`Error::OutcomeUnknown`] when it may or may not have been made.
+    pub async fn send(self) -> Result<SentPayment, Error> {
+        if let Some(refused) = self.refused {
+            return Err(refused);
+        }
+        let amount = sum(self.amount)?;
+        let (provider_id, account) = match &self.destination {
+            Destination::Wallet(account) => (WALLET_PROVIDER, account.clone()),
+            Destination::Card(pan) => (self.wallet.card_provider(pan).await?, pan.clone()),
+            Destination::Mobile(phone) => {
+                (self.wallet.mobile_provider(phone).await?, phone.clone())
+            }
+        };
+        if self.comment.is_some() && provider_id != WALLET_PROVIDER {
+            return Err(Error::invalid(
+                "comment",
+                "QIWI takes a comment only on transfers to wallets",
+            ));
+        }
+        let request = PaymentRequest {
+            id: self.id.0.clone(),
+            sum: SinapMoney {
+                amount: amount.into(),
+                currency: Currency::RUB.into(),
+            },
+            payment_method: PaymentMethod {
+                type_: "Account".into(),
+                account_id: "643".into(),
+            },
+            comment: self.comment,
+            fields: PaymentFields(BTreeMap::from([("account".to_owned(), account)])),
+        };
+        let sent = self
+            .wallet
+            .raw
+            .create_payment()
+            .provider_id(provider_id)
+            .body(request)
+            .send()
+            .await
+            .classify();
+        match sent {
+            Ok(answer) => Ok(SentPayment {
+                client_id: self.id,
+                provider_id,
+                transaction_id: answer.transaction.as_ref().and_then(|t| t.id.clone()),
+                answer,
+            }),
+            Err(answer) => Err(payment_failure(self.id, answer)),
+        }
+    }
+}
+
+/// A refused or unknown payment, typed by QIWI's payment error table.
+fn payment_failure(client_id: ClientId, answer: ApiError) -> Error {
+    if matches!(answer, ApiError::OutcomeUnknown { .. }) {
+        return Error::OutcomeUnknown { client_id, answer };
+    }
+    let code = answer.body().and_then(|b| {
+        [b.code.as_deref(), b.error_code.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(payment_code)
+    });
+    match (code, &answer) {
+        (Some(code), ApiError::Rejected { .. }) => Error::PaymentRejected {
+            client_id,
+            code,
+            reason: WalletPaymentError::lookup(code),
+            answer,
+        },
+        _ => Error::Api(answer),
+    }
+}
+
+/// QIWI's payment error code as its answers write it: `QWPRC-220`, `220`, or `-220`.
+fn payment_code(text: &str) -> Option<u32> {
+    let digits = text
+        .trim()
+        .trim_start_matches("QWPRC-")
+        .trim_start_matches('-');
+    digits.parse().ok()
+}
+
+/// The amount as QIWI's `sum.amount` takes it: positive, at most two decimals.
+fn sum(amount: Amount) -> Result<Amount, Error> {
+    if amount <= Amount::ZERO || amount.to_fixed2().is_err() {
+        return Err(Error::invalid(
+            "sum.amount",
+            "a positive amount with at most two decimals (QIWI would round the rest down)",
+        ));
+    }
+    Ok(amount)
+}
+
+fn is_digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+    lengths.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn luhn(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let dd = d * 2;
+                if dd > 9 { dd - 9 } else { dd }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+impl Wallet {
+    /// The provider QIWI names for a card (`findCardProvider`: `termsId`).
+    async fn card_provider(&self, pan: &str) -> Result<i64, Error> {
+        // QIWI's look-up takes the number in groups of four.
+        let grouped = pan
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let answer = self
+            .raw
+            .find_card_provider()
+            .body(qiwi_sys::wallet::types::CardProviderRequest { account: grouped })
+            .send()
+            .await
+            .classify()?;
+        answer
+            .elements
+            .iter()
+            .filter(|e| e.name.as_deref() == Some("termsId"))
+            .find_map(|e| e.value.as_deref()?.parse().ok())
+            .ok_or_else(|| Error::invalid("fields.account", "QIWI knows no provider for this card"))
+    }
+
+    /// The operator's provider for a mobile number (`resolveMobileProvider`).
+    async fn mobile_provider(&self, national: &str) -> Result<i64, Error> {
+        let answer = self
+            .raw
+            .resolve_mobile_provider()
+            .phone_number(format!("7{national}"))
+            .send()
+            .await
+            .classify()?;
+        answer
+            .mobile_operator_provider_list
+            .iter()
+            .find_map(|p| p.id)
+            .ok_or_else(|| {
+                Error::invalid("fields.account", "QIWI knows no operator for this number")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_digits_and_increase() {
+        let ids: Vec<ClientId> = (0..1000).map(|_| ClientId::generate()).collect();
+        for pair in ids.windows(2) {
+            assert!(pair[0].0.parse::<u64>().unwrap() < pair[1].0.parse::<u64>().unwrap());
+        }
+        assert!(ids.iter().all(|id| ClientId::new(id.0.clone()).is_ok()));
+    }
+
+    #[test]
+    fn qiwis_payment_codes_are_read_as_written() {
+        assert_eq!(payment_code("QWPRC-220"), Some(220));
+        assert_eq!(payment_code("-5"), Some(5));
+        assert_eq!(payment_code("408"), Some(408));
+        assert_eq!(payment_code("validation.error"), None);
+    }
+
+    #[test]
+    fn amounts_are_never_rounded() {
+        assert!(sum("10.5".parse().unwrap()).is_ok());
+        assert!(sum("10.505".parse().unwrap()).is_err());
+        assert!(sum(Amount::ZERO).is_err());
+        assert!(sum("-1".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn luhn_matches_known_numbers() {
+        assert!(luhn("4111111111111111"));
+        assert!(!luhn("4111111111111112"));
+    }
+}
