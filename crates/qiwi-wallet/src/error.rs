@@ -47,6 +47,12 @@ pub enum Error {
         /// QIWI's answer.
         answer: ApiError,
     },
+    /// A checkpoint store ([`crate::CheckpointStore`]) could not load or save.
+    #[error("checkpoint store: {message}")]
+    Checkpoint {
+        /// What failed.
+        message: String,
+    },
     /// The payment may or may not have been made (the connection dropped after sending, or a
     /// 5xx): it was not sent again. Look it up by its client id
     /// ([`crate::Wallet::find_payment`]) before paying again.
@@ -80,7 +86,9 @@ impl Error {
             Error::PaymentRejected { reason, .. } => {
                 reason.is_some_and(|r| r.class == ErrorClass::RetryLater)
             }
-            Error::InvalidInput { .. } | Error::OutcomeUnknown { .. } => false,
+            Error::InvalidInput { .. }
+            | Error::OutcomeUnknown { .. }
+            | Error::Checkpoint { .. } => false,
         }
     }
 
@@ -100,7 +108,7 @@ impl Error {
             Error::Api(e)
             | Error::PaymentRejected { answer: e, .. }
             | Error::OutcomeUnknown { answer: e, .. } => Some(e),
-            Error::InvalidInput { .. } => None,
+            Error::InvalidInput { .. } | Error::Checkpoint { .. } => None,
         }
     }
 }

@@ -4,12 +4,14 @@ mod balances;
 mod client;
 mod error;
 mod history;
+mod incoming;
 mod payments;
 mod profile;
 
 pub use client::{HISTORY_LOCK, Wallet, WalletBuilder};
 pub use error::{ApiError, Error};
 pub use history::{History, HistoryCursor, HistoryPage, MAX_ROWS, MAX_WINDOW};
+pub use incoming::{Checkpoint, CheckpointStore, Incoming, MemoryCheckpoints, OVERLAP};
 pub use payments::{ClientId, Payment, SentPayment, WALLET_PROVIDER};
 pub use profile::ALL_LIMIT_TYPES;
 pub use qiwi_core::secret::WalletToken;
