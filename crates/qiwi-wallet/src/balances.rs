@@ -1,4 +1,4 @@
-//! The wallet's currency accounts and their balances (wallet-api.md §4).
+//! The wallet's currency accounts and their balances (wallet-api.md §4.1).
 
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::wallet::types::Account;
@@ -7,7 +7,9 @@ use crate::{Error, Wallet};
 
 impl Wallet {
     /// Every currency account of the wallet with its balance (`qw_wallet_rub` …). An account
-    /// whose `hasBalance` is false has no balance to show (`balance` is `None`).
+    /// with `hasBalance` but no balance in the answer is read again, once, as QIWI documents
+    /// (`alias`, `timeout=1000`); if it is still empty, `balance` stays `None`: no amount is
+    /// made up.
     pub async fn balances(&self) -> Result<Vec<Account>, Error> {
         let sent = self
             .raw
@@ -15,6 +17,16 @@ impl Wallet {
             .person_id(self.number.as_str())
             .send()
             .await;
-        Ok(sent.classify()?.accounts)
+        let mut accounts = sent.classify()?.accounts;
+        for account in &mut accounts {
+            if account.has_balance == Some(true)
+                && account.balance.is_none()
+                && let Some(alias) = account.alias.clone()
+                && let Some(again) = self.reread_balance(&alias).await?
+            {
+                *account = again;
+            }
+        }
+        Ok(accounts)
     }
 }

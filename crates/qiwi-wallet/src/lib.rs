@@ -4,14 +4,19 @@ mod balances;
 mod client;
 mod error;
 mod history;
+mod hooks;
 mod incoming;
+mod invoices;
 mod payments;
 mod profile;
+mod services;
 
 pub use client::{HISTORY_LOCK, Wallet, WalletBuilder};
 pub use error::{ApiError, Error};
 pub use history::{History, HistoryCursor, HistoryPage, MAX_ROWS, MAX_WINDOW};
+pub use hooks::{HookPayments, MAX_HOOK_URL};
 pub use incoming::{Checkpoint, CheckpointStore, Incoming, MemoryCheckpoints, OVERLAP};
+pub use invoices::PAID_STATUS;
 pub use payments::{ClientId, Payment, SentPayment, WALLET_PROVIDER};
 pub use profile::ALL_LIMIT_TYPES;
 pub use qiwi_core::secret::WalletToken;
@@ -25,3 +30,4 @@ pub use qiwi_sys::wallet::types::{
     Limits, P2pPaymentCountLimit, PaymentInfo, PaymentTotals, Profile, Restriction, Transaction,
     TxnDirection,
 };
+pub use services::MAX_CHEQUE_BYTES;

@@ -177,3 +177,41 @@ async fn a_long_window_is_asked_for_in_windows_of_at_most_90_days_newest_first()
         assert_eq!(pair[1].1 + time::Duration::SECOND, pair[0].0);
     }
 }
+
+#[tokio::test]
+async fn an_account_with_has_balance_but_no_balance_is_read_again_once() {
+    let server = MockServer::start().await;
+    const ACCOUNTS: &str = "/funding-sources/v2/persons/79161122331/accounts";
+    // QIWI's documented accounts (wallet-api.md §4.1), the wallet's balance missing.
+    let accounts = |balance: Value| {
+        json!({"accounts":[
+            {"alias":"mc_beeline_rub","fsAlias":"qb_mc_beeline","bankAlias":"QIWI","title":"MC","type":{"id":"MC","title":"Счет мобильного кошелька"},"hasBalance":false,"balance":null,"currency":643},
+            {"alias":"qw_wallet_rub","fsAlias":"qb_wallet","bankAlias":"QIWI","title":"WALLET","type":{"id":"WALLET","title":"QIWI Wallet"},"hasBalance":true,"balance":balance,"currency":643}
+        ]})
+    };
+    Mock::given(method("GET"))
+        .and(path(ACCOUNTS))
+        .and(query_param_is_missing("alias"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(accounts(Value::Null)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(ACCOUNTS))
+        .and(query_param("alias", "qw_wallet_rub"))
+        .and(query_param("timeout", "1000"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(accounts(json!({"amount": 8.74, "currency": 643}))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let read = wallet(&server).balances().await.unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(read[0].balance, None, "no balance is made up");
+    assert_eq!(
+        read[1].balance.as_ref().unwrap().amount.0,
+        "8.74".parse().unwrap()
+    );
+}
