@@ -19,6 +19,7 @@
 pub mod currency;
 pub mod datetime;
 pub mod error;
+pub mod link;
 pub mod money;
 pub mod notification;
 mod open_enum;

@@ -2,6 +2,7 @@
 //! the public key), and a bill's `payUrl` with `successUrl`/`paySource` added.
 
 use qiwi_core::Amount;
+use qiwi_core::link::encode;
 use qiwi_core::secret::P2pPublicKey;
 use time::OffsetDateTime;
 
@@ -263,18 +264,6 @@ pub fn pay_url_with(
 }
 
 /// Percent-encodes all but RFC 3986's unreserved characters, byte by byte (UTF-8).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

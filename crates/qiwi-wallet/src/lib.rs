@@ -3,6 +3,7 @@
 mod balances;
 mod client;
 mod error;
+mod form;
 mod history;
 mod hooks;
 mod incoming;
@@ -13,6 +14,7 @@ mod services;
 
 pub use client::{HISTORY_LOCK, Wallet, WalletBuilder};
 pub use error::{ApiError, Error};
+pub use form::{FORM_URL, FormField, MAX_FORM_RUBLES, PaymentForm};
 pub use history::{History, HistoryCursor, HistoryPage, MAX_ROWS, MAX_WINDOW};
 pub use hooks::{HookPayments, MAX_HOOK_URL};
 pub use incoming::{Checkpoint, CheckpointStore, Incoming, MemoryCheckpoints, OVERLAP};
@@ -26,8 +28,8 @@ pub use qiwi_sys::transport::{RateLimit, RetryPolicy};
 /// QIWI's Wallet API server.
 pub use qiwi_sys::wallet::BASE_URL;
 pub use qiwi_sys::wallet::types::{
-    Account, HistoryOperation, HistorySource, Identification, IdentificationRequest, LimitType,
-    Limits, P2pPaymentCountLimit, PaymentInfo, PaymentTotals, Profile, Restriction, Transaction,
-    TxnDirection,
+    Account, HistoryOperation, HistorySource, Identification, IdentificationDowngrade,
+    IdentificationRequest, LimitType, Limits, P2pPaymentCountLimit, PaymentInfo, PaymentTotals,
+    Profile, Restriction, Transaction, TxnDirection,
 };
 pub use services::MAX_CHEQUE_BYTES;

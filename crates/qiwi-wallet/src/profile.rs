@@ -3,8 +3,8 @@
 
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::wallet::types::{
-    Identification, IdentificationRequest, LimitType, Limits, P2pPaymentCountLimit, Profile,
-    Restriction,
+    EmptyObject, Identification, IdentificationDowngrade, IdentificationDowngradeRequest,
+    IdentificationRequest, LimitType, Limits, P2pPaymentCountLimit, Profile, Restriction,
 };
 
 use crate::{Error, Wallet};
@@ -96,5 +96,51 @@ impl Wallet {
             .send()
             .await;
         Ok(sent.classify()?.0)
+    }
+}
+
+impl Wallet {
+    /// Starts lowering the wallet's identification from `FULL` to `VERIFIED` (the only
+    /// downgrade QIWI offers); the answer's operation id is what
+    /// [`Wallet::confirm_downgrade`] and [`Wallet::downgrade`] take.
+    pub async fn start_downgrade(&self) -> Result<String, Error> {
+        let sent = self
+            .raw
+            .create_identification_downgrade()
+            .wallet(self.number.as_str())
+            .body(IdentificationDowngradeRequest {
+                identification_level: "VERIFIED".to_owned(),
+            })
+            .send()
+            .await;
+        Ok(sent.classify()?.downgrade_operation_id)
+    }
+
+    /// Confirms downgrade `operation_id`; QIWI then works on it (`IN_PROGRESS`).
+    pub async fn confirm_downgrade(
+        &self,
+        operation_id: &str,
+    ) -> Result<IdentificationDowngrade, Error> {
+        let sent = self
+            .raw
+            .confirm_identification_downgrade()
+            .wallet(self.number.as_str())
+            .downgrade_operation_id(operation_id)
+            .body(EmptyObject(serde_json::Map::new()))
+            .send()
+            .await;
+        Ok(sent.classify()?)
+    }
+
+    /// Where downgrade `operation_id` is (`IN_PROGRESS`, `SUCCESS`, `FAIL`).
+    pub async fn downgrade(&self, operation_id: &str) -> Result<IdentificationDowngrade, Error> {
+        let sent = self
+            .raw
+            .get_identification_downgrade()
+            .wallet(self.number.as_str())
+            .downgrade_operation_id(operation_id)
+            .send()
+            .await;
+        Ok(sent.classify()?)
     }
 }

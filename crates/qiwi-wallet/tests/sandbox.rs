@@ -82,11 +82,39 @@ async fn a_wallet_reads_who_it_is_and_what_it_may_do() {
         contract.contract_id.map(|id| id.to_string()).as_deref(),
         Some(sandbox.credentials().wallet_number.as_str())
     );
-    let identification = wallet.identification().await.unwrap();
-    assert!(identification.type_.is_some());
     let limits = wallet.limits(&[]).await.unwrap();
     assert!(!limits.limits.is_empty());
     assert_eq!(wallet.restrictions().await.unwrap(), vec![]);
+    let blocked = qiwi_sys::wallet::types::Restriction {
+        restriction_code: Some("OUTGOING_PAYMENTS".into()),
+        restriction_description: Some("Outgoing payments are not allowed".into()),
+    };
+    sandbox
+        .set_wallet_restrictions(
+            &sandbox.credentials().wallet_number,
+            qiwi_sys::wallet::types::RestrictionList(vec![blocked.clone()]),
+        )
+        .unwrap();
+    assert_eq!(wallet.restrictions().await.unwrap(), vec![blocked]);
+
+    let person = qiwi_wallet::IdentificationRequest {
+        birth_date: "1998-02-11".into(),
+        first_name: "Иван".into(),
+        middle_name: "Иванович".into(),
+        last_name: "Иванов".into(),
+        passport: "4400111222".into(),
+        inn: None,
+        snils: None,
+        oms: None,
+    };
+    let identified = wallet.identify(person).await.unwrap();
+    assert_eq!(identified.type_.as_deref(), Some("VERIFIED"));
+    assert_eq!(
+        wallet.identification().await.unwrap().type_.as_deref(),
+        Some("VERIFIED")
+    );
+    // Only FULL can be lowered: a VERIFIED wallet's downgrade is refused by QIWI.
+    assert!(wallet.start_downgrade().await.is_err());
     let count = wallet.p2p_payment_count_limit().await.unwrap();
     assert!(count.p2p_payment_count_limit.is_some());
 
