@@ -29,7 +29,7 @@ mod wallet;
 pub(crate) use failure::Failure;
 
 /// QIWI from a shell: a local QIWI, the SDK's demo, signed test notifications, verification,
-/// P2P bills and the wallet's history. Keys and secrets come only from environment variables,
+/// P2P bills and the wallet (history, balances, payments, new payments, its webhook). Keys and secrets come only from environment variables,
 /// never from flags.
 #[derive(Parser)]
 #[command(name = "qiwi", version)]

@@ -675,6 +675,144 @@ fn wallet_history_exports_every_page_as_csv() {
 }
 
 #[test]
+fn wallet_commands_pay_once_find_by_client_id_read_new_payments_and_manage_the_hook() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime
+        .block_on(qiwi_sandbox::start(qiwi_sandbox::Config::default()))
+        .unwrap();
+    let base = sandbox.base_url().to_owned();
+    let payer = [
+        (
+            "QIWI_WALLET_TOKEN",
+            qiwi_sandbox::config::DEFAULT_WALLET_TOKEN,
+        ),
+        (
+            "QIWI_WALLET_NUMBER",
+            qiwi_sandbox::config::DEFAULT_WALLET_NUMBER,
+        ),
+    ];
+    let payee = [
+        ("QIWI_WALLET_TOKEN", "sandbox-counterpart-token"),
+        ("QIWI_WALLET_NUMBER", qiwi_sandbox::COUNTERPART_WALLET),
+    ];
+    let wallet = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["wallet", "--base-url", base.as_str()];
+        all.extend_from_slice(args);
+        run(&all, env, "")
+    };
+    let (code, out, err) = wallet(&["balance"], &payer);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "qw_wallet_rub  10000.00 RUB (default)\n");
+
+    let checkpoint = std::env::temp_dir().join(format!("qiwi-incoming-{}", std::process::id()));
+    let _ = std::fs::remove_file(&checkpoint);
+    let incoming = || {
+        wallet(
+            &["incoming", "--checkpoint", checkpoint.to_str().unwrap()],
+            &payee,
+        )
+    };
+    let (code, out, err) = incoming();
+    assert_eq!((code, out.as_str()), (0, ""), "nothing new yet: {err}");
+
+    // The client id is on screen before the payment is sent.
+    let to = format!("+{}", qiwi_sandbox::COUNTERPART_WALLET);
+    let pay = |id: &str| {
+        wallet(
+            &[
+                "pay",
+                "wallet",
+                &to,
+                "--amount",
+                "10.50",
+                "--client-id",
+                id,
+                "--comment",
+                "lunch",
+            ],
+            &payer,
+        )
+    };
+    let (code, out, err) = pay("1700000000000777");
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "client_id 1700000000000777");
+    assert!(
+        lines[1].starts_with("accepted transaction ") && lines[1].ends_with(" provider 99"),
+        "{out}"
+    );
+    let (code, out, err) = incoming();
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].contains(" 10.50 RUB from ") && lines[0].ends_with(" lunch"),
+        "{out}"
+    );
+    let (_, out, _) = incoming();
+    assert_eq!(
+        out, "",
+        "printed once: the checkpoint file goes on after it"
+    );
+    let _ = std::fs::remove_file(&checkpoint);
+
+    // The same client id again: QIWI's duplicate refusal, typed.
+    let (code, _, err) = pay("1700000000000777");
+    assert_eq!(code, 1);
+    assert!(err.contains("QIWI error 408"), "{err}");
+    one_error_line(&err);
+
+    // The answer is lost: never sent again, and the look-up command is printed.
+    sandbox
+        .add_fault(
+            serde_json::from_value(serde_json::json!({
+                "operation": "wallet.createPayment", "drop_connection": true
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+    let (code, out, err) = pay("1700000000000778");
+    assert_eq!(code, 1);
+    assert_eq!(out, "client_id 1700000000000778\n");
+    let lookup = format!(
+        "qiwi wallet find-payment 1700000000000778 --wallet {}",
+        qiwi_sandbox::config::DEFAULT_WALLET_NUMBER
+    );
+    assert!(
+        err.contains("outcome unknown") && err.contains(&lookup),
+        "{err}"
+    );
+    let (code, out, err) = wallet(&["find-payment", "1700000000000778"], &payer);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("found transaction ") && out.contains("SUCCESS"),
+        "{out}"
+    );
+    let (_, out, _) = wallet(&["balance"], &payer);
+    assert_eq!(
+        out, "qw_wallet_rub  9979.00 RUB (default)\n",
+        "each payment made once"
+    );
+
+    let (code, out, err) = wallet(&["hooks", "register", "https://example.com/qiwi"], &payer);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("hook_id "), "{out}");
+    let (code, key, err) = wallet(&["hooks", "key"], &payer);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        qiwi_core::secret::WalletHookKey::from_base64(key.trim()).is_ok(),
+        "{key}"
+    );
+    let (code, out, _) = wallet(&["hooks", "test"], &payer);
+    assert_eq!((code, out.as_str()), (0, "test notification sent\n"));
+    let (code, _, _) = wallet(&["hooks", "delete"], &payer);
+    assert_eq!(code, 0);
+    let (code, _, err) = wallet(&["hooks", "key"], &payer);
+    assert_eq!(code, 1);
+    assert!(err.contains("the wallet has none"), "{err}");
+}
+
+#[test]
 fn a_reader_that_goes_away_ends_the_command_quietly() {
     // `qiwi demo --json | head -1`: the pipe closes after one line.
     let mut child = Command::new(env!("CARGO_BIN_EXE_qiwi"))

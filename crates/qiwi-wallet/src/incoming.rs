@@ -236,6 +236,20 @@ impl<'a, S: CheckpointStore + 'a> Incoming<'a, S> {
         })
     }
 
+    /// One poll: the new successful incoming payments since the checkpoint, oldest first,
+    /// written to the checkpoint before they are returned (as [`Incoming::stream`] writes
+    /// them). For a job that runs now and then instead of following.
+    pub async fn once(self) -> Result<Vec<Transaction>, Error> {
+        let wallet = self.wallet.number.clone();
+        let checkpoint = match self.store.load(&wallet).await? {
+            Some(saved) => saved,
+            None => self.baseline().await?,
+        };
+        let poll = self.poll(&checkpoint).await?;
+        self.store.save(&wallet, &poll.after).await?;
+        Ok(poll.new)
+    }
+
     /// The first checkpoint: from `since` (or now), the payments already there before it
     /// counted as seen, so that only later ones are new.
     async fn baseline(&self) -> Result<Checkpoint, Error> {

@@ -5,31 +5,15 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use futures_util::StreamExt as _;
-use qiwi_core::secret::WalletToken;
-use qiwi_wallet::{HistoryOperation, Transaction, Wallet};
+use qiwi_wallet::{HistoryOperation, Transaction};
 use time::OffsetDateTime;
 
+use super::wallet_failure;
 use crate::Failure;
-use crate::target::{Target, var};
-
-/// The Wallet API.
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: WalletCommand,
-    #[command(flatten)]
-    target: Target,
-}
-
-#[derive(clap::Subcommand)]
-enum WalletCommand {
-    /// The payment history, newest first, every page, as CSV with a header row (`--json`: one
-    /// JSON object per transaction).
-    History(History),
-}
+use crate::target::Target;
 
 #[derive(clap::Args)]
-struct History {
+pub struct History {
     /// The wallet's number, digits without `+` (default: QIWI_WALLET_NUMBER).
     #[arg(long)]
     wallet: Option<String>,
@@ -82,55 +66,9 @@ pub const COLUMNS: [&str; 11] = [
     "comment",
 ];
 
-pub async fn run(args: Args) -> Result<ExitCode, Failure> {
-    let WalletCommand::History(history) = args.command;
-    let target = args.target;
-    let (base, token, number, _sandbox) = if target.sandbox {
-        let sandbox = crate::target::start_sandbox().await?;
-        let c = sandbox.credentials();
-        (
-            sandbox.base_url().to_owned(),
-            c.wallet_token.clone(),
-            c.wallet_number.clone(),
-            Some(sandbox),
-        )
-    } else {
-        let token = var("QIWI_WALLET_TOKEN").ok_or_else(|| {
-            Failure::usage("no wallet token", "QIWI_WALLET_TOKEN is not set")
-                .hint("set it in the environment (never on the command line), or pass --sandbox")
-        })?;
-        let token = WalletToken::new(&token).map_err(|e| Failure::usage("QIWI_WALLET_TOKEN", e))?;
-        let number = history
-            .wallet
-            .clone()
-            .or_else(|| var("QIWI_WALLET_NUMBER"))
-            .ok_or_else(|| {
-                Failure::usage(
-                    "no wallet number",
-                    "pass --wallet or set QIWI_WALLET_NUMBER",
-                )
-            })?;
-        let base = target
-            .base_url
-            .clone()
-            .unwrap_or_else(|| qiwi_wallet::BASE_URL.to_owned());
-        (base, token, number, None)
-    };
-    let number = history.wallet.clone().unwrap_or(number);
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Failure::usage(
-            "--wallet",
-            "the wallet's number is digits without '+'",
-        ));
-    }
-    // qiwi-wallet's history throttle (on by default) keeps the export under QIWI's 100
-    // requests a minute, which would otherwise lock the wallet's history for 5 minutes.
-    let client = Wallet::builder(token, &number)
-        .base_url(&base)
-        .allow_insecure_http(target.allow_insecure_http)
-        .build()
-        .map_err(|e| wallet_failure("building the Wallet API client", &e))?;
-
+/// `qiwi wallet history`.
+pub async fn run(history: History, target: &Target) -> Result<ExitCode, Failure> {
+    let (client, _sandbox) = super::connect(target, history.wallet.as_deref()).await?;
     let mut out = std::io::stdout().lock();
     let write_failed = |e: std::io::Error| -> Failure { crate::output::ended(&e) };
     if !target.json {
@@ -158,16 +96,6 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     out.flush().map_err(write_failed)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A failed Wallet API call as one line.
-fn wallet_failure(what: &str, e: &qiwi_wallet::Error) -> Failure {
-    match e {
-        qiwi_wallet::Error::Api(e) => {
-            Failure::api(what, e, "QIWI_WALLET_TOKEN (tokens last 180 days)")
-        }
-        other => Failure::usage(what, other),
-    }
 }
 
 /// One transaction as a CSV row (RFC 4180), the columns of [`COLUMNS`].
