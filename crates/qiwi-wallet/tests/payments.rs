@@ -1,33 +1,14 @@
 //! Payments through qiwi-wallet against the sandbox: each destination, QIWI's refusals as
 //! typed reasons, and a payment whose answer is lost found by its client id, never made twice.
 
+mod common;
+
+use common::*;
+
 use qiwi_wallet::{Amount, ClientId, Error, ErrorClass, HistoryOperation, Wallet, WalletToken};
-
-async fn sandbox() -> qiwi_sandbox::RunningSandbox {
-    qiwi_sandbox::start(qiwi_sandbox::Config::default())
-        .await
-        .unwrap()
-}
-
-fn wallet_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
-    let c = sandbox.credentials();
-    Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
-        .base_url(sandbox.base_url())
-        .build()
-        .unwrap()
-}
 
 fn amount(text: &str) -> Amount {
     text.parse().unwrap()
-}
-
-async fn rub_balance(wallet: &Wallet) -> Amount {
-    let accounts = wallet.balances().await.unwrap();
-    let rub = accounts
-        .iter()
-        .find(|a| a.alias.as_deref() == Some("qw_wallet_rub"))
-        .unwrap();
-    rub.balance.as_ref().unwrap().amount.0
 }
 
 #[tokio::test]

@@ -1,36 +1,16 @@
 //! qiwi-wallet against the sandbox: what a wallet is, its balances, and a history streamed
 //! across pages with no row missing or repeated.
 
+mod common;
+
+use common::*;
+
 use std::collections::BTreeSet;
 
 use futures_util::TryStreamExt as _;
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::wallet::types::{PaymentFields, PaymentMethod, PaymentRequest, SinapMoney};
 use qiwi_wallet::{Error, HistoryOperation, Wallet};
-
-async fn sandbox() -> qiwi_sandbox::RunningSandbox {
-    let config = qiwi_sandbox::Config {
-        record_answers: true,
-        ..qiwi_sandbox::Config::default()
-    };
-    qiwi_sandbox::start(config).await.unwrap()
-}
-
-fn wallet_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
-    let c = sandbox.credentials();
-    Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
-        .base_url(sandbox.base_url())
-        .build()
-        .unwrap()
-}
-
-fn counterpart_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
-    let token = qiwi_wallet::WalletToken::new("sandbox-counterpart-token").unwrap();
-    Wallet::builder(token, qiwi_sandbox::COUNTERPART_WALLET)
-        .base_url(sandbox.base_url())
-        .build()
-        .unwrap()
-}
 
 /// `count` transfers of 1 RUB to the counterpart, through the generated client (payments are
 /// not wrapped yet); their client ids.
@@ -197,7 +177,7 @@ async fn a_long_history_streams_across_pages_with_no_row_missing_or_repeated() {
 
 #[tokio::test]
 async fn refused_inputs_never_reach_qiwi() {
-    let sandbox = sandbox().await;
+    let sandbox = recording_sandbox().await;
     let wallet = wallet_of(&sandbox);
     let rows = wallet.history().rows(51).send().await;
     assert!(

@@ -1,38 +1,16 @@
 //! qiwi-wallet's webhooks, accounts, lookups, receipts and bills against the sandbox.
 
+mod common;
+
+use common::*;
+
 use std::time::Duration;
 
 use qiwi_core::notification::WalletNotification;
 use qiwi_core::signature::verify_wallet_notification;
-use qiwi_wallet::{
-    Amount, Error, HistoryOperation, HookPayments, TxnDirection, Wallet, WalletToken,
-};
+use qiwi_wallet::{Amount, Error, HistoryOperation, HookPayments, TxnDirection};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn sandbox() -> qiwi_sandbox::RunningSandbox {
-    qiwi_sandbox::start(qiwi_sandbox::Config::default())
-        .await
-        .unwrap()
-}
-
-fn wallet_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
-    let c = sandbox.credentials();
-    Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
-        .base_url(sandbox.base_url())
-        .build()
-        .unwrap()
-}
-
-fn counterpart_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
-    Wallet::builder(
-        WalletToken::new("sandbox-counterpart-token").unwrap(),
-        qiwi_sandbox::COUNTERPART_WALLET,
-    )
-    .base_url(sandbox.base_url())
-    .build()
-    .unwrap()
-}
 
 /// The bodies `server` has received, once there are `n`.
 async fn received(server: &MockServer, n: usize) -> Vec<Vec<u8>> {

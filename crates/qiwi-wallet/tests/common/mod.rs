@@ -1,0 +1,52 @@
+//! What the sandbox tests share: a sandbox, its two wallets' clients, a ruble balance.
+
+#![allow(dead_code)]
+
+use qiwi_wallet::{Amount, Wallet, WalletToken};
+
+/// A sandbox on a free port.
+pub async fn sandbox() -> qiwi_sandbox::RunningSandbox {
+    qiwi_sandbox::start(qiwi_sandbox::Config::default())
+        .await
+        .unwrap()
+}
+
+/// A sandbox on a free port that records its answers (see what was sent). Its recorder reads
+/// whole answers, so a `drop_connection` fault does not drop under it.
+pub async fn recording_sandbox() -> qiwi_sandbox::RunningSandbox {
+    let config = qiwi_sandbox::Config {
+        record_answers: true,
+        ..qiwi_sandbox::Config::default()
+    };
+    qiwi_sandbox::start(config).await.unwrap()
+}
+
+/// The client of the sandbox's token wallet (10 000 RUB).
+pub fn wallet_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
+    let c = sandbox.credentials();
+    Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap()
+}
+
+/// The client of the sandbox's counterpart wallet (empty).
+pub fn counterpart_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
+    Wallet::builder(
+        WalletToken::new("sandbox-counterpart-token").unwrap(),
+        qiwi_sandbox::COUNTERPART_WALLET,
+    )
+    .base_url(sandbox.base_url())
+    .build()
+    .unwrap()
+}
+
+/// The wallet's ruble balance.
+pub async fn rub_balance(wallet: &Wallet) -> Amount {
+    let accounts = wallet.balances().await.unwrap();
+    let rub = accounts
+        .iter()
+        .find(|a| a.alias.as_deref() == Some("qw_wallet_rub"))
+        .expect("the ruble account");
+    rub.balance.as_ref().expect("a balance").amount.0
+}
