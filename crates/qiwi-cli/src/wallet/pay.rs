@@ -79,7 +79,7 @@ pub async fn run(pay: Pay, target: &Target) -> Result<ExitCode, Failure> {
                     "provider_id": sent.provider_id,
                     "transaction_id": sent.transaction_id,
                 });
-                say!("{line}");
+                say!("{}", crate::output::json_line(line.to_string()));
             } else {
                 let txn = sent.transaction_id.as_deref().unwrap_or("-");
                 say!(
