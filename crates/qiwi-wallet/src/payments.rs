@@ -19,6 +19,9 @@ use crate::{ApiError, Error, Wallet};
 
 /// QIWI's provider for transfers to QIWI wallets.
 pub const WALLET_PROVIDER: i64 = 99;
+/// QIWI's provider for a transfer to a wallet in another currency, converted at QIWI's cross
+/// rate.
+pub const CONVERSION_PROVIDER: i64 = 1099;
 
 /// A payment's client id: QIWI's `id`, at most 20 digits, unique per wallet. QIWI refuses a
 /// second payment with the same id (error 408), which is what makes a payment safe to look up
@@ -82,17 +85,38 @@ impl std::fmt::Display for ClientId {
 
 /// Where a payment goes.
 #[derive(Debug, Clone)]
-enum Destination {
-    /// A QIWI wallet, `+` and digits.
-    Wallet(String),
-    /// A card number, digits.
+pub(crate) enum Destination {
+    /// A Russian card number, digits: the provider is QIWI's look-up's.
     Card(String),
-    /// A mobile number, the 10 digits after `7`.
+    /// A mobile number, the 10 digits after `7`: the provider is the operator's.
     Mobile(String),
+    /// A provider and its `fields` as QIWI names them, paid in `currency` from the rouble
+    /// account (wallets, conversions, banks, requisites, QIWI Master).
+    Provider {
+        provider: i64,
+        currency: Currency,
+        fields: BTreeMap<String, String>,
+    },
+    /// A Kazakhstan card number, digits: QIWI's two-step transfer from the tenge account.
+    KzCard(String),
 }
 
-/// A payment to make: [`Wallet::pay_to_wallet`], [`Wallet::pay_to_card`] or
-/// [`Wallet::pay_to_mobile`], then [`Payment::send`]. Its client id exists before it is sent
+impl Destination {
+    pub(crate) fn provider<'a>(
+        provider: i64,
+        fields: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Destination {
+        Destination::Provider {
+            provider,
+            currency: Currency::RUB,
+            fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
+}
+
+/// A payment to make: [`Wallet::pay_to_wallet`], [`Wallet::pay_to_card`],
+/// [`Wallet::pay_to_mobile`], [`Wallet::pay_to_requisites`], [`Wallet::pay_to_bank`],
+/// [`Wallet::convert_to_wallet`], [`Wallet::pay_to_kz_card`] …, then [`Payment::send`]. Its client id exists before it is sent
 /// ([`Payment::id`]): keep it, it is how an unknown outcome is looked up.
 ///
 /// ```no_run
@@ -116,11 +140,11 @@ enum Destination {
 #[must_use]
 pub struct Payment<'a> {
     wallet: &'a Wallet,
-    destination: Destination,
+    pub(crate) destination: Destination,
     amount: Amount,
     comment: Option<String>,
     id: ClientId,
-    refused: Option<Error>,
+    pub(crate) refused: Option<Error>,
 }
 
 /// A payment QIWI accepted. Its final status comes later, in the history or a webhook
@@ -143,7 +167,8 @@ impl Wallet {
         let digits = to.strip_prefix('+').unwrap_or(to);
         let refused = (!is_digits(digits, 10..=15))
             .then(|| Error::invalid("fields.account", "a wallet number: + and 10 to 15 digits"));
-        self.payment(Destination::Wallet(format!("+{digits}")), amount, refused)
+        let to = Destination::provider(WALLET_PROVIDER, [("account", format!("+{digits}"))]);
+        self.payment(to, amount, refused)
     }
 
     /// A transfer to a Russian card: the number (spaces allowed) is checked (Luhn) and the
@@ -175,7 +200,7 @@ impl Wallet {
         self.payment(Destination::Mobile(national), amount, refused)
     }
 
-    fn payment(
+    pub(crate) fn payment(
         &self,
         destination: Destination,
         amount: Amount,
@@ -227,7 +252,8 @@ impl Payment<'_> {
         self
     }
 
-    /// A comment for the recipient (transfers to wallets only; QIWI takes it nowhere else).
+    /// A comment for the recipient (transfers to wallets, 99 and 1099, only; QIWI takes it
+    /// nowhere else).
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.comment = Some(comment.into());
         self
@@ -245,31 +271,40 @@ impl Payment<'_> {
             return Err(refused);
         }
         let amount = sum(self.amount)?;
-        let (provider_id, account) = match &self.destination {
-            Destination::Wallet(account) => (WALLET_PROVIDER, account.clone()),
-            Destination::Card(pan) => (self.wallet.card_provider(pan).await?, pan.clone()),
+        let (provider_id, currency, fields) = match self.destination {
+            Destination::Provider {
+                provider,
+                currency,
+                fields,
+            } => (provider, currency, fields),
+            Destination::Card(pan) => {
+                let provider = self.wallet.card_provider(&pan).await?;
+                (provider, Currency::RUB, account(pan))
+            }
             Destination::Mobile(phone) => {
-                (self.wallet.mobile_provider(phone).await?, phone.clone())
+                let provider = self.wallet.mobile_provider(&phone).await?;
+                (provider, Currency::RUB, account(phone))
+            }
+            Destination::KzCard(pan) => {
+                return self.wallet.pay_kz(self.id, &pan, amount).await;
             }
         };
-        if self.comment.is_some() && provider_id != WALLET_PROVIDER {
+        if self.comment.is_some() && ![WALLET_PROVIDER, CONVERSION_PROVIDER].contains(&provider_id)
+        {
             return Err(Error::invalid(
                 "comment",
-                "QIWI takes a comment only on transfers to wallets",
+                "QIWI takes a comment only on transfers to wallets (99, 1099)",
             ));
         }
         let request = PaymentRequest {
             id: self.id.0.clone(),
             sum: SinapMoney {
                 amount: amount.into(),
-                currency: Currency::RUB.into(),
+                currency: currency.into(),
             },
-            payment_method: PaymentMethod {
-                type_: "Account".into(),
-                account_id: "643".into(),
-            },
+            payment_method: from_account(Currency::RUB),
             comment: self.comment,
-            fields: PaymentFields(BTreeMap::from([("account".to_owned(), account)])),
+            fields: PaymentFields(fields),
         };
         let sent = self
             .wallet
@@ -280,15 +315,35 @@ impl Payment<'_> {
             .send()
             .await
             .classify();
-        match sent {
-            Ok(answer) => Ok(SentPayment {
-                client_id: self.id,
-                provider_id,
-                transaction_id: answer.transaction.as_ref().and_then(|t| t.id.clone()),
-                answer,
-            }),
-            Err(answer) => Err(payment_failure(self.id, answer)),
-        }
+        sent_or_failed(self.id, provider_id, sent)
+    }
+}
+
+fn account(value: String) -> BTreeMap<String, String> {
+    BTreeMap::from([("account".to_owned(), value)])
+}
+
+/// QIWI's `paymentMethod`: the wallet's account in `currency`.
+pub(crate) fn from_account(currency: Currency) -> PaymentMethod {
+    PaymentMethod {
+        type_: "Account".into(),
+        account_id: currency.numeric().unwrap_or(643).to_string(),
+    }
+}
+
+pub(crate) fn sent_or_failed(
+    client_id: ClientId,
+    provider_id: i64,
+    sent: Result<PaymentInfo, ApiError>,
+) -> Result<SentPayment, Error> {
+    match sent {
+        Ok(answer) => Ok(SentPayment {
+            client_id,
+            provider_id,
+            transaction_id: answer.transaction.as_ref().and_then(|t| t.id.clone()),
+            answer,
+        }),
+        Err(answer) => Err(payment_failure(client_id, answer)),
     }
 }
 
@@ -324,7 +379,7 @@ fn payment_code(text: &str) -> Option<u32> {
 }
 
 /// The amount as QIWI's `sum.amount` takes it: positive, at most two decimals.
-fn sum(amount: Amount) -> Result<Amount, Error> {
+pub(crate) fn sum(amount: Amount) -> Result<Amount, Error> {
     if amount <= Amount::ZERO || amount.to_fixed2().is_err() {
         return Err(Error::invalid(
             "sum.amount",
@@ -334,11 +389,11 @@ fn sum(amount: Amount) -> Result<Amount, Error> {
     Ok(amount)
 }
 
-fn is_digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+pub(crate) fn is_digits(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
     lengths.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn luhn(digits: &str) -> bool {
+pub(crate) fn luhn(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
         .rev()

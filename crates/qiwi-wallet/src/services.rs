@@ -173,22 +173,7 @@ impl Wallet {
             .send()
             .await
             .map_err(ApiError::from)?;
-        let mut body = answer.into_inner().into_inner();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| ApiError::Transport {
-                timed_out: e.is_timeout(),
-                message: format!("the receipt was cut off: {e}"),
-            })?;
-            if bytes.len() + chunk.len() > MAX_CHEQUE_BYTES {
-                return Err(Error::Api(ApiError::Transport {
-                    timed_out: false,
-                    message: format!("the receipt is larger than {MAX_CHEQUE_BYTES} bytes"),
-                }));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        read_file(answer.into_inner(), "the receipt").await
     }
 
     /// Has QIWI e-mail the receipt of transaction `txn_id` to `email`.
@@ -213,4 +198,27 @@ impl Wallet {
             .await;
         Ok(sent.map_err(ApiError::from).map(|_| ())?)
     }
+}
+
+/// A file QIWI sends (a receipt, a statement), read whole up to [`MAX_CHEQUE_BYTES`].
+pub(crate) async fn read_file(
+    file: qiwi_sys::wallet::ByteStream,
+    what: &str,
+) -> Result<Vec<u8>, Error> {
+    let mut body = file.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| ApiError::Transport {
+            timed_out: e.is_timeout(),
+            message: format!("{what} was cut off: {e}"),
+        })?;
+        if bytes.len() + chunk.len() > MAX_CHEQUE_BYTES {
+            return Err(Error::Api(ApiError::Transport {
+                timed_out: false,
+                message: format!("{what} is larger than {MAX_CHEQUE_BYTES} bytes"),
+            }));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }

@@ -5,11 +5,10 @@ mod common;
 
 use common::*;
 
-use qiwi_wallet::{Amount, ClientId, Error, ErrorClass, HistoryOperation, Wallet, WalletToken};
-
-fn amount(text: &str) -> Amount {
-    text.parse().unwrap()
-}
+use qiwi_wallet::{
+    BankTransfer, CONVERSION_PROVIDER, ClientId, Currency, Error, ErrorClass, HistoryOperation,
+    KZ_CARD_PROVIDER, PersonName, REQUISITES_PROVIDER, Requisites, Vat, Wallet, WalletToken,
+};
 
 #[tokio::test]
 async fn a_transfer_to_a_wallet_is_seen_by_both_wallets_under_its_client_id() {
@@ -224,5 +223,158 @@ async fn a_payment_whose_answer_is_lost_is_found_by_its_client_id_and_never_sent
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+fn payer() -> PersonName {
+    PersonName {
+        last: "Иванов".into(),
+        first: "Иван".into(),
+        middle: Some("Иванович".into()),
+    }
+}
+
+#[tokio::test]
+async fn banks_requisites_conversions_and_kazakhstan_cards_are_paid_as_qiwi_documents() {
+    let sandbox = sandbox().await;
+    let wallet = wallet_of(&sandbox);
+    let requisites = Requisites {
+        bank_name: "ПАО \"Сбербанк\"".into(),
+        bik: "044525225".into(),
+        city: "Москва".into(),
+        organisation: "ООО \"Ромашка\"".into(),
+        inn: "7710000001".into(),
+        kpp: "771001001".into(),
+        account: "40702810000000000001".into(),
+        purpose: "Оплата по счёту 1".into(),
+        vat: Vat::None,
+        urgent: false,
+        payer: payer(),
+    };
+    let sent = wallet
+        .pay_to_requisites(requisites.clone(), amount("300"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.provider_id, REQUISITES_PROVIDER);
+    let mut short_inn = requisites;
+    short_inn.inn = "77100".into();
+    let refused = wallet
+        .pay_to_requisites(short_inn, amount("300"))
+        .send()
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::InvalidInput {
+                field: "fields.to_inn",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
+    let card = "4256 0000 0000 1233";
+    let no_expiry = wallet
+        .pay_to_bank(BankTransfer::card(464, card), amount("100"))
+        .send()
+        .await;
+    assert!(
+        matches!(
+            no_expiry,
+            Err(Error::InvalidInput {
+                field: "fields.exp_date",
+                ..
+            })
+        ),
+        "Alfa-Bank needs the expiry: {no_expiry:?}"
+    );
+    let by_card = wallet
+        .pay_to_bank(BankTransfer::card(464, card).expiry(3, 2031), amount("100"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_card.provider_id, 464);
+    let masked = by_card.answer.fields.as_ref().unwrap().0["account"].clone();
+    assert_eq!(masked, "4256********1233", "QIWI masks the card it echoes");
+    let by_account = BankTransfer::account(816, "40817810000000000001", "044525187", payer());
+    wallet
+        .pay_to_bank(by_account.urgent(), amount("500"))
+        .send()
+        .await
+        .unwrap();
+    let unknown_bank = wallet
+        .pay_to_bank(BankTransfer::card(1, card), amount("1"))
+        .send()
+        .await;
+    assert!(
+        matches!(
+            unknown_bank,
+            Err(Error::InvalidInput {
+                field: "providerId",
+                ..
+            })
+        ),
+        "{unknown_bank:?}"
+    );
+    // 300 + 1% requisites, 100 + 1% and 500 + 1% banks.
+    assert_eq!(rub_balance(&wallet).await, amount("9091"));
+
+    // 1000 tenge cost 180 roubles at the sandbox's cross rate (643→398: 0.18).
+    let kzt = Currency::KZT;
+    let cost = wallet
+        .conversion_cost(amount("1000"), kzt.clone())
+        .await
+        .unwrap();
+    assert_eq!(cost, amount("180"));
+    let me = format!("+{}", wallet.number());
+    let converted = wallet
+        .convert_to_wallet(&me, amount("1000"), kzt.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(converted.provider_id, CONVERSION_PROVIDER);
+    assert_eq!(rub_balance(&wallet).await, amount("8911"));
+    assert_eq!(
+        balance(&wallet, "qw_wallet_kzt").await,
+        Some(amount("1000"))
+    );
+    let in_roubles = wallet
+        .convert_to_wallet(&me, amount("1"), Currency::RUB)
+        .send()
+        .await;
+    assert!(
+        matches!(
+            in_roubles,
+            Err(Error::InvalidInput {
+                field: "sum.currency",
+                ..
+            })
+        ),
+        "{in_roubles:?}"
+    );
+
+    // Both of QIWI's steps, from the tenge account: 500 + 1%.
+    let kz = wallet
+        .pay_to_kz_card("4111 1111 1111 1111", amount("500"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kz.provider_id, KZ_CARD_PROVIDER);
+    assert_eq!(kz.answer.source.as_deref(), Some("account_398"));
+    assert_eq!(balance(&wallet, "qw_wallet_kzt").await, Some(amount("495")));
+    let not_a_card = wallet
+        .pay_to_kz_card("4111 1111 1111 1112", amount("1"))
+        .send()
+        .await;
+    assert!(
+        matches!(
+            not_a_card,
+            Err(Error::InvalidInput {
+                field: "cardNumber",
+                ..
+            })
+        ),
+        "{not_a_card:?}"
     );
 }

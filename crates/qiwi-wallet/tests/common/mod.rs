@@ -43,10 +43,21 @@ pub fn counterpart_of(sandbox: &qiwi_sandbox::RunningSandbox) -> Wallet {
 
 /// The wallet's ruble balance.
 pub async fn rub_balance(wallet: &Wallet) -> Amount {
+    balance(wallet, "qw_wallet_rub")
+        .await
+        .expect("the ruble account's balance")
+}
+
+/// The balance of the wallet's account `alias` (`qw_wallet_kzt`), if it has that account.
+pub async fn balance(wallet: &Wallet, alias: &str) -> Option<Amount> {
     let accounts = wallet.balances().await.unwrap();
-    let rub = accounts
+    let account = accounts
         .iter()
-        .find(|a| a.alias.as_deref() == Some("qw_wallet_rub"))
-        .expect("the ruble account");
-    rub.balance.as_ref().expect("a balance").amount.0
+        .find(|a| a.alias.as_deref() == Some(alias))?;
+    Some(account.balance.as_ref()?.amount.0)
+}
+
+/// An amount written as text (`"10.50"`).
+pub fn amount(text: &str) -> Amount {
+    text.parse().unwrap()
 }
