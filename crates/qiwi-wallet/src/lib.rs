@@ -34,9 +34,12 @@ pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::{RateLimit, RetryPolicy};
 /// QIWI's Wallet API server.
 pub use qiwi_sys::wallet::BASE_URL;
+/// Every type of QIWI's Wallet API as qiwi-sys generates it from the spec.
+pub use qiwi_sys::wallet::types;
 pub use qiwi_sys::wallet::types::{
-    Account, Card, CardOrder, CardUnblock, HistoryOperation, HistorySource, Identification,
-    IdentificationDowngrade, IdentificationRequest, LimitType, Limits, P2pPaymentCountLimit,
-    PaymentInfo, PaymentTotals, Profile, Restriction, Transaction, TxnDirection,
+    Account, Card, CardOrder, CardUnblock, GetChequeFileFormat, HistoryOperation, HistorySource,
+    Identification, IdentificationDowngrade, IdentificationRequest, LimitType, Limits,
+    P2pPaymentCountLimit, PaymentInfo, PaymentTotals, Profile, Restriction, Transaction,
+    TxnDirection,
 };
 pub use services::MAX_CHEQUE_BYTES;

@@ -8,48 +8,7 @@ use common::*;
 use std::collections::BTreeSet;
 
 use futures_util::TryStreamExt as _;
-use qiwi_sys::error::Classify as _;
-use qiwi_sys::wallet::types::{PaymentFields, PaymentMethod, PaymentRequest, SinapMoney};
-use qiwi_wallet::{Error, HistoryOperation, Wallet};
-
-/// `count` transfers of 1 RUB to the counterpart, through the generated client (payments are
-/// not wrapped yet); their client ids.
-async fn transfers(wallet: &Wallet, count: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    for i in 0..count {
-        let id = format!("{}", 1_700_000_000_000u64 + i as u64);
-        let request = PaymentRequest {
-            id: id.clone(),
-            sum: SinapMoney {
-                amount: "1.00".parse().unwrap(),
-                currency: qiwi_wallet::Currency::RUB.into(),
-            },
-            payment_method: PaymentMethod {
-                type_: "Account".into(),
-                account_id: "643".into(),
-            },
-            comment: Some(format!("transfer {i}")),
-            fields: PaymentFields(
-                [(
-                    "account".to_owned(),
-                    format!("+{}", qiwi_sandbox::COUNTERPART_WALLET),
-                )]
-                .into(),
-            ),
-        };
-        wallet
-            .raw()
-            .create_payment()
-            .provider_id(99)
-            .body(request)
-            .send()
-            .await
-            .classify()
-            .unwrap();
-        ids.push(id);
-    }
-    ids
-}
+use qiwi_wallet::{Error, HistoryOperation};
 
 #[tokio::test]
 async fn a_wallet_reads_who_it_is_and_what_it_may_do() {

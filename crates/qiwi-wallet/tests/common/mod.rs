@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use qiwi_wallet::{Amount, Wallet, WalletToken};
+use qiwi_wallet::{Amount, ClientId, Wallet, WalletToken};
 
 /// A sandbox on a free port.
 pub async fn sandbox() -> qiwi_sandbox::RunningSandbox {
@@ -60,4 +60,22 @@ pub async fn balance(wallet: &Wallet, alias: &str) -> Option<Amount> {
 /// An amount written as text (`"10.50"`).
 pub fn amount(text: &str) -> Amount {
     text.parse().unwrap()
+}
+
+/// `count` transfers of 1 RUB to the counterpart, commented `transfer {i}`; their client ids.
+pub async fn transfers(wallet: &Wallet, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let id = ClientId::new(format!("{}", 1_700_000_000_000u64 + i as u64)).unwrap();
+        let to = format!("+{}", qiwi_sandbox::COUNTERPART_WALLET);
+        wallet
+            .pay_to_wallet(&to, amount("1.00"))
+            .comment(format!("transfer {i}"))
+            .client_id(id.clone())
+            .send()
+            .await
+            .unwrap();
+        ids.push(id.as_str().to_owned());
+    }
+    ids
 }
