@@ -73,10 +73,15 @@ fn demo_runs_a_merchants_day_and_every_step_is_as_expected() {
         "EXPIRED (ok",
         "acknowledged on attempt 2 (ok",
         "refused with 401 (ok",
+        "registered, key read (ok",
+        "seen in both histories (ok",
+        "SUCCESS, confirmed through the API (ok",
+        "outcome unknown, found by its client id, made once (ok",
+        "every row once, as one page of 50 has them (ok",
     ] {
         assert!(out.contains(step), "{step} in\n{out}");
     }
-    assert!(out.contains("9 of 9 steps as expected"), "{out}");
+    assert!(out.contains("14 of 14 steps as expected"), "{out}");
 
     let (code, out, _) = run(&["demo", "--json"], &[], "");
     assert_eq!(code, 0);
@@ -84,11 +89,12 @@ fn demo_runs_a_merchants_day_and_every_step_is_as_expected() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(lines.len(), 10, "nine steps and a summary");
-    assert!(lines[..9].iter().all(|s| s["ok"] == true), "{out}");
+    assert_eq!(lines.len(), 15, "fourteen steps and a summary");
+    assert!(lines[..14].iter().all(|s| s["ok"] == true), "{out}");
     assert_eq!(lines[4]["name"], "wait_paid");
     assert_eq!(lines[4]["outcome"], "PAID");
-    assert_eq!(lines[9]["summary"]["failed"], 0);
+    assert_eq!(lines[12]["name"], "a payment whose connection drops");
+    assert_eq!(lines[14]["summary"]["failed"], 0);
 }
 
 #[test]

@@ -21,7 +21,7 @@ mod wallet;
 mod wire;
 
 pub use callbacks::{Attempt, CallbackFault, Delivery};
-pub use config::{Config, Credentials};
+pub use config::{COUNTERPART_TOKEN, Config, Credentials};
 pub use payout::public_key_from_pem as payout_public_key_from_pem;
 pub use sandbox::control::{ControlError, PaySource};
 pub use sandbox::faults::Fault;

@@ -28,7 +28,7 @@ pub use incoming::{Checkpoint, CheckpointStore, Incoming, MemoryCheckpoints, OVE
 pub use invoices::PAID_STATUS;
 pub use payments::{CONVERSION_PROVIDER, ClientId, Payment, SentPayment, WALLET_PROVIDER};
 pub use profile::ALL_LIMIT_TYPES;
-pub use qiwi_core::secret::WalletToken;
+pub use qiwi_core::secret::{WalletHookKey, WalletToken};
 pub use qiwi_core::vocabulary::{ErrorClass, WalletPaymentError};
 pub use qiwi_core::{Amount, Currency, QiwiDateTime};
 pub use qiwi_sys::transport::{RateLimit, RetryPolicy};

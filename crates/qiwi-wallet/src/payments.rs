@@ -218,26 +218,42 @@ impl Wallet {
 
     /// The outgoing transaction made by payment `client_id` within the last `within`, if there
     /// is one: what to do after [`Error::OutcomeUnknown`] before paying again. Read through the
-    /// history (and its throttle).
+    /// history (and its throttle): first QIWI's own last day (no dates sent, so a payment made
+    /// a moment ago is found even when this machine's clock is behind QIWI's), then, for a
+    /// longer `within`, the window up to this machine's now.
     pub async fn find_payment(
         &self,
         client_id: &ClientId,
         within: time::Duration,
     ) -> Result<Option<Transaction>, Error> {
         let now = OffsetDateTime::now_utc();
-        let rows = self
+        let last_day = self.history().operation(HistoryOperation::Out);
+        if let Some(found) = find_in(last_day, client_id).await? {
+            return Ok(Some(found));
+        }
+        if within <= time::Duration::days(1) {
+            return Ok(None);
+        }
+        let window = self
             .history()
             .operation(HistoryOperation::Out)
-            .between(now - within, now)
-            .stream();
-        let mut rows = std::pin::pin!(rows);
-        while let Some(txn) = rows.try_next().await? {
-            if txn.trm_txn_id.as_deref() == Some(client_id.as_str()) {
-                return Ok(Some(txn));
-            }
-        }
-        Ok(None)
+            .between(now - within, now);
+        find_in(window, client_id).await
     }
+}
+
+async fn find_in(
+    history: crate::History<'_>,
+    client_id: &ClientId,
+) -> Result<Option<Transaction>, Error> {
+    let rows = std::pin::pin!(history.stream());
+    let mut rows = rows;
+    while let Some(txn) = rows.try_next().await? {
+        if txn.trm_txn_id.as_deref() == Some(client_id.as_str()) {
+            return Ok(Some(txn));
+        }
+    }
+    Ok(None)
 }
 
 impl Payment<'_> {

@@ -378,3 +378,30 @@ async fn banks_requisites_conversions_and_kazakhstan_cards_are_paid_as_qiwi_docu
         "{not_a_card:?}"
     );
 }
+
+#[tokio::test]
+async fn a_payment_is_found_when_this_machines_clock_is_behind_qiwis() {
+    let sandbox = sandbox().await;
+    let wallet = wallet_of(&sandbox);
+    // QIWI's clock an hour ahead of this machine's: the payment is dated in this machine's
+    // future, which a window ending at this machine's now would miss.
+    sandbox
+        .advance_clock(std::time::Duration::from_secs(3600))
+        .unwrap();
+    let sent = wallet
+        .pay_to_wallet(
+            &format!("+{}", qiwi_sandbox::COUNTERPART_WALLET),
+            amount("3"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let found = wallet
+        .find_payment(&sent.client_id, time::Duration::days(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.and_then(|t| t.trm_txn_id),
+        Some(sent.client_id.as_str().to_owned())
+    );
+}

@@ -1,5 +1,5 @@
 //! `qiwi demo`: a merchant's day against a sandbox started in-process, through the SDK's public
-//! API only. Each step prints as it happens and is compared with what must happen; the exit
+//! API only: P2P bills here, the wallet in [`wallet`]. Each step prints as it happens and is compared with what must happen; the exit
 //! code says whether every step did.
 
 use std::process::ExitCode;
@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 
 use crate::Failure;
 
+mod wallet;
+
 /// Runs the demo.
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,8 +27,8 @@ pub struct Args {
 /// QIWI's 1 minute, here 0.1 s.
 const TIME_SCALE: f64 = 600.0;
 
-/// The steps, in order: name and the outcome each must have.
-const STEPS: [(&str, &str); 9] = [
+/// The P2P steps, in order: name and the outcome each must have.
+const P2P_STEPS: [(&str, &str); 9] = [
     ("start the sandbox and a receiver", "ready"),
     ("create a bill of 149.90 RUB", "WAITING"),
     ("the payer pays on the bill's page", "paid"),
@@ -53,6 +55,19 @@ struct Step {
     elapsed: Duration,
 }
 
+/// How many steps the day has.
+const STEP_COUNT: usize = P2P_STEPS.len() + wallet::STEPS.len();
+
+/// Step `n` (from 0): its name and the outcome it must have.
+fn step(n: usize) -> (&'static str, &'static str) {
+    P2P_STEPS
+        .iter()
+        .chain(&wallet::STEPS)
+        .nth(n)
+        .copied()
+        .unwrap_or(("(a step beyond the list)", "(nothing)"))
+}
+
 impl Step {
     fn ok(&self) -> bool {
         self.outcome == self.expected
@@ -68,7 +83,7 @@ struct Day {
 impl Day {
     /// Records step `self.steps.len()` with what `result` says, and prints it.
     fn record(&mut self, started: Instant, result: Result<(String, String), String>) {
-        let (name, expected) = STEPS[self.steps.len()];
+        let (name, expected) = step(self.steps.len());
         let (outcome, detail) = match result {
             Ok(done) => done,
             Err(e) => (format!("error: {e}"), String::new()),
@@ -100,7 +115,7 @@ impl Day {
             };
             say!(
                 "[{n}/{}] {:<44} {} ({verdict}, {} ms)",
-                STEPS.len(),
+                STEP_COUNT,
                 step.name,
                 crate::output::untrusted(&step.outcome),
                 step.elapsed.as_millis()
@@ -375,6 +390,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     .await;
     day.record(started, forged);
 
+    wallet::run(&mut day, &sandbox).await;
     drop(sandbox);
     Ok(day.summary(total.elapsed()))
 }
