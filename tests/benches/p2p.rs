@@ -13,13 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use http_body_util::{BodyExt as _, Empty};
 use qiwi_p2p::{Client, P2pSecretKey};
-use qiwi_tests::bench::{current_task, serve_json, thread_cpu};
+use qiwi_tests::bench::{
+    self, HyperClient, Variant, alternate, env, hyper_client, run, runtime, serve_json,
+};
 use serde::Deserialize;
 
 const BILL_ID: &str = "cc961e8d-d4d6-4f02-b737-2297e51fb48e";
@@ -59,27 +58,11 @@ struct PlainStatus {
     changed_date_time: Option<String>,
 }
 
-type HyperClient = hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    Empty<Bytes>,
->;
-
-/// The floor of a request: hyper's pooled client, the same method, path and headers as
-/// qiwi-p2p sends, the address built from the bill id as any client must, the body read whole
-/// and not decoded.
+/// The floor of a request ([`qiwi_tests::bench::bare_get`]) with the same path and headers
+/// as qiwi-p2p sends, the address built from the bill id as any client must.
 async fn bare_get(client: &HyperClient, base: &str, bill_id: &str) -> usize {
-    let url: hyper::Uri = format!("{base}/partner/bill/v1/bills/{bill_id}")
-        .parse()
-        .expect("a URI");
-    let request = hyper::Request::get(url)
-        .header("authorization", format!("Bearer {SECRET}"))
-        .header("accept", "application/json")
-        .body(Empty::new())
-        .expect("a request");
-    let answer = client.request(request).await.expect("an answer");
-    assert!(answer.status().is_success());
-    let body = answer.into_body().collect().await.expect("a body");
-    body.to_bytes().len()
+    let url = format!("{base}/partner/bill/v1/bills/{bill_id}");
+    bench::bare_get(client, &url, SECRET).await.len()
 }
 
 /// A client as users build it: default retries and timeouts.
@@ -88,17 +71,6 @@ fn p2p_client(base: &str) -> Client {
         .base_url(base)
         .build()
         .expect("a client")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-fn hyper_client() -> HyperClient {
-    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
 }
 
 fn decode(c: &mut Criterion) {
@@ -126,72 +98,12 @@ fn get_bill(c: &mut Criterion, base: &str) {
     group.finish();
 }
 
-/// What one load run measured.
-struct Measured {
-    answered: usize,
-    seconds: f64,
-    cpu: Option<Duration>,
-}
-
-impl Measured {
-    fn rate(&self) -> f64 {
-        self.answered as f64 / self.seconds
-    }
-
-    fn cpu_us(&self) -> f64 {
-        self.cpu.map_or(f64::NAN, |c| {
-            c.as_secs_f64() * 1e6 / self.answered.max(1) as f64
-        })
-    }
-}
-
-/// `connections` requests kept in flight for `seconds` on the calling thread, which does all of
-/// the client's work (its runtime has one thread), so the thread's CPU time is the client's.
-fn run<F, Fut>(connections: usize, seconds: u64, request: F) -> Measured
-where
-    F: Fn() -> Fut + 'static,
-    Fut: std::future::Future<Output = ()> + 'static,
-{
-    let rt = runtime();
-    let request = Rc::new(request);
-    let answered = Rc::new(std::cell::Cell::new(0usize));
-    let local = tokio::task::LocalSet::new();
-    let task = current_task();
-    let before = thread_cpu(&task);
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(seconds);
-    for _ in 0..connections {
-        let (request, answered) = (request.clone(), answered.clone());
-        local.spawn_local(async move {
-            while Instant::now() < deadline {
-                request().await;
-                answered.set(answered.get() + 1);
-            }
-        });
-    }
-    rt.block_on(local);
-    Measured {
-        answered: answered.get(),
-        seconds: start.elapsed().as_secs_f64(),
-        cpu: thread_cpu(&task)
-            .zip(before)
-            .map(|(a, b)| a.saturating_sub(b)),
-    }
-}
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn load(base: &str) {
     let seconds = env("QIWI_BENCH_SECONDS", 5);
     let connections = env("QIWI_BENCH_CONNECTIONS", 32) as usize;
     println!("load: GET bill, {connections} in flight, {seconds} s per run, one client thread");
     let only = std::env::var("QIWI_BENCH_ONLY").ok();
-    let variants: [(&str, &dyn Fn() -> Measured); 3] = [
+    let variants: [Variant<'_>; 3] = [
         ("floor: bare hyper client", &|| {
             let (client, base) = (Rc::new(hyper_client()), Rc::<str>::from(base));
             run(connections, seconds, move || {
@@ -242,22 +154,7 @@ fn load(base: &str) {
         );
         return;
     }
-    let mut measured: [Vec<Measured>; 3] = Default::default();
-    for round in 1..=2 {
-        for (i, (name, f)) in variants.iter().enumerate() {
-            let m = f();
-            println!(
-                "  run {round} {name:28} {:>8.0} bills/s  client CPU {:>6.1} µs/request",
-                m.rate(),
-                m.cpu_us()
-            );
-            measured[i].push(m);
-        }
-    }
-    let mean =
-        |ms: &[Measured], f: fn(&Measured) -> f64| ms.iter().map(f).sum::<f64>() / ms.len() as f64;
-    let rate: Vec<f64> = measured.iter().map(|m| mean(m, Measured::rate)).collect();
-    let cpu: Vec<f64> = measured.iter().map(|m| mean(m, Measured::cpu_us)).collect();
+    let (rate, cpu) = alternate(&variants, "bills");
     for (i, name) in [(1, "reqwest + serde"), (2, "qiwi-p2p")] {
         println!(
             "{name} / floor: bills/s {:.2} ({:.0} vs {:.0}); client CPU per request {:.2}× ({:.1} vs {:.1} µs)",

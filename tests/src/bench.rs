@@ -151,3 +151,129 @@ where
         }
     })
 }
+
+/// hyper's pooled client without TLS: the floor client benchmarks are measured against.
+pub type HyperClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+
+/// A new [`HyperClient`].
+pub fn hyper_client() -> HyperClient {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+/// A single-threaded runtime: the client's work stays on the calling thread.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// The number in environment variable `name`, or `default`.
+pub fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one client load run ([`run`]) measured.
+pub struct Measured {
+    /// Requests answered.
+    pub answered: usize,
+    /// Wall time.
+    pub seconds: f64,
+    /// The client thread's CPU time, where `/proc` tells it.
+    pub cpu: Option<Duration>,
+}
+
+impl Measured {
+    /// Answers per second.
+    pub fn rate(&self) -> f64 {
+        self.answered as f64 / self.seconds
+    }
+
+    /// The client thread's CPU time per request, in µs.
+    pub fn cpu_us(&self) -> f64 {
+        self.cpu.map_or(f64::NAN, |c| {
+            c.as_secs_f64() * 1e6 / self.answered.max(1) as f64
+        })
+    }
+}
+
+/// `connections` requests kept in flight for `seconds` on the calling thread, which does all of
+/// the client's work (its runtime has one thread), so the thread's CPU time is the client's.
+pub fn run<F, Fut>(connections: usize, seconds: u64, request: F) -> Measured
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let rt = runtime();
+    let request = std::rc::Rc::new(request);
+    let answered = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let local = tokio::task::LocalSet::new();
+    let task = current_task();
+    let before = thread_cpu(&task);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    for _ in 0..connections {
+        let (request, answered) = (request.clone(), answered.clone());
+        local.spawn_local(async move {
+            while Instant::now() < deadline {
+                request().await;
+                answered.set(answered.get() + 1);
+            }
+        });
+    }
+    rt.block_on(local);
+    Measured {
+        answered: answered.get(),
+        seconds: start.elapsed().as_secs_f64(),
+        cpu: thread_cpu(&task)
+            .zip(before)
+            .map(|(a, b)| a.saturating_sub(b)),
+    }
+}
+
+/// A client load run to compare: its name and how to run it once.
+pub type Variant<'a> = (&'a str, &'a dyn Fn() -> Measured);
+
+/// Runs each variant, alternating, twice, printing each run (`unit`/s and client CPU per
+/// request); the mean rate and mean CPU µs per request of each, in order.
+pub fn alternate(variants: &[Variant<'_>], unit: &str) -> (Vec<f64>, Vec<f64>) {
+    let mut measured: Vec<Vec<Measured>> = variants.iter().map(|_| Vec::new()).collect();
+    for round in 1..=2 {
+        for (i, (name, f)) in variants.iter().enumerate() {
+            let m = f();
+            println!(
+                "  run {round} {name:28} {:>8.0} {unit}/s  client CPU {:>7.1} µs/request",
+                m.rate(),
+                m.cpu_us()
+            );
+            measured[i].push(m);
+        }
+    }
+    let mean =
+        |ms: &[Measured], f: fn(&Measured) -> f64| ms.iter().map(f).sum::<f64>() / ms.len() as f64;
+    let rate = measured.iter().map(|m| mean(m, Measured::rate)).collect();
+    let cpu = measured.iter().map(|m| mean(m, Measured::cpu_us)).collect();
+    (rate, cpu)
+}
+
+/// The floor of a request: a `GET` of `url` through `client` with QIWI's bearer token and
+/// `Accept: application/json`, the body read whole and not decoded.
+pub async fn bare_get(client: &HyperClient, url: &str, token: &str) -> bytes::Bytes {
+    use http_body_util::BodyExt as _;
+    let url: hyper::Uri = url.parse().expect("a URI");
+    let request = hyper::Request::get(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("accept", "application/json")
+        .body(http_body_util::Empty::new())
+        .expect("a request");
+    let answer = client.request(request).await.expect("an answer");
+    assert!(answer.status().is_success());
+    let body = answer.into_body().collect().await.expect("a body");
+    body.to_bytes()
+}
