@@ -81,11 +81,25 @@ pub struct Requisites {
 ///     last: "Иванов".into(), first: "Иван".into(), middle: Some("Иванович".into()),
 /// });
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct BankTransfer {
     bank: i64,
     number: String,
     by: By,
+}
+
+impl std::fmt::Debug for BankTransfer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let number = match self.by {
+            By::Card { .. } => crate::payments::mask(&self.number),
+            By::Account { .. } => self.number.clone(),
+        };
+        f.debug_struct("BankTransfer")
+            .field("bank", &self.bank)
+            .field("number", &number)
+            .field("by", &self.by)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

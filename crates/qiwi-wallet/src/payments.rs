@@ -83,8 +83,8 @@ impl std::fmt::Display for ClientId {
     }
 }
 
-/// Where a payment goes.
-#[derive(Debug, Clone)]
+/// Where a payment goes. Its `Debug` masks card numbers as QIWI does (`4256********1233`).
+#[derive(Clone)]
 pub(crate) enum Destination {
     /// A Russian card number, digits: the provider is QIWI's look-up's.
     Card(String),
@@ -99,6 +99,47 @@ pub(crate) enum Destination {
     },
     /// A Kazakhstan card number, digits: QIWI's two-step transfer from the tenge account.
     KzCard(String),
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Card(pan) => f.debug_tuple("Card").field(&mask(pan)).finish(),
+            Destination::KzCard(pan) => f.debug_tuple("KzCard").field(&mask(pan)).finish(),
+            Destination::Mobile(phone) => f.debug_tuple("Mobile").field(phone).finish(),
+            Destination::Provider {
+                provider,
+                currency,
+                fields,
+            } => {
+                let shown: BTreeMap<&str, String> = fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let card = ["account", "cardNumber"].contains(&k.as_str())
+                            && is_digits(v, 12..=19)
+                            && luhn(v);
+                        (k.as_str(), if card { mask(v) } else { v.clone() })
+                    })
+                    .collect();
+                f.debug_struct("Provider")
+                    .field("provider", provider)
+                    .field("currency", currency)
+                    .field("fields", &shown)
+                    .finish()
+            }
+        }
+    }
+}
+
+/// A card number as QIWI shows it: the first four and last four digits.
+pub(crate) fn mask(pan: &str) -> String {
+    let n = pan.chars().count();
+    if n < 8 {
+        return "*".repeat(n);
+    }
+    let head: String = pan.chars().take(4).collect();
+    let tail: String = pan.chars().skip(n - 4).collect();
+    format!("{head}{}{tail}", "*".repeat(n - 8))
 }
 
 impl Destination {
@@ -498,6 +539,31 @@ mod tests {
         assert!(sum("10.505".parse().unwrap()).is_err());
         assert!(sum(Amount::ZERO).is_err());
         assert!(sum("-1".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn card_numbers_never_print_whole() {
+        let pan = "4256000000001233";
+        let shown = [
+            format!("{:?}", Destination::Card(pan.into())),
+            format!("{:?}", Destination::KzCard(pan.into())),
+            format!(
+                "{:?}",
+                Destination::provider(464, [("account", pan.to_owned())])
+            ),
+        ];
+        for shown in shown {
+            assert!(
+                !shown.contains(pan) && shown.contains("4256********1233"),
+                "{shown}"
+            );
+        }
+        let account = "40817810000000000001";
+        let by_account = format!(
+            "{:?}",
+            Destination::provider(816, [("account", account.into())])
+        );
+        assert!(by_account.contains(account), "not a card: shown");
     }
 
     #[test]

@@ -117,7 +117,9 @@ pub async fn find(find: FindPayment, target: &Target) -> Result<ExitCode, Failur
                 find.days.max(1)
             ),
         )
-        .hint("it was not made: paying again with a new client id is safe"));
+        .hint(format!(
+            "not found: pay again with the same id (`--client-id {id}`), which QIWI refuses (408) if the first payment was made after all"
+        )));
     };
     if target.json {
         let line = serde_json::to_string(&txn).map_err(|e| Failure::new("JSON", e))?;
