@@ -16,6 +16,7 @@
 //!    until then the type parses as `Unknown` and verification refuses it.
 //! 4. qiwi-hooks' `Event` reads everything from these methods; add the type to its tests.
 
+pub mod check;
 pub mod currency;
 pub mod datetime;
 pub mod error;

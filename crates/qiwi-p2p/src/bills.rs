@@ -80,10 +80,7 @@ pub(crate) fn check_id(field: &'static str, id: String) -> Result<String, Error>
     if id.is_empty() || id.chars().count() > 200 {
         return Err(Error::invalid(field, "1 to 200 characters"));
     }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !qiwi_core::check::is_qiwi_id(&id) {
         return Err(Error::invalid(field, "only letters, digits, `_` and `-`"));
     }
     Ok(id)

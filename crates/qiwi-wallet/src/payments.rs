@@ -451,21 +451,7 @@ pub(crate) fn is_digits(text: &str, lengths: std::ops::RangeInclusive<usize>) ->
 }
 
 pub(crate) fn luhn(digits: &str) -> bool {
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let dd = d * 2;
-                if dd > 9 { dd - 9 } else { dd }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+    qiwi_core::check::passes_luhn(digits)
 }
 
 impl Wallet {

@@ -141,12 +141,7 @@ impl Sandbox {
 
 /// A `billId` QIWI accepts: letters, digits, `_` and `-`, at most 200.
 pub(crate) fn check_id(field: &str, id: &str) -> Result<(), QiwiError> {
-    let ok = !id.is_empty()
-        && id.len() <= 200
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
+    if qiwi_core::check::is_qiwi_id(id) {
         Ok(())
     } else {
         Err(validation().with_cause(field, "letters, digits, '_' and '-', at most 200"))
