@@ -1,7 +1,6 @@
 //! Following `$ref`s in a spec read as JSON: the one resolver of xtask and of the tests that
 //! read the specs (`tests/tests/spec_examples.rs`, `sandbox_conformance.rs` and
-//! `qiwi_tests::documented` include this
-//! file by path, so there is one copy of it).
+//! `qiwi_tests::documented` include this file by path, so there is one copy of it).
 
 use serde_json::Value;
 
