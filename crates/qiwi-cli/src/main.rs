@@ -20,6 +20,8 @@ mod duration;
 mod failure;
 mod output;
 mod p2p;
+mod payin;
+mod payout;
 mod table;
 mod target;
 mod trigger;
@@ -57,6 +59,12 @@ enum Command {
     P2p(p2p::Args),
     /// The Wallet API: the payment history as CSV (QIWI_WALLET_TOKEN, QIWI_WALLET_NUMBER).
     Wallet(wallet::Args),
+    /// The Payment Protocol, pay-in: pay by card, get, complete 3-D Secure, capture, refund,
+    /// SBP QR codes (QIWI_PAYIN_SITE_ID, QIWI_PAYIN_API_KEY; the card from QIWI_CARD or stdin).
+    Payin(payin::Args),
+    /// The Payment Protocol, payouts: create, get — signed with the key in
+    /// QIWI_PAYOUT_KEY_FILE (QIWI_PAYIN_SITE_ID, QIWI_PAYIN_API_KEY).
+    Payout(payout::Args),
 }
 
 #[tokio::main]
@@ -72,6 +80,8 @@ async fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args).await,
         Command::P2p(args) => p2p::run(args).await,
         Command::Wallet(args) => wallet::run(args).await,
+        Command::Payin(args) => payin::run(args).await,
+        Command::Payout(args) => payout::run(args).await,
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,11 @@ fn qiwi(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
         "QIWI_P2P_SECRET",
         "QIWI_P2P_PUBLIC_KEY",
         "QIWI_PAYIN_KEY",
+        "QIWI_PAYIN_SITE_ID",
+        "QIWI_PAYIN_API_KEY",
+        "QIWI_CARD",
+        "QIWI_PAYOUT_CARD",
+        "QIWI_PAYOUT_KEY_FILE",
     ] {
         command.env_remove(name);
     }
@@ -836,4 +841,128 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
     let err = text(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn payin_pays_a_card_read_from_stdin_or_the_environment_never_from_argv() {
+    // 3-D Secure asked for (holder `unknown name`), printed, and completed on the sandbox.
+    let (code, out, err) = run(
+        &[
+            "payin",
+            "pay",
+            "--card",
+            "--amount",
+            "10.00",
+            "--id",
+            "order-1",
+            "--sandbox",
+        ],
+        &[],
+        "4256 0000 0000 0003 12/30 123 unknown name\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("payment_id order-1\n"), "{out}");
+    assert!(out.contains("3-D Secure: send the payer to http"), "{out}");
+    assert!(out.contains("3-D Secure completed on the sandbox"), "{out}");
+    assert!(
+        out.contains("COMPLETED") && out.contains("425600******0003"),
+        "{out}"
+    );
+    assert!(!out.contains("4256 0000 0000 0003") && !out.contains("4256000000000003"));
+
+    let (code, out, err) = run(
+        &[
+            "payin",
+            "pay",
+            "--card",
+            "env",
+            "--amount",
+            "10.50",
+            "--two-step",
+            "--sandbox",
+            "--json",
+        ],
+        &[("QIWI_CARD", "4256000000000003 12/30 123")],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let payment: Value = serde_json::from_str(out.trim()).expect("one JSON line");
+    assert_eq!(payment["status"]["value"], "COMPLETED");
+    assert_eq!(payment["capturedAmount"]["value"], "0.00", "two-step: held");
+
+    // A card number on the command line: refused, and not echoed.
+    let (code, out, err) = run(
+        &[
+            "payin",
+            "pay",
+            "--card",
+            "4256000000000003",
+            "--amount",
+            "10",
+            "--sandbox",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("never goes on the command line"), "{err}");
+    assert!(!err.contains("4256"), "{err}");
+
+    let (code, out, _) = run(
+        &["payin", "qr", "qr-1", "--amount", "200", "--sandbox"],
+        &[],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("CREATED") && out.contains("https://qr.nspk.ru/"),
+        "{out}"
+    );
+}
+
+#[test]
+fn payout_signs_with_the_key_file_and_reads_the_receivers_card_from_stdin() {
+    let (code, out, err) = run(
+        &[
+            "payout",
+            "create",
+            "--payment",
+            "p-1",
+            "--id",
+            "po-1",
+            "--amount",
+            "40",
+            "--sandbox",
+        ],
+        &[],
+        "4000 0000 0000 0002\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("COMPLETED") && out.contains("400000******0002"),
+        "{out}"
+    );
+    let (code, _, err) = run(
+        &[
+            "payout",
+            "create",
+            "--payment",
+            "p-1",
+            "--id",
+            "po-1",
+            "--amount",
+            "40",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("QIWI_PAYOUT_KEY_FILE"), "{err}");
+    let (code, _, err) = run(
+        &["payout", "get", "--payment", "p-1", "po-1"],
+        &[("QIWI_PAYOUT_KEY_FILE", "/nonexistent/key.pem")],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("QIWI_PAYOUT_KEY_FILE"), "{err}");
 }

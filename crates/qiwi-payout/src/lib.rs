@@ -2,7 +2,7 @@
 
 use qiwi_core::money::{AmountString, Money};
 pub use qiwi_core::secret::{CardNumber, PayinApiKey};
-use qiwi_core::{Amount, Currency};
+pub use qiwi_core::{Amount, Currency};
 pub use qiwi_sys::error::ApiError;
 use qiwi_sys::error::Classify as _;
 use qiwi_sys::payout;
