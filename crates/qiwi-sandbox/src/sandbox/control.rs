@@ -112,6 +112,16 @@ impl RunningSandbox {
         Ok(self.state.pay_invoice(bill_id, pay, source)?)
     }
 
+    /// Pays an SBP QR code as the payer's bank does after a scan
+    /// (`POST /sandbox/payin/qrCodes/{qrCodeUid}/pay`): the code becomes `PAYED` and its
+    /// PAYMENT callback is sent.
+    ///
+    /// # Errors
+    /// The code does not exist (404), or is not a `CREATED` code with an amount (400).
+    pub fn pay_qr(&self, qr_code_uid: &str) -> Result<qiwi_sys::payin::types::SbpQr, ControlError> {
+        Ok(self.state.pay_qr(qr_code_uid, "PAYED")?)
+    }
+
     /// Moves the sandbox clock forward (`POST /sandbox/clock/advance`); due bills expire.
     ///
     /// # Errors

@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/sandbox/payin/bills/{bill_id}/decline",
             post(decline_invoice),
         )
+        .route("/sandbox/payin/qrCodes/{qr_code_uid}/pay", post(pay_qr))
         .route("/sandbox/clock/advance", post(advance_clock))
         .route("/sandbox/callbacks", get(list_callbacks))
         .route("/sandbox/callbacks/{id}/resend", post(resend_callback))
@@ -129,6 +130,14 @@ async fn decline_invoice(
     body: axum::body::Bytes,
 ) -> Response {
     settle_invoice(&s, &bill_id, false, &body)
+}
+
+/// The payer's bank pays an SBP QR code (`PAYED`), as scanning it in a bank app would.
+async fn pay_qr(State(s): State<SharedState>, Path(uid): Path<String>) -> Response {
+    match s.pay_qr(&uid, "PAYED") {
+        Ok(qr) => Json(qr).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The payer's choice, `{"paySource": "card" | "sbp"}`; no body is a card.
