@@ -83,10 +83,15 @@ fn demo_runs_a_merchants_day_and_every_step_is_as_expected() {
         "SUCCESS, confirmed through the API (ok",
         "outcome unknown, found by its client id, made once (ok",
         "every row once, as one page of 50 has them (ok",
+        "COMPLETED after 3-D Secure (ok",
+        "captured 10.00, refunded 3.00 (ok",
+        "PAYMENT, CAPTURE, REFUND verified (ok",
+        "PAYED, its PAYMENT verified (ok",
+        "refused with 400 (ok",
     ] {
         assert!(out.contains(step), "{step} in\n{out}");
     }
-    assert!(out.contains("14 of 14 steps as expected"), "{out}");
+    assert!(out.contains("20 of 20 steps as expected"), "{out}");
 
     let (code, out, _) = run(&["demo", "--json"], &[], "");
     assert_eq!(code, 0);
@@ -94,12 +99,13 @@ fn demo_runs_a_merchants_day_and_every_step_is_as_expected() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(lines.len(), 15, "fourteen steps and a summary");
-    assert!(lines[..14].iter().all(|s| s["ok"] == true), "{out}");
+    assert_eq!(lines.len(), 21, "twenty steps and a summary");
+    assert!(lines[..20].iter().all(|s| s["ok"] == true), "{out}");
     assert_eq!(lines[4]["name"], "wait_paid");
     assert_eq!(lines[4]["outcome"], "PAID");
     assert_eq!(lines[12]["name"], "a payment whose connection drops");
-    assert_eq!(lines[14]["summary"]["failed"], 0);
+    assert_eq!(lines[18]["name"], "a payout signed and settled");
+    assert_eq!(lines[20]["summary"]["failed"], 0);
 }
 
 #[test]

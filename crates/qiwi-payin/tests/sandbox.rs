@@ -258,7 +258,10 @@ async fn sbp_codes_card_checks_and_invoices() {
     // The payer scans it and pays: the code is PAYED, its payment succeeded.
     sandbox.pay_qr("qr-200").unwrap();
     let paid = client.qr("qr-200").await.unwrap();
-    assert_eq!(paid.qr_code.and_then(|c| c.status).as_deref(), Some("PAYED"));
+    assert_eq!(
+        paid.qr_code.and_then(|c| c.status).as_deref(),
+        Some("PAYED")
+    );
     assert_eq!(
         paid.payment.and_then(|p| p.payment_status).as_deref(),
         Some("SUCCESS")

@@ -52,6 +52,15 @@ impl Error {
         }
     }
 
+    /// QIWI's error body, verbatim, when QIWI answered with one (a refused signature names
+    /// `X-Digital-Sign` in its `cause`).
+    pub fn body(&self) -> Option<&qiwi_core::ErrorBody> {
+        match self {
+            Error::Api(e) => e.body(),
+            Error::InvalidInput { .. } => None,
+        }
+    }
+
     fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
         Error::InvalidInput {
             field,

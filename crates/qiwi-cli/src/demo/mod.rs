@@ -1,5 +1,5 @@
 //! `qiwi demo`: a merchant's day against a sandbox started in-process, through the SDK's public
-//! API only: P2P bills here, the wallet in [`wallet`]. Each step prints as it happens and is compared with what must happen; the exit
+//! API only: P2P bills here, the wallet in [`wallet`], the Payment Protocol in [`payin`]. Each step prints as it happens and is compared with what must happen; the exit
 //! code says whether every step did.
 
 use std::process::ExitCode;
@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::Failure;
 
+mod payin;
 mod wallet;
 
 /// Runs the demo.
@@ -56,13 +57,14 @@ struct Step {
 }
 
 /// How many steps the day has.
-const STEP_COUNT: usize = P2P_STEPS.len() + wallet::STEPS.len();
+const STEP_COUNT: usize = P2P_STEPS.len() + wallet::STEPS.len() + payin::STEPS.len();
 
 /// Step `n` (from 0): its name and the outcome it must have.
 fn step(n: usize) -> (&'static str, &'static str) {
     P2P_STEPS
         .iter()
         .chain(&wallet::STEPS)
+        .chain(&payin::STEPS)
         .nth(n)
         .copied()
         .unwrap_or(("(a step beyond the list)", "(nothing)"))
@@ -200,8 +202,15 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
             .local_addr()
             .map_err(|e| Failure::new("the receiver's address", e))?
     );
+    let payin_receiver = payin::bind().await;
+    let payout_key = payin::payout_key();
+    let payout_public = payout_key
+        .as_ref()
+        .and_then(|k| qiwi_sandbox::payout_public_key_from_pem(&k.public_key_pem()).ok());
     let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config {
         notify_p2p: Some(receiver_url.clone()),
+        payout_public_key: payout_public,
+        notify_payin: payin_receiver.as_ref().ok().map(|(_, url)| url.clone()),
         time_scale: TIME_SCALE,
         ..qiwi_sandbox::Config::default()
     })
@@ -391,6 +400,7 @@ pub async fn run(args: Args) -> Result<ExitCode, Failure> {
     day.record(started, forged);
 
     wallet::run(&mut day, &sandbox).await;
+    payin::run(&mut day, &sandbox, payout_key, payin_receiver).await;
     drop(sandbox);
     Ok(day.summary(total.elapsed()))
 }
