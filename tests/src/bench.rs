@@ -277,3 +277,36 @@ pub async fn bare_get(client: &HyperClient, url: &str, token: &str) -> bytes::By
     let body = answer.into_body().collect().await.expect("a body");
     body.to_bytes()
 }
+
+/// hyper's pooled client for requests with a body.
+pub type HyperBodyClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+/// A new [`HyperBodyClient`].
+pub fn hyper_body_client() -> HyperBodyClient {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+/// The floor of a request with a body: a `PUT` of `body` (JSON) to `url` with QIWI's bearer
+/// token, the answer read whole and not decoded.
+pub async fn bare_put(
+    client: &HyperBodyClient,
+    url: &str,
+    token: &str,
+    body: bytes::Bytes,
+) -> bytes::Bytes {
+    use http_body_util::BodyExt as _;
+    let url: hyper::Uri = url.parse().expect("a URI");
+    let request = hyper::Request::put(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(body))
+        .expect("a request");
+    let answer = client.request(request).await.expect("an answer");
+    assert!(answer.status().is_success());
+    let body = answer.into_body().collect().await.expect("a body");
+    body.to_bytes()
+}

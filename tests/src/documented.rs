@@ -102,6 +102,14 @@ impl Documented {
         self.0.iter().map(|o| o.id.clone()).collect()
     }
 
+    /// The documented answer of operation `id`, as this server sends it.
+    pub fn answer(&self, id: &str) -> Option<&[u8]> {
+        self.0
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.body.as_slice())
+    }
+
     /// The operation `request` is for.
     pub fn operation(&self, request: &Request) -> Option<&Operation> {
         self.0.iter().find(|o| o.matches(request))
