@@ -133,10 +133,19 @@ impl ThreeDs {
     /// The 3-D Secure step `payment` waits for, if it waits for one (`WAITING` with
     /// `requirements.threeDS`).
     pub fn of(payment: &Payment) -> Option<ThreeDs> {
-        let three_ds = payment.requirements.as_ref()?.three_ds.as_ref()?;
+        ThreeDs::from_requirement(payment.requirements.as_ref()?.three_ds.as_ref()?)
+    }
+
+    /// The 3-D Secure step card check `check` waits for (`WAITING_3DS` with `requirements`);
+    /// finish it with [`Client::complete_card_check`].
+    pub fn of_check(check: &qiwi_sys::payin::types::CardCheck) -> Option<ThreeDs> {
+        ThreeDs::from_requirement(check.requirements.as_ref()?)
+    }
+
+    fn from_requirement(r: &qiwi_sys::payin::types::ThreeDsRequirement) -> Option<ThreeDs> {
         Some(ThreeDs {
-            acs_url: three_ds.acs_url.clone()?,
-            pareq: three_ds.pareq.clone()?,
+            acs_url: r.acs_url.clone()?,
+            pareq: r.pareq.clone()?,
         })
     }
 }

@@ -288,6 +288,7 @@ async fn sbp_codes_card_checks_and_invoices() {
     let three_ds = Card::new(CardNumber::new("4256000000000003"), 12, 2030).holder("unknown name");
     let waiting = client.check_card("check-2", &three_ds, None).await.unwrap();
     assert_eq!(waiting.status.as_deref(), Some("WAITING_3DS"));
+    assert!(ThreeDs::of_check(&waiting).is_some_and(|s| s.acs_url.starts_with("http")));
     let passed = client
         .complete_card_check("check-2", "PaRes")
         .await
