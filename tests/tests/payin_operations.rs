@@ -47,6 +47,12 @@ async fn call_everything(client: &Client) {
         .callback_url("https://example.com/callbacks")
         .methods([InvoiceMethod::Card, InvoiceMethod::Sbp])
         .customer_email("customer@example.com")
+        .receiver_data(
+            serde_json::json!({"account": "40702810000000000001"})
+                .as_object()
+                .unwrap()
+                .clone()
+        )
         .one_step()
         .send());
     assert!(bill.pay_url.is_some());

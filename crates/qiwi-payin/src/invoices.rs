@@ -50,6 +50,7 @@ pub struct CreateInvoice<'a> {
     methods: Vec<InvoiceMethod>,
     one_step: bool,
     bind_token: bool,
+    receiver_data: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +75,7 @@ impl Client {
             methods: Vec::new(),
             one_step: false,
             bind_token: false,
+            receiver_data: serde_json::Map::new(),
         }
     }
 
@@ -143,6 +145,13 @@ impl CreateInvoice<'_> {
         self
     }
 
+    /// The payment's recipient (`receiverData`), which QIWI lists among an invoice's optional
+    /// data without a schema: sent as given.
+    pub fn receiver_data(mut self, data: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.receiver_data = data;
+        self
+    }
+
     /// Has QIWI issue a card token for the customer's account (`BIND_PAYMENT_TOKEN`).
     pub fn bind_token(mut self) -> Self {
         self.bind_token = true;
@@ -190,7 +199,7 @@ impl CreateInvoice<'_> {
             customer: has_customer.then_some(self.customer),
             expiration_date_time: QiwiDateTime::from(expires),
             flags: ids::flags(self.one_step, self.bind_token),
-            receiver_data: Default::default(),
+            receiver_data: self.receiver_data,
             splits: Vec::new(),
         };
         let sent = self
