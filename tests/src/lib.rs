@@ -7,6 +7,7 @@ use serde_json::Value;
 
 pub mod bench;
 pub mod documented;
+pub mod redis;
 pub mod wire;
 
 /// The workspace README, whose Rust blocks `cargo test` compiles and runs.

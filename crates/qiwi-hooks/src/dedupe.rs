@@ -22,6 +22,10 @@ pub enum Claim {
     InProgress,
     /// Handled successfully before: acknowledge without handling again.
     Done,
+    /// The store could not say (a shared store that is unreachable): the receiver answers
+    /// QIWI with a retryable status — neither acknowledged nor handled, so neither lost nor
+    /// handled twice — and QIWI's retry finds the store back.
+    Unavailable,
 }
 
 /// Where handled notification keys are remembered. Implement it over Redis or a database to

@@ -38,6 +38,8 @@ mod event;
 #[cfg(feature = "axum")]
 mod http;
 mod receiver;
+#[cfg(feature = "redis")]
+mod redis_store;
 pub mod source;
 pub mod testing;
 
@@ -50,4 +52,6 @@ pub use receiver::{
     KEY_VARIABLES, Keys, Outcome, P2P_SIGNATURE_HEADER, PAYIN_SIGNATURE_HEADER, QIWI_ANSWER_WAIT,
     RECHECK_AFTER, Receiver, Rejection, Reply,
 };
+#[cfg(feature = "redis")]
+pub use redis_store::{REDIS_TIMEOUT, RedisStore, RedisStoreError};
 pub use source::{IpNet, QIWI_NETWORKS, SourcePolicy};

@@ -203,6 +203,9 @@ pub enum Outcome {
     /// recorded as handled and the answer is 503 with `Retry-After`, so QIWI delivers it again;
     /// the reported state reached the handler (once, under its own key).
     Contradicted,
+    /// The deduplication store could not be reached; answered 503 with `Retry-After` so QIWI
+    /// retries, neither acknowledged nor handled.
+    StoreUnavailable,
     /// Refused before the handler.
     Rejected(Rejection),
 }
@@ -612,6 +615,7 @@ impl<S: DedupeStore> Receiver<S> {
         match self.store.claim(family, &claimed).await {
             Claim::Done => return Reply::ok(family, Outcome::Duplicate),
             Claim::InProgress => return in_flight(),
+            Claim::Unavailable => return store_unavailable(family, event.id()),
             Claim::New => {}
         }
         // From here on the claim is released if this future is dropped (the sender went away
@@ -652,6 +656,10 @@ impl<S: DedupeStore> Receiver<S> {
                     Claim::InProgress => {
                         pending.release().await;
                         return in_flight();
+                    }
+                    Claim::Unavailable => {
+                        pending.release().await;
+                        return store_unavailable(family, event.id());
                     }
                 }
             }
@@ -694,6 +702,7 @@ impl<S: DedupeStore> Receiver<S> {
                 }
             }
             Claim::Done | Claim::InProgress => contradicted(),
+            Claim::Unavailable => store_unavailable(family, event.id()),
         }
     }
 
@@ -795,6 +804,19 @@ async fn with_deadline<F: Future>(limit: Duration, future: F) -> Option<F::Outpu
 }
 
 /// Another delivery of the same state is being handled: ask QIWI to come back.
+/// The store is unreachable: QIWI is asked to retry, and the operator is told (sampled, as a
+/// flood of deliveries during an outage must not fill the log).
+fn store_unavailable(family: Family, id: String) -> Reply {
+    if let Some(suppressed) = STORE_OUTAGES.admit() {
+        tracing::error!(%family, id, suppressed, "the deduplication store is unreachable; not acknowledged, QIWI will retry");
+    }
+    let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::StoreUnavailable);
+    reply
+        .headers
+        .push((header::RETRY_AFTER, header::HeaderValue::from_static("5")));
+    reply
+}
+
 fn in_flight() -> Reply {
     let mut reply = Reply::plain(StatusCode::SERVICE_UNAVAILABLE, Outcome::InFlight);
     reply
@@ -843,6 +865,8 @@ impl Sampler {
 }
 
 static REJECTIONS: std::sync::LazyLock<Sampler> = std::sync::LazyLock::new(Sampler::new);
+/// The sampler of "store unreachable" lines.
+static STORE_OUTAGES: std::sync::LazyLock<Sampler> = std::sync::LazyLock::new(Sampler::new);
 
 /// One tracing event per decision: family, id, status, outcome or reason, latency. Rejections
 /// are sampled ([`Sampler`]): each logged one says how many were not.

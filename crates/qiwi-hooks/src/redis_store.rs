@@ -1,0 +1,204 @@
+//! [`RedisStore`]: the deduplication store of receivers on several machines, in Redis
+//! (feature `redis`).
+//!
+//! Each key is one Redis string, `{prefix}:{family}:{key}`, holding `inflight` (with the lease
+//! as its expiry) or `done` (with the store's TTL): a claim is one atomic script (`SET NX PX`,
+//! or the value that is there), so two machines never both own one notification. Memory is
+//! bounded by the TTL and by Redis' own `maxmemory`: run Redis with
+//! `maxmemory-policy volatile-ttl` (every key here has an expiry, the soonest go first) or
+//! `noeviction` (writes then fail, which the receiver answers with a retryable status —
+//! nothing is lost), never an `allkeys-*` policy that may evict a `done` key of a notification
+//! QIWI still retries.
+//!
+//! When Redis cannot be reached, [`DedupeStore::claim`] says [`Claim::Unavailable`] and the
+//! receiver answers QIWI `503` with `Retry-After`: nothing is acknowledged or handled until
+//! Redis is back, so nothing is lost and nothing is handled twice. A `complete` that fails
+//! after the handler succeeded leaves the key `inflight` until its lease ends; it is logged.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::dedupe::{Claim, DEFAULT_LEASE, DedupeStore};
+use crate::event::Family;
+
+/// How long a Redis command may take before the store counts Redis as unreachable: well
+/// within the 10 s QIWI waits for an answer.
+pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Claims a key: `new` when it was free (now `inflight` for the lease), else what it holds.
+const CLAIM: &str = r"
+if redis.call('SET', KEYS[1], 'inflight', 'NX', 'PX', ARGV[1]) then return 'new' end
+return redis.call('GET', KEYS[1]) or 'new'
+";
+
+/// Forgets a key only while it is `inflight`: a release never undoes a `done`.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == 'inflight' then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+/// Why a [`RedisStore`] could not be made. Never holds the URL (it may carry a password).
+#[derive(Debug)]
+pub struct RedisStoreError(String);
+
+impl std::fmt::Display for RedisStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redis: {}", self.0)
+    }
+}
+
+impl std::error::Error for RedisStoreError {}
+
+/// What kind of failure, without the server's text or the URL.
+fn kind(e: &redis::RedisError) -> String {
+    format!("{:?}", e.kind())
+}
+
+/// Deduplication shared by every receiver that points at one Redis.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use qiwi_hooks::{Keys, Receiver, RedisStore};
+///
+/// let store = RedisStore::connect(&std::env::var("REDIS_URL")?).await?.with_prefix("shop");
+/// let receiver = Receiver::new(Keys::from_env()?).with_store(store);
+/// # let _ = receiver;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: String,
+    ttl: Duration,
+    lease: Duration,
+    claim: redis::Script,
+    release: redis::Script,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("ttl", &self.ttl)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to the Redis at `url` (`redis://host:port/db`, `rediss://` for TLS where the
+    /// redis crate is built with it). Keys are kept 48 hours (longer than QIWI retries) under
+    /// the prefix `qiwi-hooks`; a claim nobody completes ends after [`DEFAULT_LEASE`].
+    ///
+    /// # Errors
+    /// A URL that is not one, or a Redis that does not answer now. Once made, the store
+    /// reconnects by itself.
+    pub async fn connect(url: &str) -> Result<RedisStore, RedisStoreError> {
+        // The URL may hold a password: errors name the failure, never the URL.
+        let client = redis::Client::open(url)
+            .map_err(|e| RedisStoreError(format!("not a Redis URL ({})", kind(&e))))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|e| RedisStoreError(format!("no answer ({})", kind(&e))))?;
+        Ok(RedisStore {
+            connection,
+            prefix: "qiwi-hooks".into(),
+            ttl: Duration::from_secs(48 * 3600),
+            lease: DEFAULT_LEASE,
+            claim: redis::Script::new(CLAIM),
+            release: redis::Script::new(RELEASE),
+        })
+    }
+
+    /// Keys under `prefix` (one per application sharing a Redis).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long a handled key is kept (at least as long as QIWI retries: 24 hours for P2P).
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a claim lasts when its delivery neither completes nor releases it.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    fn key(&self, family: Family, key: &str) -> String {
+        format!("{}:{family}:{key}", self.prefix)
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl DedupeStore for RedisStore {
+    async fn claim(&self, family: Family, key: &str) -> Claim {
+        let mut connection = self.connection.clone();
+        let answer: redis::RedisResult<String> = self
+            .claim
+            .key(self.key(family, key))
+            .arg(millis(self.lease))
+            .invoke_async(&mut connection)
+            .await;
+        match answer.as_deref() {
+            Ok("new") => Claim::New,
+            Ok("done") => Claim::Done,
+            Ok(_) => Claim::InProgress,
+            Err(e) => {
+                tracing::warn!(%family, error = %kind(e), "Redis did not answer a claim");
+                Claim::Unavailable
+            }
+        }
+    }
+
+    async fn complete(&self, family: Family, key: &str) {
+        let mut connection = self.connection.clone();
+        let set: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(self.key(family, key))
+            .arg("done")
+            .arg("PX")
+            .arg(millis(self.ttl))
+            .query_async(&mut connection)
+            .await;
+        if let Err(e) = set {
+            tracing::error!(%family, error = %kind(&e), "Redis did not record a handled notification; it stays claimed until its lease ends");
+        }
+    }
+
+    async fn release(&self, family: Family, key: &str) {
+        let mut connection = self.connection.clone();
+        let released: redis::RedisResult<i64> = self
+            .release
+            .key(self.key(family, key))
+            .invoke_async(&mut connection)
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(%family, error = %kind(&e), "Redis did not release a claim; it ends with its lease");
+        }
+    }
+
+    async fn hold(&self, family: Family, key: &str, delay: Duration) {
+        let mut connection = self.connection.clone();
+        let set: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(self.key(family, key))
+            .arg("inflight")
+            .arg("PX")
+            .arg(millis(delay))
+            .query_async(&mut connection)
+            .await;
+        if let Err(e) = set {
+            tracing::warn!(%family, error = %kind(&e), "Redis did not hold a contradicted claim");
+        }
+    }
+}
