@@ -76,6 +76,13 @@ pub trait CheckpointStore: Send + Sync {
         wallet: &str,
         checkpoint: &Checkpoint,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Claims payment `txn_id` for this process before it is yielded: `false` when another
+    /// process sharing the store has yielded it. A store of one process has nothing to share
+    /// (the default: always `true`); a shared one claims atomically (`SET NX`).
+    fn claim(&self, wallet: &str, txn_id: i64) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = (wallet, txn_id);
+        async { Ok(true) }
+    }
 }
 
 /// Checkpoints in memory, shared by clones: a restart of the stream in the same process
@@ -212,7 +219,15 @@ impl<'a, S: CheckpointStore + 'a> Incoming<'a, S> {
                     if let Err(e) = st.incoming.store.save(&wallet, checkpoint).await {
                         return Some((Err(e), st));
                     }
-                    return Some((Ok(txn), st));
+                    // Another process sharing the store may have yielded it already.
+                    match txn.txn_id {
+                        Some(id) => match st.incoming.store.claim(&wallet, id).await {
+                            Ok(true) => return Some((Ok(txn), st)),
+                            Ok(false) => continue,
+                            Err(e) => return Some((Err(e), st)),
+                        },
+                        None => return Some((Ok(txn), st)),
+                    }
                 }
                 // Every payment of the last poll is out: the checkpoint moves on.
                 if let Some(after) = st.after.take() {
@@ -247,7 +262,17 @@ impl<'a, S: CheckpointStore + 'a> Incoming<'a, S> {
         };
         let poll = self.poll(&checkpoint).await?;
         self.store.save(&wallet, &poll.after).await?;
-        Ok(poll.new)
+        let mut mine = Vec::with_capacity(poll.new.len());
+        for txn in poll.new {
+            let claimed = match txn.txn_id {
+                Some(id) => self.store.claim(&wallet, id).await?,
+                None => true,
+            };
+            if claimed {
+                mine.push(txn);
+            }
+        }
+        Ok(mine)
     }
 
     /// The first checkpoint: from `since` (or now), the payments already there before it

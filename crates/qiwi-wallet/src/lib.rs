@@ -12,6 +12,8 @@ mod incoming;
 mod invoices;
 mod payments;
 mod profile;
+#[cfg(feature = "redis")]
+mod redis_shared;
 mod services;
 
 pub use cards::{CARD_ORDER_PROVIDER, CARD_PACKAGE_PROVIDER, CardSecrets, MAX_STATEMENT_PERIOD};
@@ -42,4 +44,6 @@ pub use qiwi_sys::wallet::types::{
     P2pPaymentCountLimit, PaymentInfo, PaymentTotals, Profile, Restriction, Transaction,
     TxnDirection,
 };
+#[cfg(feature = "redis")]
+pub use redis_shared::{REDIS_TIMEOUT, RedisCheckpoints, RedisError, RedisThrottle};
 pub use services::MAX_CHEQUE_BYTES;
