@@ -138,6 +138,32 @@ impl RedisStore {
     }
 }
 
+/// Runs `write` again in the background, with backoff, until Redis takes it (or ten minutes
+/// pass): a notification handled while Redis was away is recorded as soon as Redis is back —
+/// before its claim's lease ends, when the outage was shorter — and a failed one is released
+/// so that QIWI's retry is handled without waiting for the lease.
+fn again_until_ok<F, Fut>(write: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = redis::RedisResult<()>> + Send,
+{
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let mut wait = Duration::from_millis(100);
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(600);
+        while tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(wait).await;
+            if write().await.is_ok() {
+                return;
+            }
+            wait = (wait * 2).min(Duration::from_secs(5));
+        }
+        tracing::error!("Redis stayed away for ten minutes; a claim ends with its lease");
+    });
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
@@ -163,28 +189,45 @@ impl DedupeStore for RedisStore {
     }
 
     async fn complete(&self, family: Family, key: &str) {
-        let mut connection = self.connection.clone();
-        let set: redis::RedisResult<()> = redis::cmd("SET")
-            .arg(self.key(family, key))
-            .arg("done")
-            .arg("PX")
-            .arg(millis(self.ttl))
-            .query_async(&mut connection)
-            .await;
-        if let Err(e) = set {
-            tracing::error!(%family, error = %kind(&e), "Redis did not record a handled notification; it stays claimed until its lease ends");
+        let store = self.clone();
+        let key = self.key(family, key);
+        let done = move || {
+            let (store, key) = (store.clone(), key.clone());
+            async move {
+                let mut connection = store.connection.clone();
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg("done")
+                    .arg("PX")
+                    .arg(millis(store.ttl))
+                    .query_async::<()>(&mut connection)
+                    .await
+            }
+        };
+        if let Err(e) = done().await {
+            tracing::error!(%family, error = %kind(&e), "Redis did not record a handled notification; retrying until it does");
+            again_until_ok(done);
         }
     }
 
     async fn release(&self, family: Family, key: &str) {
-        let mut connection = self.connection.clone();
-        let released: redis::RedisResult<i64> = self
-            .release
-            .key(self.key(family, key))
-            .invoke_async(&mut connection)
-            .await;
-        if let Err(e) = released {
-            tracing::warn!(%family, error = %kind(&e), "Redis did not release a claim; it ends with its lease");
+        let store = self.clone();
+        let key = self.key(family, key);
+        let release = move || {
+            let (store, key) = (store.clone(), key.clone());
+            async move {
+                let mut connection = store.connection.clone();
+                store
+                    .release
+                    .key(&key)
+                    .invoke_async::<i64>(&mut connection)
+                    .await
+                    .map(drop)
+            }
+        };
+        if let Err(e) = release().await {
+            tracing::warn!(%family, error = %kind(&e), "Redis did not release a claim; retrying until it does");
+            again_until_ok(release);
         }
     }
 
