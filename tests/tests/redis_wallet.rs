@@ -161,3 +161,69 @@ async fn two_followers_sharing_redis_checkpoints_yield_each_payment_once() {
         "each once: {from_a:?} {from_b:?}"
     );
 }
+
+/// Pages of the sandbox wallet's history requested in all.
+const HISTORY_REQUESTS: usize = 110;
+
+/// Four clients of the sandbox wallet, each built on its own (four processes but for the
+/// address space), stream its history for more than a minute through one Redis budget with
+/// QIWI's own limit: the sandbox, which locks the history for 5 minutes after 100 requests a
+/// minute as QIWI does, never answers 423. About 70 seconds of real time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_clients_stream_the_sandboxs_history_past_a_minute_without_its_lock() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
+        .await
+        .unwrap();
+    let c = sandbox.credentials();
+    // 25 rows: three pages of 10 a stream.
+    let payer = Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    for i in 0..25 {
+        payer
+            .pay_to_wallet(
+                &format!("+{}", qiwi_sandbox::COUNTERPART_WALLET),
+                "1".parse().unwrap(),
+            )
+            .comment(format!("transfer {i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let throttle = RedisThrottle::connect(&redis.url(), &c.wallet_number)
+            .await
+            .unwrap();
+        clients.push(
+            Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
+                .base_url(sandbox.base_url())
+                .throttle(throttle)
+                .build()
+                .unwrap(),
+        );
+    }
+    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let streams = clients.into_iter().map(|wallet| {
+        let pages = pages.clone();
+        tokio::spawn(async move {
+            use futures_util::TryStreamExt as _;
+            while pages.load(std::sync::atomic::Ordering::SeqCst) < HISTORY_REQUESTS {
+                let rows: Vec<_> = wallet.history().rows(10).stream().try_collect().await?;
+                assert_eq!(rows.len(), 25);
+                pages.fetch_add(3, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok::<_, qiwi_wallet::Error>(())
+        })
+    });
+    for stream in futures_util::future::join_all(streams).await {
+        stream
+            .unwrap()
+            .unwrap_or_else(|e| panic!("a stream met {e:?}"));
+    }
+    assert!(pages.load(std::sync::atomic::Ordering::SeqCst) >= HISTORY_REQUESTS);
+}
