@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use qiwi_core::notification::payin::PayinNotification;
 use qiwi_hooks::{Event, Keys, Receiver};
 use qiwi_payin::{Card, CardNumber, CardSecurityCode, PayWith, ThreeDs};
 use qiwi_payout::{Receiver as PayoutReceiver, RsaSigningKey};
@@ -95,14 +96,24 @@ pub(super) async fn run(
     // 3. The callbacks of the three operations, each verified with the site's key.
     let started = Instant::now();
     let verified = async {
-        let mut seen = Vec::new();
-        for kind in ["PAYMENT", "CAPTURE", "REFUND"] {
-            let e = next_of(&mut events, kind).await?;
-            seen.push(format!("{kind} {}", e.id()));
+        // Callbacks arrive in any order: each kind is taken when it comes.
+        let mut seen = std::collections::BTreeMap::new();
+        while seen.len() < 3 {
+            let e = next_matching(&mut events, "PAYMENT, CAPTURE or REFUND", |n| {
+                matches!(n.type_name(), "PAYMENT" | "CAPTURE" | "REFUND")
+            })
+            .await?;
+            if let qiwi_hooks::Notification::Payin(n) = e.notification() {
+                seen.insert(n.type_name().to_owned(), e.id());
+            }
         }
+        let shown: Vec<String> = ["PAYMENT", "CAPTURE", "REFUND"]
+            .iter()
+            .map(|k| format!("{k} {}", seen.get(*k).cloned().unwrap_or_default()))
+            .collect();
         Ok((
             "PAYMENT, CAPTURE, REFUND verified".to_owned(),
-            seen.join(", "),
+            shown.join(", "),
         ))
     }
     .await;
@@ -127,15 +138,10 @@ pub(super) async fn run(
             .qr_code
             .and_then(|c| c.status)
             .unwrap_or_default();
-        let e = next_of(&mut events, "PAYMENT").await?;
-        let from_qr = matches!(
-            e.notification(),
-            qiwi_hooks::Notification::Payin(qiwi_core::notification::payin::PayinNotification::Payment(p))
-                if p.qr_code_uid.as_deref() == Some("demo-qr")
-        );
-        if !from_qr {
-            return Err("the PAYMENT callback is not the QR code's".to_owned());
-        }
+        next_matching(&mut events, "the QR code's PAYMENT", |n| {
+            matches!(n, PayinNotification::Payment(p) if p.qr_code_uid.as_deref() == Some("demo-qr"))
+        })
+        .await?;
         Ok((format!("{status}, its PAYMENT verified"), format!("link {link}")))
     }
     .await;
@@ -272,15 +278,16 @@ async fn pay_out(
     }
 }
 
-/// The next verified Payment Protocol event of type `kind`, within 10 s.
-async fn next_of(events: &mut mpsc::UnboundedReceiver<Event>, kind: &str) -> Result<Event, String> {
+/// The next verified Payment Protocol event `wanted` accepts (others are passed over),
+/// within 10 s.
+async fn next_matching(
+    events: &mut mpsc::UnboundedReceiver<Event>,
+    what: &str,
+    wanted: impl Fn(&PayinNotification) -> bool,
+) -> Result<Event, String> {
     let wait = async {
         while let Some(e) = events.recv().await {
-            let is_kind = matches!(
-                e.notification(),
-                qiwi_hooks::Notification::Payin(p) if p.type_name() == kind
-            );
-            if is_kind {
+            if matches!(e.notification(), qiwi_hooks::Notification::Payin(p) if wanted(p)) {
                 return Ok(e);
             }
         }
@@ -288,7 +295,7 @@ async fn next_of(events: &mut mpsc::UnboundedReceiver<Event>, kind: &str) -> Res
     };
     tokio::time::timeout(Duration::from_secs(10), wait)
         .await
-        .map_err(|_| format!("no {kind} callback within 10 s"))?
+        .map_err(|_| format!("no {what} callback within 10 s"))?
 }
 
 /// A qiwi-hooks receiver for Payment Protocol callbacks, verified with the site's key.
