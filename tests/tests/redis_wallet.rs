@@ -1,7 +1,8 @@
 //! qiwi-wallet's shared state in a real `redis-server` (`qiwi_tests::redis`): four clients of
-//! one wallet, each built on its own (as four processes would be), share one history budget
-//! through `RedisThrottle` — no second holds more than its budget of requests at the server —
-//! and fall back to their own budget while Redis is down; two followers of one wallet sharing
+//! one wallet, each built on its own, share one history budget through `RedisThrottle` — no
+//! second holds more than its budget of requests at the server — and fall back to their own
+//! budget while Redis is down; four worker processes (`qiwi-test-wallet`) stream the sandbox's
+//! history past a minute without its 423 lock; two follower processes sharing
 //! `RedisCheckpoints` yield each new payment once between them.
 
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use qiwi_tests::documented::{Documented, spec};
 use qiwi_tests::redis::RedisServer;
-use qiwi_wallet::{RateLimit, RedisCheckpoints, RedisThrottle, Wallet, WalletToken};
+use qiwi_wallet::{RedisThrottle, Wallet, WalletToken};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
 const WALLET: &str = "79123456789";
@@ -96,94 +97,42 @@ async fn four_clients_of_one_wallet_share_one_history_budget() {
     assert_eq!(arrivals.lock().unwrap().len(), before + 1);
 }
 
-#[tokio::test]
-async fn two_followers_sharing_redis_checkpoints_yield_each_payment_once() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
-    let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
-        .await
-        .unwrap();
-    let c = sandbox.credentials();
-    let follower = || {
-        Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
-            .base_url(sandbox.base_url())
-            .throttle(RateLimit::new(1000, Duration::from_secs(1)))
-            .build()
-            .unwrap()
-    };
-    let counterpart = Wallet::builder(
-        WalletToken::new(qiwi_sandbox::COUNTERPART_TOKEN).unwrap(),
-        qiwi_sandbox::COUNTERPART_WALLET,
-    )
-    .base_url(sandbox.base_url())
-    .build()
-    .unwrap();
-    let me = format!("+{}", c.wallet_number);
-    // The counterpart needs money: the sandbox wallet sends it some first.
-    follower()
-        .pay_to_wallet(
-            &format!("+{}", qiwi_sandbox::COUNTERPART_WALLET),
-            "100".parse().unwrap(),
+/// A `qiwi-test-wallet` process of the sandbox's wallet with `args`; its stdout once it ends.
+fn worker(
+    sandbox: &qiwi_sandbox::RunningSandbox,
+    redis: &RedisServer,
+    args: &[String],
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_qiwi-test-wallet"))
+        .args(args)
+        .env("REDIS_URL", redis.url())
+        .env("QIWI_BASE_URL", sandbox.base_url())
+        .env("WALLET_NUMBER", &sandbox.credentials().wallet_number)
+        .env(
+            "QIWI_WALLET_TOKEN",
+            qiwi_sandbox::config::DEFAULT_WALLET_TOKEN,
         )
-        .send()
-        .await
-        .unwrap();
-    let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
-    for amount in ["1.10", "2.20", "3.30"] {
-        counterpart
-            .pay_to_wallet(&me, amount.parse().unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-    let (a, b) = (follower(), follower());
-    let store = || async {
-        RedisCheckpoints::connect(&redis.url())
-            .await
-            .unwrap()
-            .with_prefix("test")
-    };
-    let (store_a, store_b) = (store().await, store().await);
-    let (from_a, from_b) = tokio::join!(
-        a.incoming().store(store_a).since(since).once(),
-        b.incoming().store(store_b).since(since).once()
-    );
-    let ids = |txns: Vec<qiwi_wallet::Transaction>| -> Vec<i64> {
-        txns.into_iter().filter_map(|t| t.txn_id).collect()
-    };
-    let (from_a, from_b) = (ids(from_a.unwrap()), ids(from_b.unwrap()));
-    let all: BTreeSet<i64> = from_a.iter().chain(&from_b).copied().collect();
-    assert_eq!(all.len(), 3, "every payment: {from_a:?} {from_b:?}");
-    assert_eq!(
-        from_a.len() + from_b.len(),
-        3,
-        "each once: {from_a:?} {from_b:?}"
-    );
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the worker starts")
 }
 
-/// Pages of the sandbox wallet's history requested in all.
-const HISTORY_REQUESTS: usize = 110;
+fn finish(child: std::process::Child) -> (bool, String) {
+    let out = child.wait_with_output().expect("the worker ends");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
 
-/// Four clients of the sandbox wallet, each built on its own (four processes but for the
-/// address space), stream its history for more than a minute through one Redis budget with
-/// QIWI's own limit: the sandbox, which locks the history for 5 minutes after 100 requests a
-/// minute as QIWI does, never answers 423. About 70 seconds of real time.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_clients_stream_the_sandboxs_history_past_a_minute_without_its_lock() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
-    let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
-        .await
-        .unwrap();
+/// `count` transfers of 1 RUB from the sandbox wallet to its counterpart.
+async fn transfers(sandbox: &qiwi_sandbox::RunningSandbox, count: usize) {
     let c = sandbox.credentials();
-    // 25 rows: three pages of 10 a stream.
     let payer = Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
         .base_url(sandbox.base_url())
         .build()
         .unwrap();
-    for i in 0..25 {
+    for i in 0..count {
         payer
             .pay_to_wallet(
                 &format!("+{}", qiwi_sandbox::COUNTERPART_WALLET),
@@ -194,36 +143,79 @@ async fn four_clients_stream_the_sandboxs_history_past_a_minute_without_its_lock
             .await
             .unwrap();
     }
-    let mut clients = Vec::new();
-    for _ in 0..4 {
-        let throttle = RedisThrottle::connect(&redis.url(), &c.wallet_number)
+}
+
+#[tokio::test]
+async fn two_follower_processes_sharing_redis_checkpoints_yield_each_payment_once() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
+        .await
+        .unwrap();
+    let c = sandbox.credentials();
+    let counterpart = Wallet::builder(
+        WalletToken::new(qiwi_sandbox::COUNTERPART_TOKEN).unwrap(),
+        qiwi_sandbox::COUNTERPART_WALLET,
+    )
+    .base_url(sandbox.base_url())
+    .build()
+    .unwrap();
+    // The counterpart needs money: the sandbox wallet sends it some first.
+    transfers(&sandbox, 10).await;
+    let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    let me = format!("+{}", c.wallet_number);
+    for amount in ["1.10", "2.20", "3.30"] {
+        counterpart
+            .pay_to_wallet(&me, amount.parse().unwrap())
+            .send()
             .await
             .unwrap();
-        clients.push(
-            Wallet::builder(c.wallet_token.clone(), &c.wallet_number)
-                .base_url(sandbox.base_url())
-                .throttle(throttle)
-                .build()
-                .unwrap(),
-        );
     }
-    let pages = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let streams = clients.into_iter().map(|wallet| {
-        let pages = pages.clone();
-        tokio::spawn(async move {
-            use futures_util::TryStreamExt as _;
-            while pages.load(std::sync::atomic::Ordering::SeqCst) < HISTORY_REQUESTS {
-                let rows: Vec<_> = wallet.history().rows(10).stream().try_collect().await?;
-                assert_eq!(rows.len(), 25);
-                pages.fetch_add(3, std::sync::atomic::Ordering::SeqCst);
-            }
-            Ok::<_, qiwi_wallet::Error>(())
-        })
-    });
-    for stream in futures_util::future::join_all(streams).await {
-        stream
-            .unwrap()
-            .unwrap_or_else(|e| panic!("a stream met {e:?}"));
+    let args = vec!["incoming".to_owned(), since.unix_timestamp().to_string()];
+    let (a, b) = (
+        worker(&sandbox, &redis, &args),
+        worker(&sandbox, &redis, &args),
+    );
+    let ((ok_a, out_a), (ok_b, out_b)) =
+        tokio::task::spawn_blocking(move || (finish(a), finish(b)))
+            .await
+            .unwrap();
+    assert!(ok_a && ok_b, "{out_a}{out_b}");
+    let ids: Vec<&str> = out_a
+        .lines()
+        .chain(out_b.lines())
+        .filter_map(|l| l.strip_prefix("payment "))
+        .collect();
+    let distinct: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(distinct.len(), 3, "every payment: {out_a:?} {out_b:?}");
+    assert_eq!(ids.len(), 3, "each once: {out_a:?} {out_b:?}");
+}
+
+/// Pages of the sandbox wallet's history each process asks for: 112 in all.
+const PAGES_EACH: usize = 28;
+
+/// Four worker processes stream the sandbox wallet's history for more than a minute through
+/// one Redis budget with QIWI's own limit: the sandbox, which locks the history for 5 minutes
+/// after 100 requests a minute as QIWI does, never answers 423. About 70 seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_stream_the_sandboxs_history_past_a_minute_without_its_lock() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = qiwi_sandbox::start(qiwi_sandbox::Config::default())
+        .await
+        .unwrap();
+    // 25 rows: three pages of 10 a stream.
+    transfers(&sandbox, 25).await;
+    let args = vec!["stream".to_owned(), PAGES_EACH.to_string(), "10".to_owned()];
+    let workers: Vec<_> = (0..4).map(|_| worker(&sandbox, &redis, &args)).collect();
+    let outcomes =
+        tokio::task::spawn_blocking(move || workers.into_iter().map(finish).collect::<Vec<_>>())
+            .await
+            .unwrap();
+    for (ok, out) in outcomes {
+        assert!(ok, "a worker met {out}");
+        assert!(out.starts_with("pages "), "{out}");
     }
-    assert!(pages.load(std::sync::atomic::Ordering::SeqCst) >= HISTORY_REQUESTS);
 }
