@@ -39,10 +39,17 @@ async fn two_machines_share_claims_and_handled_keys() {
     // A late release of a handled key changes nothing.
     a.release(Family::P2p, "bill-1").await;
     assert_eq!(a.claim(Family::P2p, "bill-1").await, Claim::Done);
-    // A claim nobody finishes ends with its lease.
+    // A claim nobody finishes ends with its lease; its late release does not undo the claim
+    // another machine made since, so a third cannot take it while the second handles it.
     assert_eq!(a.claim(Family::Payin, "pay-1").await, Claim::New);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(b.claim(Family::Payin, "pay-1").await, Claim::New);
+    a.release(Family::Payin, "pay-1").await;
+    let c = store(&redis).await;
+    assert_eq!(c.claim(Family::Payin, "pay-1").await, Claim::InProgress);
+    // A store releases only what it claimed.
+    c.release(Family::Payin, "pay-1").await;
+    assert_eq!(a.claim(Family::Payin, "pay-1").await, Claim::InProgress);
     // A hold keeps a key claimed for its delay only.
     b.hold(Family::Payin, "pay-2", Duration::from_millis(200))
         .await;

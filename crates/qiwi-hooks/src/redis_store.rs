@@ -1,9 +1,11 @@
 //! [`RedisStore`]: the deduplication store of receivers on several machines, in Redis
 //! (feature `redis`).
 //!
-//! Each key is one Redis string, `{prefix}:{family}:{key}`, holding `inflight` (with the lease
-//! as its expiry) or `done` (with the store's TTL): a claim is one atomic script (`SET NX PX`,
-//! or the value that is there), so two machines never both own one notification. Memory is
+//! Each key is one Redis string, `{prefix}:{family}:{key}`, holding `inflight:<claim>` (with
+//! the lease as its expiry; `<claim>` names the delivery that owns it) or `done` (with the
+//! store's TTL): a claim is one atomic script (`SET NX PX`, or the value that is there), so two
+//! machines never both own one notification, and a release deletes only its own claim — never a
+//! `done`, never another machine's claim made after this one's lease ended. Memory is
 //! bounded by the TTL and by Redis' own `maxmemory`: run Redis with
 //! `maxmemory-policy volatile-ttl` (every key here has an expiry, the soonest go first) or
 //! `noeviction` (writes then fail, which the receiver answers with a retryable status —
@@ -12,9 +14,15 @@
 //!
 //! When Redis cannot be reached, [`DedupeStore::claim`] says [`Claim::Unavailable`] and the
 //! receiver answers QIWI `503` with `Retry-After`: nothing is acknowledged or handled until
-//! Redis is back, so nothing is lost and nothing is handled twice. A `complete` that fails
-//! after the handler succeeded leaves the key `inflight` until its lease ends; it is logged.
+//! Redis is back, so nothing is lost and nothing is handled twice. A `complete` (or `release`)
+//! that fails is written again in the background until Redis takes it; meanwhile the key stays
+//! claimed, so no other machine handles it. An outage longer than the lease (60 s by default)
+//! could let a redelivery be handled again before the write lands: keep the lease above the
+//! outages you plan for (`with_lease`).
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -26,17 +34,22 @@ use crate::event::Family;
 /// within the 10 s QIWI waits for an answer.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// Claims a key: `new` when it was free (now `inflight` for the lease), else what it holds.
+/// Claims a key for claim ARGV[2]: `new` when it was free (now claimed for the lease ARGV[1]),
+/// else what it holds.
 const CLAIM: &str = r"
-if redis.call('SET', KEYS[1], 'inflight', 'NX', 'PX', ARGV[1]) then return 'new' end
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then return 'new' end
 return redis.call('GET', KEYS[1]) or 'new'
 ";
 
-/// Forgets a key only while it is `inflight`: a release never undoes a `done`.
+/// Forgets a key only while it holds claim ARGV[1]: a release never undoes a `done` nor
+/// another delivery's claim.
 const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) == 'inflight' then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 ";
+
+/// A claim's value: `inflight:` and the claim's name.
+const INFLIGHT: &str = "inflight:";
 
 /// Why a [`RedisStore`] could not be made. Never holds the URL (it may carry a password).
 #[derive(Debug)]
@@ -74,6 +87,11 @@ pub struct RedisStore {
     lease: Duration,
     claim: redis::Script,
     release: redis::Script,
+    /// This store's claims still open: full key → claim value, so that a release deletes only
+    /// its own claim.
+    claims: Arc<Mutex<HashMap<String, String>>>,
+    /// Names this store's claims apart from other processes' (process, start time, counter).
+    owner: Arc<(String, AtomicU64)>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -112,6 +130,8 @@ impl RedisStore {
             lease: DEFAULT_LEASE,
             claim: redis::Script::new(CLAIM),
             release: redis::Script::new(RELEASE),
+            claims: Arc::default(),
+            owner: Arc::new((owner_name(), AtomicU64::new(0))),
         })
     }
 
@@ -164,6 +184,24 @@ where
     });
 }
 
+/// This process and this moment: unique enough between machines that share a Redis (the
+/// counter makes each claim of one store distinct).
+fn owner_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos:x}", std::process::id())
+}
+
+impl RedisStore {
+    fn open_claims(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
@@ -171,14 +209,21 @@ fn millis(d: Duration) -> u64 {
 impl DedupeStore for RedisStore {
     async fn claim(&self, family: Family, key: &str) -> Claim {
         let mut connection = self.connection.clone();
+        let key = self.key(family, key);
+        let n = self.owner.1.fetch_add(1, Ordering::Relaxed);
+        let value = format!("{INFLIGHT}{}-{n}", self.owner.0);
         let answer: redis::RedisResult<String> = self
             .claim
-            .key(self.key(family, key))
+            .key(&key)
             .arg(millis(self.lease))
+            .arg(&value)
             .invoke_async(&mut connection)
             .await;
         match answer.as_deref() {
-            Ok("new") => Claim::New,
+            Ok("new") => {
+                self.open_claims().insert(key, value);
+                Claim::New
+            }
             Ok("done") => Claim::Done,
             Ok(_) => Claim::InProgress,
             Err(e) => {
@@ -191,6 +236,7 @@ impl DedupeStore for RedisStore {
     async fn complete(&self, family: Family, key: &str) {
         let store = self.clone();
         let key = self.key(family, key);
+        self.open_claims().remove(&key);
         let done = move || {
             let (store, key) = (store.clone(), key.clone());
             async move {
@@ -213,13 +259,18 @@ impl DedupeStore for RedisStore {
     async fn release(&self, family: Family, key: &str) {
         let store = self.clone();
         let key = self.key(family, key);
+        // Only a claim this store made is released, and only while Redis still holds it.
+        let Some(value) = self.open_claims().remove(&key) else {
+            return;
+        };
         let release = move || {
-            let (store, key) = (store.clone(), key.clone());
+            let (store, key, value) = (store.clone(), key.clone(), value.clone());
             async move {
                 let mut connection = store.connection.clone();
                 store
                     .release
                     .key(&key)
+                    .arg(&value)
                     .invoke_async::<i64>(&mut connection)
                     .await
                     .map(drop)
@@ -233,9 +284,11 @@ impl DedupeStore for RedisStore {
 
     async fn hold(&self, family: Family, key: &str, delay: Duration) {
         let mut connection = self.connection.clone();
+        let key = self.key(family, key);
+        self.open_claims().remove(&key);
         let set: redis::RedisResult<()> = redis::cmd("SET")
-            .arg(self.key(family, key))
-            .arg("inflight")
+            .arg(&key)
+            .arg(format!("{INFLIGHT}hold"))
             .arg("PX")
             .arg(millis(delay))
             .query_async(&mut connection)
